@@ -1,0 +1,88 @@
+# wasmchat. The two commands: `make run` and `make test`.
+
+GO        ?= go
+VERSION   ?= $(shell git describe --always --dirty 2>/dev/null || echo dev)
+LDFLAGS   := -s -w -X main.version=$(VERSION)
+WASM      := assets/web/app.wasm
+WASM_SRC  := $(shell find app protocol cmd/wasmchat -name '*.go' -not -name '*_test.go') go.mod go.sum
+WASM_MAX  := 2000000
+ADDR      ?= 127.0.0.1:8080
+DATA      ?= ./data
+CHROMIUM  ?= $(shell command -v chromium || command -v chromium-browser || echo /usr/bin/chromium)
+
+.PHONY: all build wasm run test check fmt lint vet size bench fuzz deps clean
+
+all: build
+
+## build: bin/wasmchat, one binary with the wasm and assets embedded
+build: bin/wasmchat
+
+wasm: $(WASM).br
+
+$(WASM): $(WASM_SRC)
+	GOOS=js GOARCH=wasm $(GO) build -trimpath -ldflags="-s -w" -o $@ ./cmd/wasmchat
+
+# Compressed once here, never per request or at start.
+$(WASM).br: $(WASM)
+	$(GO) run ./cmd/precompress $(WASM)
+
+bin/wasmchat: $(WASM).br $(shell find . -name '*.go' -not -name '*_test.go') $(wildcard assets/web/*)
+	CGO_ENABLED=0 $(GO) build -trimpath -ldflags="$(LDFLAGS)" -o $@ ./cmd/wasmchat
+
+## run: start the app on http://$(ADDR) with the embedded demo backend
+run: build
+	./bin/wasmchat serve -addr $(ADDR) -data $(DATA)
+
+## test: everything CI checks; installs Chromium when missing (as root)
+test: deps wasm check size
+	$(GO) test -race -count=1 ./...
+
+check: fmt-check vet tidy-check
+
+fmt:
+	gofmt -w $$(git ls-files '*.go' 2>/dev/null || find . -name '*.go')
+
+fmt-check:
+	@out=$$(gofmt -l $$(find . -name '*.go' -not -path './dist/*')); \
+	if [ -n "$$out" ]; then echo "gofmt needed:"; echo "$$out"; exit 1; fi
+
+vet:
+	$(GO) vet ./...
+	GOOS=js GOARCH=wasm $(GO) vet ./app/... ./protocol/... ./cmd/wasmchat/
+
+tidy-check:
+	@cp go.mod /tmp/wasmchat-go.mod.bak; cp go.sum /tmp/wasmchat-go.sum.bak; \
+	$(GO) mod tidy; \
+	if ! cmp -s go.mod /tmp/wasmchat-go.mod.bak || ! cmp -s go.sum /tmp/wasmchat-go.sum.bak; then \
+		echo "go mod tidy changed go.mod/go.sum: commit the result"; exit 1; fi
+
+lint: check
+
+## size: the wasm as served must stay within $(WASM_MAX) bytes compressed
+size: wasm
+	@raw=$$(wc -c < $(WASM)); br=$$(wc -c < $(WASM).br); gz=$$(wc -c < $(WASM).gz); \
+	echo "wasm size: raw $$raw bytes, brotli $$br bytes, gzip $$gz bytes (budget $(WASM_MAX) compressed)"; \
+	if [ $$br -gt $(WASM_MAX) ]; then echo "wasm over budget"; exit 1; fi
+
+## bench: benchmarks and the wasm size
+bench: size
+	$(GO) test -run='^$$' -bench=. -benchmem ./...
+
+## fuzz: a short run of every fuzz target
+fuzz:
+	@for t in FuzzDecodeClient FuzzDecodeServer FuzzParseEndpoint; do \
+		$(GO) test -run='^$$' -fuzz="^$$t$$" -fuzztime=20s ./protocol || exit 1; done
+
+## deps: Chromium for the browser tests (Debian's package, via apt-get as root)
+deps:
+	@if ! command -v chromium >/dev/null 2>&1 && [ ! -x /usr/bin/chromium ]; then \
+		if [ "$$(id -u)" = 0 ] && command -v apt-get >/dev/null 2>&1; then \
+			echo "installing chromium for the browser tests"; \
+			apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium >/dev/null; \
+		else \
+			echo "the browser tests need Chromium: install Debian's 'chromium' package (sudo apt-get install chromium)"; exit 1; \
+		fi; \
+	fi
+
+clean:
+	rm -rf bin $(WASM) $(WASM).br $(WASM).gz

@@ -1,0 +1,101 @@
+package app
+
+import (
+	"strings"
+	"testing"
+
+	"github.com/maxence-charriere/go-app/v9/pkg/app"
+
+	"github.com/wasmchat/wasmchat/protocol"
+)
+
+func TestMessageViewTypesOutThenDone(t *testing.T) {
+	m := &messageView{Role: RoleAssistant, Text: "héllo, wörld", Ended: true, Finish: protocol.FinishStop}
+	d := app.NewClientTester(m)
+	defer d.Close()
+	// Consume waits for the typewriter's ticks: it returns once all is shown.
+	d.Consume()
+	want := app.Article().Class("message", RoleAssistant).DataSet("role", RoleAssistant).DataSet("status", "done")
+	if err := app.TestMatch(m, app.TestUIDescriptor{Path: app.TestPath(0), Expected: want}); err != nil {
+		t.Error(err)
+	}
+	if err := app.TestMatch(m, app.TestUIDescriptor{Path: app.TestPath(0, 0, 0), Expected: app.Text("héllo, wörld")}); err != nil {
+		t.Error(err)
+	}
+}
+
+func TestMessageViewStreamsUntilEnd(t *testing.T) {
+	m := &messageView{Role: RoleAssistant, Text: "partial"}
+	d := app.NewClientTester(m)
+	defer d.Close()
+	d.Consume()
+	if got := m.status(); got != "streaming" {
+		t.Errorf("all shown but not ended: status %q, want streaming", got)
+	}
+	if m.shown != "partial" {
+		t.Errorf("shown %q", m.shown)
+	}
+}
+
+func TestMessageViewInterruptedAndError(t *testing.T) {
+	for _, tt := range []struct {
+		m    *messageView
+		want string
+	}{
+		{&messageView{Role: RoleAssistant, Text: "some", Ended: true, Finish: protocol.FinishInterrupted}, "interrupted"},
+		{&messageView{Role: RoleAssistant, Ended: true, Error: "The model failed."}, "error"},
+		{&messageView{Role: RoleUser, Text: "q", Ended: true}, "done"},
+	} {
+		d := app.NewClientTester(tt.m)
+		d.Consume()
+		if got := tt.m.status(); got != tt.want {
+			t.Errorf("%+v: status %q, want %q", tt.m, got, tt.want)
+		}
+		d.Close()
+	}
+}
+
+// TestChatFlow drives the page component as frames arrive: the question and
+// its answer show, the answer types out and ends done.
+func TestChatFlow(t *testing.T) {
+	c := &Chat{}
+	d := app.NewClientTester(c)
+	defer d.Close()
+	answer := strings.Repeat("流式 answer ", 10)
+	d.Dispatch(app.Dispatch{Mode: app.Update, Source: c, Function: func(ctx app.Context) {
+		c.conv.Ask("q1", "hello?")
+		c.apply(ctx, protocol.ServerFrame{Status: protocol.StatusControl, Type: protocol.ControlAck, Client: "q1", Answer: "a1"})
+		c.apply(ctx, protocol.ServerFrame{Status: protocol.StatusChunk, Answer: "a1", Content: answer[:20]})
+		c.apply(ctx, protocol.ServerFrame{Status: protocol.StatusEnd, Answer: "a1", Offset: 20, Content: answer[20:], Finish: "stop"})
+	}})
+	d.Consume()
+	if len(c.conv.Messages) != 2 {
+		t.Fatalf("%d messages, want 2", len(c.conv.Messages))
+	}
+	// Chat's root div: header, main (messages), composer. In main: the two
+	// message components.
+	for i, want := range []*messageView{
+		{Role: RoleUser, Text: "hello?", Ended: true},
+		{Role: RoleAssistant, Text: answer, Ended: true, Finish: "stop"},
+	} {
+		if err := app.TestMatch(c, app.TestUIDescriptor{Path: app.TestPath(0, 1, i), Expected: want}); err != nil {
+			t.Errorf("message %d: %v", i, err)
+		}
+	}
+}
+
+func TestChatSendWithoutConnection(t *testing.T) {
+	c := &Chat{}
+	d := app.NewClientTester(c)
+	defer d.Close()
+	d.Dispatch(app.Dispatch{Mode: app.Update, Source: c, Function: func(ctx app.Context) {
+		c.onSend(ctx, app.Action{Name: actionSend, Value: "are you there?"})
+	}})
+	d.Consume()
+	if n := len(c.conv.Messages); n != 2 {
+		t.Fatalf("%d messages, want the question and its answer", n)
+	}
+	if m := c.conv.Messages[1]; m.Error == "" || !m.Ended {
+		t.Errorf("unsent question: answer %+v, want an error saying so", *m)
+	}
+}

@@ -1,0 +1,52 @@
+package app
+
+import (
+	"strings"
+
+	"github.com/maxence-charriere/go-app/v9/pkg/app"
+)
+
+// composer is the question box: Enter sends, Shift+Enter is a newline, and
+// Enter while an input method is composing (Chinese, Japanese...) is left to
+// the input method.
+type composer struct {
+	app.Compo
+}
+
+func (c *composer) onKeyDown(ctx app.Context, e app.Event) {
+	if e.Get("key").String() != "Enter" || e.Get("shiftKey").Bool() || e.Get("isComposing").Bool() {
+		return
+	}
+	e.PreventDefault()
+	c.submit(ctx)
+}
+
+func (c *composer) onSubmit(ctx app.Context, e app.Event) {
+	e.PreventDefault()
+	c.submit(ctx)
+}
+
+// submit sends the textarea's text to Chat and clears the box.
+func (c *composer) submit(ctx app.Context) {
+	box := app.Window().GetElementByID("composer")
+	text := strings.TrimSpace(box.Get("value").String())
+	if text == "" {
+		return
+	}
+	box.Set("value", "")
+	ctx.NewActionWithValue(actionSend, text)
+}
+
+// Render shows the composer.
+func (c *composer) Render() app.UI {
+	return app.Form().Class("composer").OnSubmit(c.onSubmit).Body(
+		app.Textarea().
+			ID("composer").
+			Rows(2).
+			Placeholder("Ask anything — Enter to send, Shift+Enter for a new line").
+			Aria("label", "Your question").
+			AutoFocus(true).
+			OnKeyDown(c.onKeyDown),
+		app.Button().Type("submit").Class("send").Text("Send"),
+	)
+}

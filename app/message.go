@@ -1,0 +1,91 @@
+package app
+
+import (
+	"time"
+
+	"github.com/maxence-charriere/go-app/v9/pkg/app"
+
+	"github.com/wasmchat/wasmchat/app/typewriter"
+	"github.com/wasmchat/wasmchat/protocol"
+)
+
+// messageView shows one message. Its exported fields come from Chat; an
+// answer's text is paced by its own typewriter, and each tick re-renders
+// this component alone.
+type messageView struct {
+	app.Compo
+
+	Role   string
+	Text   string // all the text received so far
+	Ended  bool
+	Finish string
+	Error  string
+
+	tw      *typewriter.Writer
+	shown   string
+	ticking bool
+}
+
+func (m *messageView) OnMount(ctx app.Context)  { m.feed(ctx) }
+func (m *messageView) OnUpdate(ctx app.Context) { m.feed(ctx) }
+
+// feed hands the received text to the typewriter and starts ticking.
+func (m *messageView) feed(ctx app.Context) {
+	if m.Role != RoleAssistant {
+		m.shown = m.Text
+		return
+	}
+	if m.tw == nil {
+		m.tw = typewriter.New()
+	}
+	m.tw.Set(time.Now(), m.Text, m.Ended)
+	if m.tw.Pending() && !m.ticking {
+		m.ticking = true
+		ctx.After(typewriter.Interval, m.tick)
+	}
+}
+
+// tick runs on the UI goroutine; it re-arms itself while text is pending.
+func (m *messageView) tick(ctx app.Context) {
+	m.shown = m.tw.Tick(time.Now())
+	if m.tw.Pending() {
+		ctx.After(typewriter.Interval, m.tick)
+		return
+	}
+	m.ticking = false
+}
+
+// status is the data-status test hook: "done" only once the answer has
+// ended and is wholly shown.
+func (m *messageView) status() string {
+	shown := m.tw != nil && m.tw.Done()
+	switch {
+	case m.Error != "":
+		return "error"
+	case m.Role == RoleUser:
+		return "done"
+	case shown && m.Finish == protocol.FinishInterrupted:
+		return "interrupted"
+	case shown:
+		return "done"
+	}
+	return "streaming"
+}
+
+// Render shows the message.
+func (m *messageView) Render() app.UI {
+	status := m.status()
+	return app.Article().
+		Class("message", m.Role).
+		DataSet("role", m.Role).
+		DataSet("status", status).
+		Body(
+			app.Div().Class("content").Text(m.shown),
+			app.If(status == "streaming" && m.Role == RoleAssistant,
+				app.Span().Class("cursor").Aria("hidden", "true"),
+			),
+			app.If(m.Error != "", app.P().Class("error").Role("alert").Text(m.Error)),
+			app.If(m.Finish == protocol.FinishCancelled, app.P().Class("note").Text("Stopped.")),
+			app.If(status == "interrupted", app.P().Class("note").Text("Interrupted: the server stopped before this answer was finished.")),
+		)
+}

@@ -1,0 +1,43 @@
+package app
+
+import (
+	"strings"
+
+	"github.com/maxence-charriere/go-app/v9/pkg/app"
+
+	"github.com/wasmchat/wasmchat/protocol"
+)
+
+// TokenKey is the localStorage key of the token: the seed page's key, so a
+// browser signed in to the seed page stays signed in.
+const TokenKey = "Authorization"
+
+// takeToken returns the sign-in token. A login link's #token= fragment wins
+// and is stored; the fragment is then removed from the address bar (and so
+// from history and screenshots). Without a fragment, the stored token is
+// used. The value is stored raw, as the seed stored it, not JSON-encoded as
+// go-app's LocalStorage would.
+func takeToken() string {
+	w := app.Window()
+	loc := w.Get("location")
+	storage := w.Get("localStorage")
+	if token, ok := strings.CutPrefix(loc.Get("hash").String(), "#token="); ok && token != "" {
+		storage.Call("setItem", TokenKey, token)
+		w.Get("history").Call("replaceState", nil, "", loc.Get("pathname").String()+loc.Get("search").String())
+		return token
+	}
+	if v := storage.Call("getItem", TokenKey); v.Truthy() {
+		return v.String()
+	}
+	return ""
+}
+
+// endpointURL returns the WebSocket URL of channel on the page's own server.
+func endpointURL(channel int) string {
+	loc := app.Window().Get("location")
+	scheme := "ws://"
+	if loc.Get("protocol").String() == "https:" {
+		scheme = "wss://"
+	}
+	return scheme + loc.Get("host").String() + protocol.Endpoint{Channel: channel}.Path()
+}

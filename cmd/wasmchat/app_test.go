@@ -1,0 +1,139 @@
+//go:build !js
+
+package main
+
+import (
+	"bufio"
+	"context"
+	"io"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/chromedp/cdproto/cdp"
+	"github.com/chromedp/cdproto/input"
+	"github.com/chromedp/chromedp"
+
+	"github.com/wasmchat/wasmchat/assets"
+)
+
+// app is the whole program, started in-process by run as `wasmchat serve`.
+type testApp struct {
+	URL   string // http://127.0.0.1:port
+	Token string // from the first-start login link
+	Data  string
+}
+
+// startApp runs `wasmchat serve` on a free loopback port with a fresh data
+// folder and stops it at the end of the test.
+func startApp(tb testing.TB, env map[string]string) *testApp {
+	tb.Helper()
+	if _, err := assets.Web().Open("app.wasm"); err != nil {
+		tb.Fatal("assets/web/app.wasm is missing: run `make wasm` (make test does) before these tests")
+	}
+	a := &testApp{Data: tb.TempDir()}
+	ctx, cancel := context.WithCancel(context.Background())
+	pr, pw := io.Pipe()
+	done := make(chan error, 1)
+	getenv := func(k string) string { return env[k] }
+	go func() {
+		err := run(ctx, []string{"serve", "-addr", "127.0.0.1:0", "-data", a.Data, "-grace", "1s"}, getenv, pw, io.Discard)
+		pw.CloseWithError(io.EOF)
+		done <- err
+	}()
+	tb.Cleanup(func() {
+		cancel()
+		if err := <-done; err != nil {
+			tb.Errorf("wasmchat serve: %v", err)
+		}
+	})
+	lines := bufio.NewScanner(pr)
+	for a.URL == "" || a.Token == "" {
+		if !lines.Scan() {
+			tb.Fatalf("wasmchat serve printed no login link (%v)", lines.Err())
+		}
+		line := lines.Text()
+		if _, u, ok := strings.Cut(line, " listening on "); ok {
+			a.URL = u
+		}
+		if _, t, ok := strings.Cut(line, "/#token="); ok {
+			a.Token = t
+		}
+	}
+	go func() { _, _ = io.Copy(io.Discard, pr) }()
+	return a
+}
+
+// chromiumPath finds Debian's Chromium; `make test` installs it.
+func chromiumPath(tb testing.TB) string {
+	tb.Helper()
+	for _, name := range []string{"chromium", "chromium-browser"} {
+		if p, err := exec.LookPath(name); err == nil {
+			return p
+		}
+	}
+	if _, err := os.Stat("/usr/bin/chromium"); err == nil {
+		return "/usr/bin/chromium"
+	}
+	tb.Fatal("Chromium not found: install Debian's chromium package (`make test` does, as root)")
+	return ""
+}
+
+// newBrowser starts a headless Chromium with a fresh profile for the test.
+func newBrowser(tb testing.TB) context.Context {
+	tb.Helper()
+	opts := append(chromedp.DefaultExecAllocatorOptions[:],
+		chromedp.ExecPath(chromiumPath(tb)),
+		chromedp.NoSandbox,
+		chromedp.DisableGPU,
+		chromedp.Flag("disable-quic", true),
+		chromedp.Flag("disable-background-networking", true),
+		chromedp.Flag("disable-component-update", true),
+		chromedp.Flag("disable-sync", true),
+		chromedp.UserDataDir(filepath.Join(tb.TempDir(), "profile")),
+		chromedp.WindowSize(1280, 900),
+	)
+	actx, cancelAlloc := chromedp.NewExecAllocator(context.Background(), opts...)
+	ctx, cancel := chromedp.NewContext(actx)
+	ctx, cancelTimeout := context.WithTimeout(ctx, 3*time.Minute)
+	tb.Cleanup(func() {
+		cancelTimeout()
+		cancel()
+		cancelAlloc()
+	})
+	return ctx
+}
+
+// pressEnter presses Enter as a keyboard does: one keydown that carries the
+// text "\r", so a handler that cancels the keydown cancels the newline too.
+// (chromedp's SendKeys sends the text as a separate char event, which a
+// cancelled keydown does not stop.)
+func pressEnter(shift bool) chromedp.Action[chromedp.Void] {
+	return chromedp.Func(func(ctx context.Context, t *chromedp.Target) error {
+		down := input.DispatchKeyEventParams{
+			Type: input.DispatchKeyEventTypeKeyDown, Key: "Enter", Code: "Enter",
+			WindowsVirtualKeyCode: 13, NativeVirtualKeyCode: 13, Text: "\r", UnmodifiedText: "\r",
+		}
+		if shift {
+			down.Modifiers = int64(chromedp.ModifierShift)
+		}
+		up := down
+		up.Type, up.Text, up.UnmodifiedText = input.DispatchKeyEventTypeKeyUp, "", ""
+		for _, p := range []input.DispatchKeyEventParams{down, up} {
+			if _, err := cdp.Call(ctx, t, input.DispatchKeyEvent, p); err != nil {
+				return err
+			}
+		}
+		return nil
+	})
+}
+
+func must(tb testing.TB, err error) {
+	tb.Helper()
+	if err != nil {
+		tb.Fatal(err)
+	}
+}

@@ -1,0 +1,138 @@
+//go:build !js
+
+package main
+
+import (
+	"os"
+	"path/filepath"
+	"strconv"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/chromedp/chromedp"
+
+	"github.com/wasmchat/wasmchat/upstream/demo"
+)
+
+// TestBrowserAskStreamsAnswer is the walking skeleton end to end: the real
+// server with the real wasm in headless Chromium. It signs in with the
+// login link, asks in #composer, presses Enter and waits for the assistant
+// message to be done with the whole demo answer.
+func TestBrowserAskStreamsAnswer(t *testing.T) {
+	a := startApp(t, map[string]string{"WASMCHAT_DEMO_CPS": "1500"})
+	ctx := newBrowser(t)
+	const question = "What makes a chat frontend reliable?"
+
+	must(t, chromedp.Do(ctx, chromedp.Navigate("about:blank"))) // the browser is up
+	start := time.Now()
+	must(t, chromedp.Do(ctx,
+		chromedp.Navigate(a.URL+"/#token="+a.Token),
+		chromedp.WaitVisible(`#connection[data-state="open"]`),
+	))
+	ready := time.Since(start)
+
+	// The token left the address bar and sits in the seed's storage key.
+	loc, err := chromedp.Run(ctx, chromedp.Evaluate[string](`location.href`))
+	must(t, err)
+	if strings.Contains(loc, a.Token) {
+		t.Errorf("address bar still shows the token: %s", loc)
+	}
+	stored, err := chromedp.Run(ctx, chromedp.Evaluate[string](`localStorage.getItem("Authorization")`))
+	must(t, err)
+	if stored != a.Token {
+		t.Errorf("localStorage Authorization = %q, want the token", stored)
+	}
+
+	must(t, chromedp.Do(ctx, chromedp.SendKeys(`#composer`, question)))
+	asked := time.Now()
+	must(t, chromedp.Do(ctx, pressEnter(false)))
+	_, err = chromedp.Run(ctx, chromedp.Poll[bool](
+		`(document.querySelector('.message[data-role="assistant"] .content')?.textContent || "").length > 0`))
+	must(t, err)
+	firstChunk := time.Since(asked)
+	must(t, chromedp.Do(ctx, chromedp.WaitVisible(`.message[data-role="assistant"][data-status="done"]`)))
+	done := time.Since(asked)
+
+	got, err := chromedp.Run(ctx, chromedp.Evaluate[string](
+		`document.querySelector('.message[data-role="assistant"][data-status="done"] .content').textContent`))
+	must(t, err)
+	if want := demo.Answer(question); got != want {
+		t.Errorf("assistant message holds %d bytes, want the demo answer's %d:\n%s", len(got), len(want), got)
+	}
+	user, err := chromedp.Run(ctx, chromedp.Evaluate[string](
+		`document.querySelector('.message[data-role="user"] .content').textContent`))
+	must(t, err)
+	if user != question {
+		t.Errorf("user message %q, want %q", user, question)
+	}
+	composer, err := chromedp.Run(ctx, chromedp.Evaluate[string](`document.querySelector('#composer').value`))
+	must(t, err)
+	if composer != "" {
+		t.Errorf("composer not cleared after sending: %q", composer)
+	}
+	t.Logf("page ready (navigate to #connection open): %v; first chunk shown: %v after Enter; answer of %d bytes done: %v",
+		ready.Round(time.Millisecond), firstChunk.Round(time.Millisecond), len(got), done.Round(time.Millisecond))
+
+	if dir := os.Getenv("WASMCHAT_SCREENSHOTS"); dir != "" {
+		png, err := chromedp.Run(ctx, chromedp.FullScreenshot(90))
+		must(t, err)
+		must(t, os.MkdirAll(dir, 0o755))
+		must(t, os.WriteFile(filepath.Join(dir, "skeleton.png"), png, 0o644))
+	}
+}
+
+// TestBrowserShiftEnterIsNewline checks the composer keys: Shift+Enter adds
+// a line, Enter sends the two lines as one question.
+func TestBrowserShiftEnterIsNewline(t *testing.T) {
+	a := startApp(t, map[string]string{"WASMCHAT_DEMO_CPS": "5000"})
+	ctx := newBrowser(t)
+	must(t, chromedp.Do(ctx,
+		chromedp.Navigate(a.URL+"/#token="+a.Token),
+		chromedp.WaitVisible(`#connection[data-state="open"]`),
+		chromedp.SendKeys(`#composer`, "line one"),
+		pressEnter(true),
+		chromedp.SendKeys(`#composer`, "line two"),
+	))
+	n, err := chromedp.Run(ctx, chromedp.Evaluate[int](`document.querySelectorAll('.message').length`))
+	must(t, err)
+	if n != 0 {
+		t.Fatalf("Shift+Enter sent the question (%d messages)", n)
+	}
+	must(t, chromedp.Do(ctx,
+		pressEnter(false),
+		chromedp.WaitVisible(`.message[data-role="assistant"][data-status="done"]`),
+	))
+	user, err := chromedp.Run(ctx, chromedp.Evaluate[string](
+		`document.querySelector('.message[data-role="user"] .content').textContent`))
+	must(t, err)
+	if user != "line one\nline two" {
+		t.Errorf("question %s, want two lines", strconv.Quote(user))
+	}
+}
+
+// TestBrowserWithoutTokenAsksToSignIn opens the page with no login link.
+func TestBrowserWithoutTokenAsksToSignIn(t *testing.T) {
+	a := startApp(t, nil)
+	ctx := newBrowser(t)
+	must(t, chromedp.Do(ctx,
+		chromedp.Navigate(a.URL+"/"),
+		chromedp.WaitVisible(`#connection[data-state="closed"]`),
+	))
+	label, err := chromedp.Run(ctx, chromedp.Evaluate[string](`document.querySelector('#connection').textContent`))
+	must(t, err)
+	if !strings.Contains(label, "sign in") {
+		t.Errorf("indicator says %q, want a sign-in hint", label)
+	}
+	// A wrong token: the server refuses it and the page stops reconnecting.
+	must(t, chromedp.Do(ctx,
+		chromedp.Navigate("about:blank"),
+		chromedp.Navigate(a.URL+"/#token=not-a-token"),
+		chromedp.WaitVisible(`#connection[data-state="closed"]`),
+	))
+	label, err = chromedp.Run(ctx, chromedp.Evaluate[string](`document.querySelector('#connection').textContent`))
+	must(t, err)
+	if !strings.Contains(label, "sign in again") {
+		t.Errorf("after a refused token the indicator says %q", label)
+	}
+}

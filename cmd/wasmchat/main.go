@@ -1,0 +1,197 @@
+//go:build !js
+
+// Command wasmchat serves the wasmchat page and proxies chat to a model.
+//
+//	wasmchat serve [-addr 127.0.0.1:8080] [-data ./data]
+//	wasmchat token add [-data ./data] NAME
+//	wasmchat version
+//
+// Configuration is read here and nowhere else: flags, then the environment
+// (WASMCHAT_DEMO_CPS).
+package main
+
+import (
+	"context"
+	"errors"
+	"flag"
+	"fmt"
+	"io"
+	"log/slog"
+	"net"
+	"net/http"
+	"os"
+	"os/signal"
+	"strconv"
+	"syscall"
+	"time"
+
+	chatapp "github.com/wasmchat/wasmchat/app"
+	"github.com/wasmchat/wasmchat/assets"
+	"github.com/wasmchat/wasmchat/server"
+	"github.com/wasmchat/wasmchat/tokens"
+	"github.com/wasmchat/wasmchat/upstream/demo"
+)
+
+// version is stamped at build: -ldflags "-X main.version=...".
+var version = "dev"
+
+func main() {
+	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
+	err := run(ctx, os.Args[1:], os.Getenv, os.Stdout, os.Stderr)
+	stop()
+	if err != nil {
+		fmt.Fprintln(os.Stderr, "wasmchat:", err)
+		if errors.Is(err, errUsage) {
+			os.Exit(2)
+		}
+		os.Exit(1)
+	}
+}
+
+var errUsage = errors.New("usage: wasmchat serve [flags] | wasmchat token add [-data DIR] NAME | wasmchat version")
+
+// run is the whole program, so tests can start it in-process.
+func run(ctx context.Context, args []string, getenv func(string) string, stdout, stderr io.Writer) error {
+	if len(args) == 0 {
+		return errUsage
+	}
+	switch args[0] {
+	case "serve":
+		return serve(ctx, args[1:], getenv, stdout, stderr)
+	case "token":
+		return token(args[1:], stdout, stderr)
+	case "version":
+		_, err := fmt.Fprintln(stdout, version)
+		return err
+	}
+	return errUsage
+}
+
+func token(args []string, stdout, stderr io.Writer) error {
+	if len(args) == 0 || args[0] != "add" {
+		return errUsage
+	}
+	fs := flag.NewFlagSet("token add", flag.ContinueOnError)
+	fs.SetOutput(stderr)
+	data := fs.String("data", "./data", "data folder")
+	if err := fs.Parse(args[1:]); err != nil {
+		return errUsage
+	}
+	if fs.NArg() != 1 {
+		return errUsage
+	}
+	f, err := tokens.Open(*data)
+	if err != nil {
+		return err
+	}
+	t, err := f.Add(fs.Arg(0))
+	if err != nil {
+		return err
+	}
+	fmt.Fprintf(stdout, "token for %s (shown once, keep it secret):\n%s\n", fs.Arg(0), t)
+	return nil
+}
+
+type serveFlags struct {
+	addr, data string
+	grace      time.Duration
+	origins    []string
+	demoRate   float64
+}
+
+func parseServe(args []string, getenv func(string) string, stderr io.Writer) (serveFlags, error) {
+	var f serveFlags
+	fs := flag.NewFlagSet("serve", flag.ContinueOnError)
+	fs.SetOutput(stderr)
+	fs.StringVar(&f.addr, "addr", "127.0.0.1:8080", "address to listen on")
+	fs.StringVar(&f.data, "data", "./data", "data folder (tokens)")
+	fs.DurationVar(&f.grace, "grace", 10*time.Second, "on SIGTERM, how long answers in flight may take to finish")
+	fs.Func("origin", "a foreign `origin` pattern allowed to open WebSockets (repeatable)", func(s string) error {
+		f.origins = append(f.origins, s)
+		return nil
+	})
+	if err := fs.Parse(args); err != nil {
+		return f, errUsage
+	}
+	if v := getenv("WASMCHAT_DEMO_CPS"); v != "" {
+		rate, err := strconv.ParseFloat(v, 64)
+		if err != nil || rate <= 0 {
+			return f, fmt.Errorf("WASMCHAT_DEMO_CPS=%q: want a positive number of characters per second", v)
+		}
+		f.demoRate = rate
+	}
+	return f, nil
+}
+
+func serve(ctx context.Context, args []string, getenv func(string) string, stdout, stderr io.Writer) error {
+	f, err := parseServe(args, getenv, stderr)
+	if err != nil {
+		return err
+	}
+	log := slog.New(slog.NewTextHandler(stderr, nil))
+	toks, err := tokens.Open(f.data)
+	if err != nil {
+		return err
+	}
+	chatapp.Routes()
+	srv, err := server.New(server.Config{
+		Tokens:         toks,
+		Upstream:       demo.New(f.demoRate),
+		Page:           chatapp.Handler(),
+		Web:            assets.Web(),
+		Version:        version,
+		OriginPatterns: f.origins,
+		Logger:         log,
+	})
+	if err != nil {
+		return err
+	}
+	ln, err := net.Listen("tcp", f.addr)
+	if err != nil {
+		return err
+	}
+	base := "http://" + loopbackIfUnspecified(ln.Addr().(*net.TCPAddr))
+	fmt.Fprintf(stdout, "wasmchat %s listening on %s\n", srv.Version(), base)
+	if err := firstToken(toks, base, stdout); err != nil {
+		ln.Close()
+		return err
+	}
+	hs := &http.Server{Handler: srv, ReadHeaderTimeout: 10 * time.Second, ErrorLog: slog.NewLogLogger(log.Handler(), slog.LevelWarn)}
+	errc := make(chan error, 1)
+	go func() { errc <- hs.Serve(ln) }()
+	select {
+	case err := <-errc:
+		return err
+	case <-ctx.Done():
+	}
+	log.Info("shutting down", "grace", f.grace)
+	sctx, cancel := context.WithTimeout(context.Background(), f.grace)
+	defer cancel()
+	_ = hs.Shutdown(sctx)
+	if err := srv.Shutdown(sctx); err != nil {
+		log.Warn("answers interrupted by shutdown", "err", err)
+	}
+	return nil
+}
+
+// firstToken creates a token on a first start and prints the login link:
+// `make run` on a fresh machine then needs no other step.
+func firstToken(toks *tokens.File, base string, stdout io.Writer) error {
+	n, err := toks.Count()
+	if err != nil || n > 0 {
+		return err
+	}
+	t, err := toks.Add("owner")
+	if err != nil {
+		return err
+	}
+	fmt.Fprintf(stdout, "first start: created a token for user \"owner\"; sign in with\n%s/#token=%s\n", base, t)
+	return nil
+}
+
+func loopbackIfUnspecified(a *net.TCPAddr) string {
+	if a.IP.IsUnspecified() {
+		return net.JoinHostPort("127.0.0.1", strconv.Itoa(a.Port))
+	}
+	return a.String()
+}

@@ -1,0 +1,17 @@
+//go:build js && wasm
+
+// The page's main: it links go-app's client side and our components, and
+// nothing of the server (no HTTP server, no SQL driver), which keeps the
+// served wasm small.
+package main
+
+import (
+	"github.com/maxence-charriere/go-app/v9/pkg/app"
+
+	chatapp "github.com/wasmchat/wasmchat/app"
+)
+
+func main() {
+	chatapp.Routes()
+	app.RunWhenOnBrowser()
+}

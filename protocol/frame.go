@@ -1,0 +1,228 @@
+package protocol
+
+import (
+	"bytes"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"unicode/utf8"
+)
+
+// Subprotocol is the WebSocket subprotocol the server selects for clients
+// that offer it. Our page offers it together with SubprotocolTokenPrefix+token.
+const Subprotocol = "wasmchat.v1"
+
+// SubprotocolTokenPrefix prefixes the token in the Sec-WebSocket-Protocol
+// list offered by our page, so the token never appears in a URL.
+const SubprotocolTokenPrefix = "wasmchat.token."
+
+// Channels of the seed endpoint /ws/{token}-{channel}.
+const (
+	ChannelChat = 0 // plain chat
+	ChannelApp  = 1 // an app (preset) runs the question
+)
+
+// Status values of a ServerFrame. The seed page acts on 0 and 2 only.
+const (
+	StatusChunk   = 0 // a chunk of an answer
+	StatusError   = 1 // an error a person can act on; Code is stable
+	StatusEnd     = 2 // the end of an answer; Content may hold a last chunk
+	StatusControl = 3 // hello, ack, pong: ignored by the seed page
+)
+
+// Finish reasons carried by a StatusEnd frame.
+const (
+	FinishStop        = "stop"        // the model finished
+	FinishLength      = "length"      // the model hit its length limit
+	FinishCancelled   = "cancelled"   // the user pressed stop
+	FinishInterrupted = "interrupted" // the server stopped mid-answer
+)
+
+// Types of control frames (StatusControl) sent by the server.
+const (
+	ControlHello = "hello" // first frame on a connection
+	ControlAck   = "ack"   // an ask was accepted: names its answer
+	ControlPong  = "pong"  // reply to a ping
+)
+
+// Types of ClientFrame.
+const (
+	TypeAsk    = "ask"
+	TypeStop   = "stop"
+	TypeResume = "resume"
+	TypePing   = "ping"
+)
+
+// Stable machine codes of error frames (StatusError).
+const (
+	CodeBadFrame     = "bad_frame"    // the frame could not be decoded
+	CodeTooLarge     = "too_large"    // the question is over MaxQuestionBytes
+	CodeUnauthorized = "unauthorized" // unknown or revoked token
+	CodeNotFound     = "not_found"    // no such answer for this user
+	CodeUpstream     = "upstream"     // the model backend failed
+	CodeUnavailable  = "unavailable"  // the server is shutting down
+	CodeBadOffset    = "bad_offset"   // resume offset outside the answer
+)
+
+// MaxQuestionBytes bounds the UTF-8 length of a question.
+const MaxQuestionBytes = 64 << 10
+
+// MaxFrameBytes bounds one client frame on the wire: a question of
+// MaxQuestionBytes JSON-escaped, plus the other fields.
+const MaxFrameBytes = 6*MaxQuestionBytes + 4<<10
+
+// Sentinel errors of the decoders. Each decoder error wraps one of them.
+var (
+	ErrMalformed    = errors.New("protocol: malformed frame")
+	ErrUnknownType  = errors.New("protocol: unknown frame type")
+	ErrEmpty        = errors.New("protocol: empty question")
+	ErrTooLarge     = errors.New("protocol: question too large")
+	ErrInvalidUTF8  = errors.New("protocol: invalid UTF-8")
+	ErrMissingField = errors.New("protocol: missing field")
+)
+
+// ServerFrame is every frame the server sends. Status and Content are always
+// present on the wire, as the seed page expects.
+type ServerFrame struct {
+	Status  int    `json:"status"`
+	Content string `json:"content"`
+
+	// Type names a control frame (StatusControl).
+	Type string `json:"type,omitempty"`
+	// Code is the stable machine code of an error frame.
+	Code string `json:"code,omitempty"`
+	// Answer and Conversation identify the answer a chunk belongs to.
+	Answer       string `json:"answer,omitempty"`
+	Conversation string `json:"conversation,omitempty"`
+	// Client echoes the client id of the ask an ack or error answers.
+	Client string `json:"client,omitempty"`
+	// Offset is the byte offset of Content in the answer's text.
+	Offset int `json:"offset,omitempty"`
+	// Finish is why an answer ended (StatusEnd).
+	Finish string `json:"finish,omitempty"`
+}
+
+// ClientFrame is a frame from a client. A seed-form question decodes to a
+// ClientFrame of type TypeAsk with only Text set.
+type ClientFrame struct {
+	Type string `json:"type"`
+	// ID is the client's id for an ask, so a resent ask starts no second
+	// answer.
+	ID           string `json:"id,omitempty"`
+	Conversation string `json:"conversation,omitempty"`
+	Text         string `json:"text,omitempty"`
+	App          string `json:"app,omitempty"`
+	// Answer and Offset address an answer's text, for stop and resume.
+	Answer string `json:"answer,omitempty"`
+	Offset int    `json:"offset,omitempty"`
+}
+
+// DecodeClient decodes one text frame from a client. A frame that is not a
+// JSON object with a string "type" field is a seed-form question.
+func DecodeClient(data []byte) (ClientFrame, error) {
+	if !utf8.Valid(data) {
+		return ClientFrame{}, ErrInvalidUTF8
+	}
+	if f, ok, err := decodeTyped(data); ok || err != nil {
+		return f, err
+	}
+	f := ClientFrame{Type: TypeAsk, Text: string(data)}
+	return f, checkQuestion(f.Text)
+}
+
+// decodeTyped reports ok when data is a JSON object with a string "type".
+func decodeTyped(data []byte) (ClientFrame, bool, error) {
+	trimmed := bytes.TrimSpace(data)
+	if len(trimmed) == 0 || trimmed[0] != '{' {
+		return ClientFrame{}, false, nil
+	}
+	var probe struct {
+		Type *string `json:"type"`
+	}
+	if json.Unmarshal(trimmed, &probe) != nil || probe.Type == nil {
+		return ClientFrame{}, false, nil // a question that looks like JSON
+	}
+	var f ClientFrame
+	if err := json.Unmarshal(trimmed, &f); err != nil {
+		return ClientFrame{}, true, fmt.Errorf("%w: %v", ErrMalformed, err)
+	}
+	return f, true, f.validate()
+}
+
+func (f ClientFrame) validate() error {
+	switch f.Type {
+	case TypeAsk:
+		return checkQuestion(f.Text)
+	case TypeStop:
+		if f.Answer == "" {
+			return fmt.Errorf("%w: stop needs an answer", ErrMissingField)
+		}
+	case TypeResume:
+		if f.Answer == "" {
+			return fmt.Errorf("%w: resume needs an answer", ErrMissingField)
+		}
+		if f.Offset < 0 {
+			return fmt.Errorf("%w: negative offset", ErrMalformed)
+		}
+	case TypePing:
+	default:
+		return fmt.Errorf("%w: %q", ErrUnknownType, f.Type)
+	}
+	return nil
+}
+
+func checkQuestion(text string) error {
+	if len(text) > MaxQuestionBytes {
+		return fmt.Errorf("%w: %d bytes, at most %d", ErrTooLarge, len(text), MaxQuestionBytes)
+	}
+	if len(bytes.TrimSpace([]byte(text))) == 0 {
+		return ErrEmpty
+	}
+	return nil
+}
+
+// DecodeServer decodes one frame from the server, as a client does.
+func DecodeServer(data []byte) (ServerFrame, error) {
+	var raw struct {
+		Status  *int    `json:"status"`
+		Content *string `json:"content"`
+		ServerFrame
+	}
+	if err := json.Unmarshal(data, &raw); err != nil {
+		return ServerFrame{}, fmt.Errorf("%w: %v", ErrMalformed, err)
+	}
+	if raw.Status == nil || raw.Content == nil {
+		return ServerFrame{}, fmt.Errorf("%w: status and content are required", ErrMissingField)
+	}
+	f := raw.ServerFrame
+	f.Status, f.Content = *raw.Status, *raw.Content
+	if f.Status < StatusChunk || f.Status > StatusControl {
+		return ServerFrame{}, fmt.Errorf("%w: status %d", ErrMalformed, f.Status)
+	}
+	if f.Offset < 0 {
+		return ServerFrame{}, fmt.Errorf("%w: negative offset", ErrMalformed)
+	}
+	return f, nil
+}
+
+// Encode returns the JSON text of f.
+func (f ServerFrame) Encode() []byte {
+	b, err := json.Marshal(f)
+	if err != nil {
+		// Only strings and ints: Marshal cannot fail.
+		panic(fmt.Sprintf("protocol: encode server frame: %v", err))
+	}
+	return b
+}
+
+// Encode returns the JSON text of f.
+func (f ClientFrame) Encode() []byte {
+	b, err := json.Marshal(f)
+	if err != nil {
+		panic(fmt.Sprintf("protocol: encode client frame: %v", err))
+	}
+	return b
+}
+
+// End returns the offset just past the content of a chunk frame.
+func (f ServerFrame) End() int { return f.Offset + len(f.Content) }

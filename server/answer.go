@@ -1,0 +1,148 @@
+package server
+
+import (
+	"context"
+	"sync"
+	"time"
+	"unicode/utf8"
+
+	"github.com/wasmchat/wasmchat/protocol"
+)
+
+// MaxAnswerBytes bounds an answer's text in memory. An upstream that goes
+// past it is stopped and the answer ends with protocol.FinishLength.
+const MaxAnswerBytes = 4 << 20
+
+// maxChunkBytes bounds the content of one frame, so a replay of a long
+// answer goes out in frames a client's read limit accepts.
+const maxChunkBytes = 16 << 10
+
+// answer is the log of one answer's text, addressed by byte offset. The
+// generation appends to it; any number of connections read it from any
+// offset, live or after the end.
+type answer struct {
+	id, conversation, owner string
+	cancel                  context.CancelFunc // stops the generation
+
+	mu     sync.Mutex
+	text   []byte
+	ended  bool
+	finish string               // set when ended without error
+	fail   protocol.ServerFrame // the error frame, when ended with one
+	endAt  time.Time
+	wake   chan struct{} // closed and replaced on every change
+}
+
+func newAnswer(id, conversation, owner string, cancel context.CancelFunc) *answer {
+	return &answer{id: id, conversation: conversation, owner: owner, cancel: cancel, wake: make(chan struct{})}
+}
+
+// append adds a chunk and reports whether the answer still has room.
+func (a *answer) append(chunk string) bool {
+	a.mu.Lock()
+	defer a.mu.Unlock()
+	if a.ended {
+		return false
+	}
+	if len(a.text)+len(chunk) > MaxAnswerBytes {
+		return false
+	}
+	a.text = append(a.text, chunk...)
+	a.notifyLocked()
+	return true
+}
+
+// end closes the log with a finish reason, or with an error frame when fail
+// has a Code. Only the first end counts.
+func (a *answer) end(finish string, fail protocol.ServerFrame, now time.Time) {
+	a.mu.Lock()
+	defer a.mu.Unlock()
+	if a.ended {
+		return
+	}
+	a.ended, a.finish, a.fail, a.endAt = true, finish, fail, now
+	a.notifyLocked()
+}
+
+func (a *answer) notifyLocked() {
+	close(a.wake)
+	a.wake = make(chan struct{})
+}
+
+// read returns the text from off on (at most maxChunkBytes, never splitting
+// a rune), whether the answer has ended, and a channel closed at the next
+// change. off must be a valid offset (see validOffset).
+func (a *answer) read(off int) (chunk string, ended bool, wake <-chan struct{}) {
+	a.mu.Lock()
+	defer a.mu.Unlock()
+	end := len(a.text)
+	if end-off > maxChunkBytes {
+		end = off + maxChunkBytes
+		for end > off && !utf8.RuneStart(a.text[end]) {
+			end--
+		}
+	}
+	return string(a.text[off:end]), a.ended && end == len(a.text), a.wake
+}
+
+// validOffset reports whether a client may resume from off: inside the text
+// and at a rune boundary.
+func (a *answer) validOffset(off int) bool {
+	a.mu.Lock()
+	defer a.mu.Unlock()
+	if off < 0 || off > len(a.text) {
+		return false
+	}
+	return off == len(a.text) || utf8.RuneStart(a.text[off])
+}
+
+// endFrame returns the frame that ends the answer for a reader at off, the
+// end of the text.
+func (a *answer) endFrame(off int) protocol.ServerFrame {
+	a.mu.Lock()
+	defer a.mu.Unlock()
+	if a.fail.Code != "" {
+		f := a.fail
+		f.Answer, f.Conversation, f.Offset = a.id, a.conversation, off
+		return f
+	}
+	return protocol.ServerFrame{
+		Status: protocol.StatusEnd, Answer: a.id, Conversation: a.conversation,
+		Offset: off, Finish: a.finish,
+	}
+}
+
+// endedBefore reports whether the answer ended before t.
+func (a *answer) endedBefore(t time.Time) bool {
+	a.mu.Lock()
+	defer a.mu.Unlock()
+	return a.ended && a.endAt.Before(t)
+}
+
+// follow sends the answer from off to its end through send, as chunk frames
+// then the end (or error) frame. It returns early when ctx ends or send fails.
+func (a *answer) follow(ctx context.Context, off int, send func(context.Context, protocol.ServerFrame) error) {
+	for {
+		chunk, ended, wake := a.read(off)
+		switch {
+		case chunk != "":
+			f := protocol.ServerFrame{
+				Status: protocol.StatusChunk, Content: chunk,
+				Answer: a.id, Conversation: a.conversation, Offset: off,
+			}
+			if send(ctx, f) != nil {
+				return
+			}
+			off += len(chunk)
+		case ended:
+			_ = send(ctx, a.endFrame(off))
+			return
+		default:
+			select {
+			case <-wake:
+			case <-ctx.Done():
+				return
+			}
+		}
+	}
+}

@@ -1,0 +1,148 @@
+package server
+
+import (
+	"context"
+	"crypto/sha256"
+	"encoding/hex"
+	"errors"
+	"io/fs"
+	"log/slog"
+	"net/http"
+	"sync"
+	"sync/atomic"
+	"time"
+
+	"github.com/maxence-charriere/go-app/v9/pkg/app"
+)
+
+// Config is what New needs. cmd/wasmchat fills it from flags and the
+// environment; nothing in this package reads either.
+type Config struct {
+	Tokens   Tokens   // required
+	Upstream Upstream // required
+	// Page describes the page (title, icons, styles); its routes are
+	// registered with go-app by the caller. New sets its Resources, Version
+	// and WasmContentLengthHeader.
+	Page *app.Handler
+	// Web holds the files served under /web/: app.wasm with app.wasm.br and
+	// app.wasm.gz, icons, styles.
+	Web fs.FS
+	// Version is the build's version. The served version is Version plus a
+	// hash of the wasm, so it changes with every build and never with a mere
+	// restart (go-app's default changes at every start and makes every
+	// client reload).
+	Version string
+	// OriginPatterns are the foreign origins allowed to open WebSockets,
+	// as in websocket.AcceptOptions. The server's own host is always allowed.
+	OriginPatterns []string
+	// Retain is how long an ended answer stays in memory for resumes.
+	Retain time.Duration
+	Logger *slog.Logger
+}
+
+// Server serves the page, its assets and the WebSocket endpoint.
+type Server struct {
+	cfg     Config
+	log     *slog.Logger
+	hub     *hub
+	assets  *assets
+	mux     *http.ServeMux
+	version string
+
+	connCtx   context.Context // ends at Shutdown: connections close
+	stopConns context.CancelFunc
+	stopGen   context.CancelFunc // interrupts generations
+	conns     sync.WaitGroup
+	draining  atomic.Bool // no new answers
+}
+
+// New returns a Server ready to serve.
+func New(cfg Config) (*Server, error) {
+	if cfg.Tokens == nil || cfg.Upstream == nil || cfg.Page == nil || cfg.Web == nil {
+		return nil, errors.New("server: Tokens, Upstream, Page and Web are required")
+	}
+	if cfg.Logger == nil {
+		cfg.Logger = slog.New(slog.DiscardHandler)
+	}
+	if cfg.Retain <= 0 {
+		cfg.Retain = 10 * time.Minute
+	}
+	a, err := newAssets(cfg.Web)
+	if err != nil {
+		return nil, err
+	}
+	s := &Server{cfg: cfg, log: cfg.Logger, assets: a}
+	s.version = buildVersion(cfg.Version, a.wasm())
+	if a.wasm() == nil {
+		s.log.Warn("no " + WasmPath + ": the page will not start; build with `make build`")
+	}
+	genCtx, stopGen := context.WithCancel(context.Background())
+	s.stopGen = stopGen
+	s.connCtx, s.stopConns = context.WithCancel(context.Background())
+	s.hub = newHub(genCtx, cfg.Upstream, s.log, cfg.Retain)
+
+	page := cfg.Page
+	page.Resources = a
+	page.Version = s.version
+	page.WasmContentLengthHeader = WasmLengthHeader
+
+	s.mux = http.NewServeMux()
+	s.mux.HandleFunc("GET /healthz", s.serveHealth)
+	s.mux.HandleFunc("GET /ws/", func(w http.ResponseWriter, r *http.Request) {
+		s.conns.Add(1)
+		defer s.conns.Done()
+		s.serveWS(w, r)
+	})
+	s.mux.Handle("/", page)
+	return s, nil
+}
+
+func buildVersion(version string, wasm []byte) string {
+	sum := sha256.Sum256(wasm)
+	h := hex.EncodeToString(sum[:6])
+	if version == "" {
+		return h
+	}
+	return version + "-" + h
+}
+
+// Version returns the version the page is served with.
+func (s *Server) Version() string { return s.version }
+
+func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
+	s.mux.ServeHTTP(w, r)
+}
+
+func (s *Server) serveHealth(w http.ResponseWriter, r *http.Request) {
+	if s.connCtx.Err() != nil {
+		http.Error(w, "shutting down", http.StatusServiceUnavailable)
+		return
+	}
+	w.Header().Set("Content-Type", "text/plain; charset=utf-8")
+	_, _ = w.Write([]byte("ok\n"))
+}
+
+// Shutdown drains the server: new questions are refused, answers in flight
+// finish until ctx ends and the rest are interrupted (they end with finish
+// "interrupted", which connected clients receive), then every WebSocket
+// connection closes. Call it after http.Server.Shutdown, which does not wait
+// for WebSockets.
+func (s *Server) Shutdown(ctx context.Context) error {
+	s.draining.Store(true)
+	done := make(chan struct{})
+	go func() {
+		s.hub.wait()
+		close(done)
+	}()
+	var err error
+	select {
+	case <-done:
+	case <-ctx.Done():
+		err = ctx.Err()
+	}
+	s.stopGen()
+	<-done
+	s.stopConns()
+	s.conns.Wait()
+	return err
+}

@@ -1,0 +1,326 @@
+package server_test
+
+import (
+	"context"
+	"errors"
+	"io"
+	"net/http"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/coder/websocket"
+	"github.com/maxence-charriere/go-app/v9/pkg/app"
+
+	"github.com/wasmchat/wasmchat/protocol"
+	"github.com/wasmchat/wasmchat/server"
+)
+
+var helloChunks = []string{"Hello", ", ", "wörld", " 你好", "!"}
+
+func TestHealthz(t *testing.T) {
+	ts := newTestServer(t, &scripted{})
+	res := get(t, ts.URL+"/healthz", nil)
+	defer res.Body.Close()
+	if res.StatusCode != http.StatusOK {
+		t.Errorf("status %d", res.StatusCode)
+	}
+}
+
+func TestWasmServedCompressed(t *testing.T) {
+	ts := newTestServer(t, &scripted{})
+	tests := []struct {
+		accept, wantEnc, wantBody string
+	}{
+		{"gzip, deflate, br, zstd", "br", "BR:wasm-v1"},
+		{"gzip", "gzip", "GZ:wasm-v1"},
+		{"br;q=0, gzip", "gzip", "GZ:wasm-v1"},
+		{"", "", "wasm-v1"},
+	}
+	for _, tt := range tests {
+		res := get(t, ts.URL+server.WasmPath, http.Header{"Accept-Encoding": {tt.accept}})
+		body, _ := io.ReadAll(res.Body)
+		res.Body.Close()
+		if got := res.Header.Get("Content-Encoding"); got != tt.wantEnc || string(body) != tt.wantBody {
+			t.Errorf("Accept-Encoding %q: got %q %q, want %q %q", tt.accept, got, body, tt.wantEnc, tt.wantBody)
+		}
+		if ct := res.Header.Get("Content-Type"); ct != "application/wasm" {
+			t.Errorf("Content-Type %q", ct)
+		}
+		if n := res.Header.Get(server.WasmLengthHeader); n != "7" {
+			t.Errorf("%s = %q, want the decoded length 7", server.WasmLengthHeader, n)
+		}
+	}
+	// A text asset without precompressed variants is compressed at start.
+	res := get(t, ts.URL+"/web/style.css", http.Header{"Accept-Encoding": {"br"}})
+	res.Body.Close()
+	if res.Header.Get("Content-Encoding") != "br" {
+		t.Errorf("style.css Content-Encoding %q, want br", res.Header.Get("Content-Encoding"))
+	}
+}
+
+func TestPagePrerendered(t *testing.T) {
+	ts := newTestServer(t, &scripted{})
+	res := get(t, ts.URL+"/", nil)
+	body, _ := io.ReadAll(res.Body)
+	res.Body.Close()
+	if res.StatusCode != http.StatusOK || !strings.Contains(string(body), "/app.js") {
+		t.Fatalf("GET / = %d, body lacks app.js:\n%.500s", res.StatusCode, body)
+	}
+	res = get(t, ts.URL+"/app.js", nil)
+	body, _ = io.ReadAll(res.Body)
+	res.Body.Close()
+	if !strings.Contains(string(body), server.WasmPath) || !strings.Contains(string(body), server.WasmLengthHeader) {
+		t.Errorf("app.js does not load %s with %s", server.WasmPath, server.WasmLengthHeader)
+	}
+}
+
+func TestVersionFixedPerBuild(t *testing.T) {
+	newServer := func(wasm string) string {
+		s, err := server.New(server.Config{
+			Tokens: testTokens, Upstream: &scripted{}, Page: &app.Handler{}, Web: testWeb(wasm), Version: "v1",
+		})
+		if err != nil {
+			t.Fatal(err)
+		}
+		_ = s.Shutdown(context.Background())
+		return s.Version()
+	}
+	a, b, c := newServer("build-1"), newServer("build-1"), newServer("build-2")
+	if a != b {
+		t.Errorf("same build, two starts: versions %q and %q", a, b)
+	}
+	if a == c {
+		t.Errorf("two builds share version %q", a)
+	}
+	if !strings.HasPrefix(a, "v1-") {
+		t.Errorf("version %q does not start with the stamped version", a)
+	}
+}
+
+func TestSeedFormStreamsChunksThenEnd(t *testing.T) {
+	up := &scripted{chunks: helloChunks, interval: time.Millisecond}
+	ts := newTestServer(t, up)
+	c := dialSeed(t, ts, "alice-token")
+	c.sendText("hi there") // the seed page sends the bare question
+	if f := c.next(); f.Type != protocol.ControlAck || f.Answer == "" {
+		t.Fatalf("got %+v, want an ack", f)
+	}
+	text, end := c.answer(0)
+	if text != up.text() {
+		t.Errorf("answer %q, want %q", text, up.text())
+	}
+	if end.Status != protocol.StatusEnd || end.Finish != protocol.FinishStop || end.Offset != len(up.text()) {
+		t.Errorf("end frame %+v", end)
+	}
+}
+
+func TestOwnFormTokenInSubprotocol(t *testing.T) {
+	up := &scripted{chunks: helloChunks}
+	ts := newTestServer(t, up)
+	c := dialOwn(t, ts, "bob-token")
+	if got := c.ws.Subprotocol(); got != protocol.Subprotocol {
+		t.Errorf("subprotocol %q, want %q", got, protocol.Subprotocol)
+	}
+	c.send(protocol.ClientFrame{Type: protocol.TypeAsk, ID: "q1", Text: "hi"})
+	if f := c.next(); f.Client != "q1" {
+		t.Fatalf("ack %+v does not name client id q1", f)
+	}
+	if text, _ := c.answer(0); text != up.text() {
+		t.Errorf("answer %q", text)
+	}
+}
+
+func TestUnknownTokenRefused(t *testing.T) {
+	ts := newTestServer(t, &scripted{})
+	base := "ws" + strings.TrimPrefix(ts.URL, "http")
+	for _, tt := range []struct {
+		name, url string
+		protos    []string
+	}{
+		{"seed form", base + "/ws/nope-0", nil},
+		{"own form", base + "/ws/0", []string{protocol.Subprotocol, protocol.SubprotocolTokenPrefix + "nope"}},
+		{"no token", base + "/ws/1", []string{protocol.Subprotocol}},
+	} {
+		t.Run(tt.name, func(t *testing.T) {
+			ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
+			defer cancel()
+			ws, _, err := websocket.Dial(ctx, tt.url, &websocket.DialOptions{Subprotocols: tt.protos})
+			if err != nil {
+				t.Fatal(err)
+			}
+			defer ws.CloseNow()
+			_, data, err := ws.Read(ctx)
+			if err != nil {
+				t.Fatal(err)
+			}
+			f, _ := protocol.DecodeServer(data)
+			if f.Status != protocol.StatusError || f.Code != protocol.CodeUnauthorized || f.Content == "" {
+				t.Errorf("frame %+v, want an unauthorized error", f)
+			}
+			_, _, err = ws.Read(ctx)
+			if got := websocket.CloseStatus(err); got != server.CloseUnauthorized {
+				t.Errorf("close status %d (%v), want %d", got, err, server.CloseUnauthorized)
+			}
+		})
+	}
+}
+
+func TestPlainHTTPToEndpoint(t *testing.T) {
+	ts := newTestServer(t, &scripted{})
+	for path, want := range map[string]int{"/ws/0": http.StatusUpgradeRequired, "/ws/x-9": http.StatusNotFound} {
+		res := get(t, ts.URL+path, nil)
+		res.Body.Close()
+		if res.StatusCode != want {
+			t.Errorf("GET %s = %d, want %d", path, res.StatusCode, want)
+		}
+	}
+}
+
+func TestBadInputKeepsConnection(t *testing.T) {
+	ts := newTestServer(t, &scripted{chunks: helloChunks})
+	c := dialOwn(t, ts, "alice-token")
+	for _, tt := range []struct {
+		name, frame, code string
+	}{
+		{"unknown type", `{"type":"launch"}`, protocol.CodeBadFrame},
+		{"bad field", `{"type":"resume","answer":"a","offset":"x"}`, protocol.CodeBadFrame},
+		{"empty question", "   ", protocol.CodeBadFrame},
+		{"too large", strings.Repeat("长", protocol.MaxQuestionBytes/3+1), protocol.CodeTooLarge},
+		{"resume unknown answer", `{"type":"resume","answer":"nope"}`, protocol.CodeNotFound},
+	} {
+		c.sendText(tt.frame)
+		if f := c.next(); f.Status != protocol.StatusError || f.Code != tt.code || f.Content == "" {
+			t.Errorf("%s: got %+v, want error %s", tt.name, f, tt.code)
+		}
+	}
+	if err := c.ws.Write(context.Background(), websocket.MessageBinary, []byte{1, 2}); err != nil {
+		t.Fatal(err)
+	}
+	if f := c.next(); f.Code != protocol.CodeBadFrame {
+		t.Errorf("binary frame: got %+v", f)
+	}
+	c.send(protocol.ClientFrame{Type: protocol.TypePing})
+	if f := c.next(); f.Type != protocol.ControlPong {
+		t.Errorf("after bad input: got %+v, want pong", f)
+	}
+}
+
+func TestOversizedFrameCloses(t *testing.T) {
+	ts := newTestServer(t, &scripted{})
+	c := dialOwn(t, ts, "alice-token")
+	c.sendText(strings.Repeat("x", protocol.MaxFrameBytes+1))
+	_, err := c.read(5 * time.Second)
+	if got := websocket.CloseStatus(err); got != websocket.StatusMessageTooBig {
+		t.Errorf("close status %d (%v), want %d", got, err, websocket.StatusMessageTooBig)
+	}
+}
+
+func TestIdempotentAsk(t *testing.T) {
+	up := &scripted{chunks: helloChunks, interval: time.Millisecond}
+	ts := newTestServer(t, up)
+	c := dialOwn(t, ts, "alice-token")
+	ask := protocol.ClientFrame{Type: protocol.TypeAsk, ID: "same", Text: "hi"}
+	c.send(ask)
+	first := c.next()
+	text, _ := c.answer(0)
+	c.send(ask) // resent, e.g. after a reconnect
+	second := c.next()
+	again, _ := c.answer(0)
+	if first.Answer != second.Answer || text != again {
+		t.Errorf("resent ask: answers %q/%q, texts %q/%q", first.Answer, second.Answer, text, again)
+	}
+	if n := up.calls.Load(); n != 1 {
+		t.Errorf("%d generations, want 1", n)
+	}
+	// Another user's ask with the same client id is another question.
+	other := dialOwn(t, ts, "bob-token")
+	other.send(ask)
+	if f := other.next(); f.Answer == first.Answer {
+		t.Error("bob got alice's answer for the same client id")
+	}
+}
+
+func TestAnswerSurvivesDropAndResumes(t *testing.T) {
+	up := &scripted{chunks: helloChunks, interval: 20 * time.Millisecond}
+	ts := newTestServer(t, up)
+	c := dialOwn(t, ts, "alice-token")
+	c.send(protocol.ClientFrame{Type: protocol.TypeAsk, ID: "q", Text: "hi"})
+	ack := c.next()
+	first := c.next() // one chunk, then the line drops
+	c.ws.CloseNow()
+
+	c2 := dialOwn(t, ts, "alice-token")
+	c2.send(protocol.ClientFrame{Type: protocol.TypeResume, Answer: ack.Answer, Offset: len(first.Content)})
+	rest, end := c2.answer(len(first.Content))
+	if got := first.Content + rest; got != up.text() {
+		t.Errorf("resumed text %q, want %q", got, up.text())
+	}
+	if end.Finish != protocol.FinishStop {
+		t.Errorf("end %+v", end)
+	}
+	// From the middle of a rune: refused, not split.
+	mid := strings.Index(up.text(), "ö") + 1
+	c2.send(protocol.ClientFrame{Type: protocol.TypeResume, Answer: ack.Answer, Offset: mid})
+	if f := c2.next(); f.Code != protocol.CodeBadOffset {
+		t.Errorf("resume mid-rune: %+v", f)
+	}
+	// Another user cannot resume it.
+	bob := dialOwn(t, ts, "bob-token")
+	bob.send(protocol.ClientFrame{Type: protocol.TypeResume, Answer: ack.Answer})
+	if f := bob.next(); f.Code != protocol.CodeNotFound {
+		t.Errorf("bob resuming alice's answer: %+v", f)
+	}
+}
+
+func TestStopCancels(t *testing.T) {
+	up := &scripted{chunks: strings.Split(strings.Repeat("x", 1000), ""), interval: 5 * time.Millisecond}
+	ts := newTestServer(t, up)
+	c := dialOwn(t, ts, "alice-token")
+	c.send(protocol.ClientFrame{Type: protocol.TypeAsk, ID: "q", Text: "long"})
+	ack := c.next()
+	c.next()
+	c.send(protocol.ClientFrame{Type: protocol.TypeStop, Answer: ack.Answer})
+	text, end := c.answer(len("x"))
+	if end.Finish != protocol.FinishCancelled || len(text) >= 999 {
+		t.Errorf("after stop: end %+v with %d more bytes", end, len(text))
+	}
+}
+
+func TestUpstreamFailure(t *testing.T) {
+	up := &scripted{chunks: []string{"partial"}, fail: errors.New("secret upstream body: key sk-123")}
+	ts := newTestServer(t, up)
+	c := dialOwn(t, ts, "alice-token")
+	c.send(protocol.ClientFrame{Type: protocol.TypeAsk, ID: "q", Text: "hi"})
+	c.next()
+	text, end := c.answer(0)
+	if end.Status != protocol.StatusError || end.Code != protocol.CodeUpstream {
+		t.Fatalf("end %+v, want an upstream error", end)
+	}
+	if strings.Contains(end.Content, "sk-123") || !strings.HasPrefix(text, "partial") {
+		t.Errorf("error frame %q leaks the upstream error or lost the text %q", end.Content, text)
+	}
+}
+
+func TestShutdownInterrupts(t *testing.T) {
+	up := &scripted{chunks: strings.Split(strings.Repeat("y", 1000), ""), interval: 5 * time.Millisecond}
+	ts := newTestServer(t, up)
+	c := dialOwn(t, ts, "alice-token")
+	c.send(protocol.ClientFrame{Type: protocol.TypeAsk, ID: "q", Text: "long"})
+	c.next()
+	c.next()
+	ctx, cancel := context.WithTimeout(context.Background(), 50*time.Millisecond)
+	defer cancel()
+	done := make(chan error, 1)
+	go func() { done <- ts.Shutdown(ctx) }()
+	_, end := c.answer(1)
+	if end.Finish != protocol.FinishInterrupted {
+		t.Errorf("end %+v, want finish interrupted", end)
+	}
+	if _, err := c.read(5 * time.Second); websocket.CloseStatus(err) != websocket.StatusGoingAway {
+		t.Errorf("after the end frame: %v, want a going-away close", err)
+	}
+	if err := <-done; !errors.Is(err, context.DeadlineExceeded) {
+		t.Errorf("Shutdown = %v, want the grace period to run out", err)
+	}
+}

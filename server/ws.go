@@ -1,0 +1,255 @@
+package server
+
+import (
+	"context"
+	"errors"
+	"log/slog"
+	"net/http"
+	"strings"
+	"sync"
+	"time"
+
+	"github.com/coder/websocket"
+
+	"github.com/wasmchat/wasmchat/protocol"
+)
+
+// CloseUnauthorized is the WebSocket close code for an unknown token.
+// Browsers hide the HTTP status of a refused handshake from scripts, so the
+// server completes the handshake and closes with this code (after a status-1
+// frame with code "unauthorized"); the page can then say "sign in again"
+// instead of reconnecting.
+const CloseUnauthorized websocket.StatusCode = 4401
+
+const (
+	writeTimeout = 10 * time.Second // a client that takes longer is dropped
+	outboxFrames = 64               // frames queued per connection
+)
+
+// serveWS serves /ws/{token}-{channel} and /ws/{channel}.
+func (s *Server) serveWS(w http.ResponseWriter, r *http.Request) {
+	ep, err := protocol.ParseEndpoint(r.URL.Path)
+	if err != nil {
+		http.NotFound(w, r)
+		return
+	}
+	token := ep.Token
+	if token == "" {
+		token = protocol.TokenFromSubprotocols(strings.Split(r.Header.Get("Sec-WebSocket-Protocol"), ","))
+	}
+	if !strings.EqualFold(r.Header.Get("Upgrade"), "websocket") {
+		// Not a WebSocket handshake: plain HTTP semantics apply.
+		http.Error(w, "WebSocket endpoint: connect with a WebSocket client", http.StatusUpgradeRequired)
+		return
+	}
+	ws, err := websocket.Accept(w, r, &websocket.AcceptOptions{
+		Subprotocols:   []string{protocol.Subprotocol},
+		OriginPatterns: s.cfg.OriginPatterns,
+	})
+	if err != nil {
+		s.log.Info("websocket handshake refused", "remote", r.RemoteAddr, "err", err)
+		return
+	}
+	ws.SetReadLimit(protocol.MaxFrameBytes)
+	user, err := s.cfg.Tokens.Authenticate(r.Context(), token)
+	if err != nil || token == "" {
+		s.log.Info("websocket refused: unknown token", "remote", r.RemoteAddr)
+		refuse(ws)
+		return
+	}
+	c := &conn{s: s, ws: ws, user: user, channel: ep.Channel, out: make(chan []byte, outboxFrames)}
+	c.log = s.log.With("user", user, "remote", r.RemoteAddr)
+	c.run(s.connCtx)
+}
+
+func refuse(ws *websocket.Conn) {
+	ctx, cancel := context.WithTimeout(context.Background(), time.Second)
+	defer cancel()
+	f := protocol.ServerFrame{
+		Status: protocol.StatusError, Code: protocol.CodeUnauthorized,
+		Content: "This sign-in token is not valid. Open a new login link to sign in again.",
+	}
+	_ = ws.Write(ctx, websocket.MessageText, f.Encode())
+	_ = ws.Close(CloseUnauthorized, "unknown token")
+}
+
+// conn is one client connection: one reader (run), one writer, and one
+// follower goroutine per answer the client reads.
+type conn struct {
+	s       *Server
+	ws      *websocket.Conn
+	user    string
+	channel int
+	log     *slog.Logger
+	out     chan []byte // bounded outbox, drained by the writer
+
+	mu        sync.Mutex
+	closing   bool // the server is shutting down: no new followers
+	followers sync.WaitGroup
+}
+
+// run serves the connection until the client leaves, the writer fails, or
+// the server shuts down. At shutdown the answers end first (Server.Shutdown
+// sees to it), their followers send the end frames, the writer flushes them
+// and closes with "going away".
+func (c *conn) run(shutdown context.Context) {
+	ctx, cancel := context.WithCancel(context.Background())
+	flush := make(chan struct{})
+	writerDone := make(chan struct{})
+	defer func() {
+		cancel()
+		c.stopFollowers()
+		<-writerDone
+		_ = c.ws.CloseNow()
+	}()
+	go func() {
+		defer close(writerDone)
+		defer cancel()
+		c.write(ctx, flush)
+	}()
+	go func() {
+		select {
+		case <-shutdown.Done():
+			c.stopFollowers()
+			close(flush)
+		case <-ctx.Done():
+		}
+	}()
+	hello := protocol.ServerFrame{Status: protocol.StatusControl, Type: protocol.ControlHello, Content: c.s.version}
+	if c.send(ctx, hello) != nil {
+		return
+	}
+	for {
+		typ, data, err := c.ws.Read(ctx)
+		if err != nil {
+			if ctx.Err() == nil && websocket.CloseStatus(err) == -1 {
+				c.log.Debug("websocket read", "err", err)
+			}
+			return
+		}
+		if typ != websocket.MessageText {
+			c.sendError(ctx, "", protocol.CodeBadFrame, "Binary frames are not supported: send text.")
+			continue
+		}
+		c.handle(ctx, data)
+	}
+}
+
+// follow starts sending answer a from off, unless the connection is closing.
+func (c *conn) follow(ctx context.Context, a *answer, off int) {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	if c.closing {
+		return
+	}
+	c.followers.Go(func() { a.follow(ctx, off, c.send) })
+}
+
+// stopFollowers lets no new follower start and waits for the running ones.
+func (c *conn) stopFollowers() {
+	c.mu.Lock()
+	c.closing = true
+	c.mu.Unlock()
+	c.followers.Wait()
+}
+
+// handle acts on one client frame. Bad input gets an error frame and the
+// connection stays open.
+func (c *conn) handle(ctx context.Context, data []byte) {
+	f, err := protocol.DecodeClient(data)
+	if err != nil {
+		code, msg := protocol.CodeBadFrame, "That message could not be read: "+err.Error()
+		switch {
+		case errors.Is(err, protocol.ErrTooLarge):
+			code, msg = protocol.CodeTooLarge, "That question is too long: shorten it and send it again."
+		case errors.Is(err, protocol.ErrEmpty):
+			msg = "That question is empty."
+		}
+		c.sendError(ctx, f.ID, code, msg)
+		return
+	}
+	switch f.Type {
+	case protocol.TypePing:
+		_ = c.send(ctx, protocol.ServerFrame{Status: protocol.StatusControl, Type: protocol.ControlPong})
+	case protocol.TypeAsk:
+		if c.s.draining.Load() {
+			c.sendError(ctx, f.ID, protocol.CodeUnavailable, "The server is restarting: send the question again in a moment.")
+			return
+		}
+		a := c.s.hub.ask(c.user, c.channel, f)
+		ack := protocol.ServerFrame{
+			Status: protocol.StatusControl, Type: protocol.ControlAck,
+			Client: f.ID, Answer: a.id, Conversation: a.conversation,
+		}
+		if c.send(ctx, ack) == nil {
+			c.follow(ctx, a, 0)
+		}
+	case protocol.TypeResume:
+		a, ok := c.s.hub.get(c.user, f.Answer)
+		switch {
+		case !ok:
+			c.sendError(ctx, "", protocol.CodeNotFound, "That answer is no longer available.")
+		case !a.validOffset(f.Offset):
+			c.sendError(ctx, "", protocol.CodeBadOffset, "Cannot resume that answer from there.")
+		default:
+			c.follow(ctx, a, f.Offset)
+		}
+	case protocol.TypeStop:
+		if a, ok := c.s.hub.get(c.user, f.Answer); ok {
+			a.cancel()
+		}
+	}
+}
+
+func (c *conn) sendError(ctx context.Context, client, code, msg string) {
+	_ = c.send(ctx, protocol.ServerFrame{Status: protocol.StatusError, Code: code, Client: client, Content: msg})
+}
+
+// send queues a frame for the writer. It blocks while the outbox is full:
+// followers slow down (and coalesce more text per frame) when the client
+// reads slowly, and the writer's deadline drops a client that stops reading.
+func (c *conn) send(ctx context.Context, f protocol.ServerFrame) error {
+	select {
+	case c.out <- f.Encode():
+		return nil
+	case <-ctx.Done():
+		return ctx.Err()
+	}
+}
+
+// write sends queued frames, each within writeTimeout. Once flush is
+// closed, it sends what is left and closes the connection.
+func (c *conn) write(ctx context.Context, flush <-chan struct{}) {
+	for {
+		select {
+		case <-ctx.Done():
+			return
+		case b := <-c.out:
+			if !c.writeFrame(ctx, b) {
+				return
+			}
+		case <-flush:
+			for {
+				select {
+				case b := <-c.out:
+					if !c.writeFrame(ctx, b) {
+						return
+					}
+				default:
+					_ = c.ws.Close(websocket.StatusGoingAway, "server restarting")
+					return
+				}
+			}
+		}
+	}
+}
+
+func (c *conn) writeFrame(ctx context.Context, b []byte) bool {
+	wctx, cancel := context.WithTimeout(ctx, writeTimeout)
+	defer cancel()
+	if err := c.ws.Write(wctx, websocket.MessageText, b); err != nil {
+		c.log.Info("dropping connection: write failed", "err", err)
+		return false
+	}
+	return true
+}
