@@ -106,6 +106,17 @@ func (c *Chat) fail(f protocol.ClientFrame, msg string) {
 	c.conv.Apply(protocol.ServerFrame{Status: protocol.StatusError, Client: f.ID, Answer: f.Answer, Content: msg})
 }
 
+// nearBottom reports whether the message list is scrolled to (about) its
+// end, so growing text may scroll it without taking the view from a reader
+// who scrolled up.
+func nearBottom() bool {
+	el := app.Window().GetElementByID("messages")
+	if !el.Truthy() {
+		return false
+	}
+	return el.Get("scrollHeight").Float()-el.Get("scrollTop").Float()-el.Get("clientHeight").Float() < 80
+}
+
 func scrollToBottom(ctx app.Context) {
 	if el := app.Window().GetElementByID("messages"); el.Truthy() {
 		el.Set("scrollTop", el.Get("scrollHeight"))

@@ -47,6 +47,9 @@ func (m *messageView) feed(ctx app.Context) {
 
 // tick runs on the UI goroutine; it re-arms itself while text is pending.
 func (m *messageView) tick(ctx app.Context) {
+	if nearBottom() {
+		ctx.Defer(scrollToBottom) // keep following the answer as it grows
+	}
 	m.shown = m.tw.Tick(time.Now())
 	if m.tw.Pending() {
 		ctx.After(typewriter.Interval, m.tick)

@@ -75,7 +75,7 @@ func TestBrowserAskStreamsAnswer(t *testing.T) {
 		ready.Round(time.Millisecond), firstChunk.Round(time.Millisecond), len(got), done.Round(time.Millisecond))
 
 	if dir := os.Getenv("WASMCHAT_SCREENSHOTS"); dir != "" {
-		png, err := chromedp.Run(ctx, chromedp.FullScreenshot(90))
+		png, err := chromedp.Run(ctx, chromedp.FullScreenshot(100))
 		must(t, err)
 		must(t, os.MkdirAll(dir, 0o755))
 		must(t, os.WriteFile(filepath.Join(dir, "skeleton.png"), png, 0o644))
