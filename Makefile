@@ -51,10 +51,7 @@ vet:
 	GOOS=js GOARCH=wasm $(GO) vet ./app/... ./protocol/... ./cmd/wasmchat/
 
 tidy-check:
-	@cp go.mod /tmp/wasmchat-go.mod.bak; cp go.sum /tmp/wasmchat-go.sum.bak; \
-	$(GO) mod tidy; \
-	if ! cmp -s go.mod /tmp/wasmchat-go.mod.bak || ! cmp -s go.sum /tmp/wasmchat-go.sum.bak; then \
-		echo "go mod tidy changed go.mod/go.sum: commit the result"; exit 1; fi
+	@$(GO) mod tidy -diff || { echo "go.mod/go.sum are not tidy: run go mod tidy and commit"; exit 1; }
 
 lint: check
 
