@@ -11,31 +11,47 @@ import (
 
 // Actions Chat handles.
 const (
-	actionSend  = "wasmchat/send"  // value: the question text
-	actionRetry = "wasmchat/retry" // reconnect now
+	actionSend     = "wasmchat/send"     // value: the question text
+	actionRetry    = "wasmchat/retry"    // reconnect now
+	actionContinue = "wasmchat/continue" // continue an interrupted answer
 )
+
+// continuePrompt is the question "continue" sends in the same conversation.
+const continuePrompt = "Continue your previous answer from where it stopped."
+
+// noWebSocket is the seed page's message for a browser without WebSocket.
+const noWebSocket = "您的浏览器不支持WebSocket，无法获取数据 (this browser has no WebSocket support)"
 
 // Chat is the chat page: the conversation, the composer and the connection
 // indicator.
 type Chat struct {
 	app.Compo
 
-	conv   Conversation
-	status wsclient.Status
-	client *wsclient.Client
-	signIn bool // no token: show how to sign in
+	conv     Conversation
+	status   wsclient.Status
+	client   *wsclient.Client
+	signIn   bool   // no usable token: show how to sign in
+	fatal    string // why the page cannot connect at all
+	releases []func()
 }
 
-// OnMount connects to the server with the token from the login link or
-// browser storage.
+// OnMount restores the conversation kept in browser storage and connects
+// with the token from the login link or browser storage.
 func (c *Chat) OnMount(ctx app.Context) {
 	ctx.Handle(actionSend, c.onSend)
-	ctx.Handle(actionRetry, func(ctx app.Context, _ app.Action) {
+	ctx.Handle(actionContinue, func(ctx app.Context, _ app.Action) { c.ask(ctx, continuePrompt) })
+	ctx.Handle(actionRetry, func(app.Context, app.Action) {
 		if c.client != nil {
 			c.client.RetryNow()
 		}
 	})
 	if app.IsServer {
+		return
+	}
+	c.conv = loadConversation()
+	if !app.Window().Get("WebSocket").Truthy() {
+		c.fatal = noWebSocket
+		c.status = wsclient.Status{State: wsclient.Closed}
 		return
 	}
 	token := takeToken()
@@ -45,6 +61,13 @@ func (c *Chat) OnMount(ctx app.Context) {
 		return
 	}
 	c.connect(ctx, endpointURL(protocol.ChannelChat), token)
+}
+
+// OnDismount stops listening to the browser.
+func (c *Chat) OnDismount() {
+	for _, release := range c.releases {
+		release()
+	}
 }
 
 // connect starts the client. Its callbacks run on the client's goroutine
@@ -65,13 +88,33 @@ func (c *Chat) connect(ctx app.Context, url, token string) {
 			})
 		},
 	})
+	// What was in flight when the page was last closed: resume the answers,
+	// send the questions again (the server answers each client id once).
+	answers, asks := c.conv.InFlight()
+	for _, m := range answers {
+		c.client.Track(m.Answer, len(m.Text))
+	}
+	for _, f := range asks {
+		c.client.Ask(ctx, f)
+	}
+	w := app.Window()
+	c.client.SetOnline(w.Get("navigator").Get("onLine").Bool())
+	c.releases = append(c.releases,
+		w.AddEventListener("online", func(app.Context, app.Event) { c.client.SetOnline(true) }),
+		w.AddEventListener("offline", func(app.Context, app.Event) { c.client.SetOnline(false) }),
+		w.AddEventListener("visibilitychange", func(app.Context, app.Event) {
+			if w.Get("document").Get("visibilityState").String() == "visible" {
+				c.client.RetryNow()
+			}
+		}),
+	)
 	go c.client.Run(ctx)
 }
 
 func (c *Chat) apply(ctx app.Context, f protocol.ServerFrame) {
-	changed, resume := c.conv.Apply(f)
-	if resume != nil {
-		c.send(ctx, *resume)
+	changed := c.conv.Apply(f)
+	if f.Status != protocol.StatusChunk {
+		saveConversation(&c.conv) // acks, ends and errors: not per chunk
 	}
 	if !changed {
 		ctx.PreventUpdate()
@@ -81,29 +124,24 @@ func (c *Chat) apply(ctx app.Context, f protocol.ServerFrame) {
 }
 
 func (c *Chat) onSend(ctx app.Context, a app.Action) {
-	text, _ := a.Value.(string)
-	if text == "" {
-		return
+	if text, _ := a.Value.(string); text != "" {
+		c.ask(ctx, text)
 	}
+}
+
+// ask shows a question and hands it to the client's outbox, which sends it
+// now or as soon as a connection opens. The conversation is saved first, so
+// a reload before the ack sends it again rather than losing it.
+func (c *Chat) ask(ctx app.Context, text string) {
 	id := rand.Text()
 	c.conv.Ask(id, text)
-	c.send(ctx, protocol.ClientFrame{Type: protocol.TypeAsk, ID: id, Conversation: c.conv.ID, Text: text})
-	ctx.Defer(scrollToBottom)
-}
-
-// send writes a frame; when it cannot, the answer it was for says so.
-func (c *Chat) send(ctx app.Context, f protocol.ClientFrame) {
+	saveConversation(&c.conv)
 	if c.client == nil {
-		c.fail(f, "Not connected: sign in first.")
+		c.conv.Apply(protocol.ServerFrame{Status: protocol.StatusError, Client: id, Content: "Not connected: sign in first."})
 		return
 	}
-	if err := c.client.Send(ctx, f); err != nil {
-		c.fail(f, "Not connected: your question was not sent. Send it again once connected.")
-	}
-}
-
-func (c *Chat) fail(f protocol.ClientFrame, msg string) {
-	c.conv.Apply(protocol.ServerFrame{Status: protocol.StatusError, Client: f.ID, Answer: f.Answer, Content: msg})
+	c.client.Ask(ctx, protocol.ClientFrame{Type: protocol.TypeAsk, ID: id, Conversation: c.conv.ID, Text: text})
+	ctx.Defer(scrollToBottom)
 }
 
 // nearBottom reports whether the message list is scrolled to (about) its
@@ -128,7 +166,7 @@ func (c *Chat) Render() app.UI {
 	return app.Div().Class("chat").Body(
 		app.Header().Class("topbar").Body(
 			app.H1().Class("brand").Text("wasmchat"),
-			&connectionView{State: string(c.status.State), RetryAt: c.status.RetryAt, SignIn: c.signIn},
+			&connectionView{State: string(c.status.State), RetryAt: c.status.RetryAt, SignIn: c.signIn, Fatal: c.fatal},
 		),
 		app.Main().ID("messages").Class("messages").Aria("live", "polite").Body(
 			app.If(len(c.conv.Messages) == 0,

@@ -1,6 +1,7 @@
 package app
 
 import (
+	"fmt"
 	"time"
 
 	"github.com/maxence-charriere/go-app/v9/pkg/app"
@@ -8,32 +9,56 @@ import (
 	"github.com/wasmchat/wasmchat/app/wsclient"
 )
 
-// connectionView is the #connection indicator.
+// connectionView is the #connection indicator. While reconnecting it counts
+// down to the next attempt, once a second, and offers "retry now".
 type connectionView struct {
 	app.Compo
 
 	State   string
 	RetryAt time.Time
 	SignIn  bool
+	Fatal   string
+
+	counting bool
+}
+
+func (v *connectionView) OnMount(ctx app.Context)  { v.count(ctx) }
+func (v *connectionView) OnUpdate(ctx app.Context) { v.count(ctx) }
+
+// count re-renders every second while a countdown is showing.
+func (v *connectionView) count(ctx app.Context) {
+	if v.counting || v.State != string(wsclient.Reconnecting) || time.Until(v.RetryAt) < time.Second {
+		return
+	}
+	v.counting = true
+	ctx.After(time.Second, func(ctx app.Context) {
+		v.counting = false
+		v.count(ctx)
+	})
 }
 
 func (v *connectionView) label() string {
 	switch {
+	case v.Fatal != "":
+		return v.Fatal
 	case v.SignIn:
 		return "Signed out: open your login link to sign in again"
 	case v.State == string(wsclient.Open):
 		return "Connected"
 	case v.State == string(wsclient.Reconnecting):
+		if s := int(time.Until(v.RetryAt).Round(time.Second).Seconds()); s >= 1 {
+			return fmt.Sprintf("Reconnecting in %d s", s)
+		}
 		return "Reconnecting…"
 	case v.State == string(wsclient.Offline):
-		return "Offline"
+		return "Offline: questions wait until the network is back"
 	case v.State == string(wsclient.Closed):
 		return "Disconnected"
 	}
 	return "Connecting…"
 }
 
-// Render shows the indicator, with "retry now" while reconnecting.
+// Render shows the indicator.
 func (v *connectionView) Render() app.UI {
 	state := v.State
 	if state == "" {
@@ -43,7 +68,7 @@ func (v *connectionView) Render() app.UI {
 		app.Span().Class("dot").Aria("hidden", "true"),
 		app.Span().Class("label").Text(v.label()),
 		app.If(state == string(wsclient.Reconnecting),
-			app.Button().Class("link").Text("Retry now").OnClick(func(ctx app.Context, e app.Event) {
+			app.Button().ID("retry").Class("link").Text("Retry now").OnClick(func(ctx app.Context, e app.Event) {
 				ctx.NewAction(actionRetry)
 			}),
 		),

@@ -39,22 +39,18 @@ func (c *Conversation) Ask(client, text string) {
 	)
 }
 
-// Apply applies one server frame and reports whether anything changed. A
-// chunk that starts past the text held means frames were lost: Apply keeps
-// what it has and returns the resume frame that asks for the rest.
-func (c *Conversation) Apply(f protocol.ServerFrame) (changed bool, resume *protocol.ClientFrame) {
+// Apply applies one server frame, as wsclient delivers them: the chunks of
+// an answer exactly once and contiguous. It reports whether anything shown
+// changed. A frame that does not continue its answer exactly is dropped
+// rather than allowed to garble the text.
+func (c *Conversation) Apply(f protocol.ServerFrame) (changed bool) {
 	switch f.Status {
 	case protocol.StatusControl:
-		if f.Type != protocol.ControlAck {
-			return false, nil
+		if m := c.byClient(f.Client); m != nil && f.Type == protocol.ControlAck {
+			m.Answer = f.Answer
+			c.ID = f.Conversation
 		}
-		m := c.byClient(f.Client)
-		if m == nil {
-			return false, nil
-		}
-		m.Answer = f.Answer
-		c.ID = f.Conversation
-		return false, nil
+		return false
 	case protocol.StatusError:
 		m := c.byAnswer(f.Answer)
 		if m == nil {
@@ -62,29 +58,38 @@ func (c *Conversation) Apply(f protocol.ServerFrame) (changed bool, resume *prot
 		}
 		if m == nil {
 			c.Notice = f.Content
-			return true, nil
+			return true
 		}
 		m.Ended, m.Error = true, f.Content
-		return true, nil
+		return true
 	}
 	m := c.byAnswer(f.Answer)
-	if m == nil || m.Ended {
-		return false, nil
+	if m == nil || m.Ended || f.Offset != len(m.Text) {
+		return false
 	}
-	held := len(m.Text)
-	if f.Offset > held {
-		return false, &protocol.ClientFrame{Type: protocol.TypeResume, Answer: m.Answer, Offset: held}
-	}
-	if f.End() > held {
-		// Offsets are rune boundaries on both sides, so the cut is too.
-		m.Text += f.Content[held-f.Offset:]
-		changed = true
-	}
+	m.Text += f.Content
 	if f.Status == protocol.StatusEnd {
 		m.Ended, m.Finish = true, f.Finish
-		changed = true
 	}
-	return changed, nil
+	return true
+}
+
+// InFlight returns the answers acknowledged but not ended, and the asks not
+// yet acknowledged: what a reloaded page must resume and send again.
+func (c *Conversation) InFlight() (answers []*Message, asks []protocol.ClientFrame) {
+	for i, m := range c.Messages {
+		if m.Role != RoleAssistant || m.Ended {
+			continue
+		}
+		if m.Answer != "" {
+			answers = append(answers, m)
+		} else if i > 0 {
+			asks = append(asks, protocol.ClientFrame{
+				Type: protocol.TypeAsk, ID: m.Client, Conversation: c.ID, Text: c.Messages[i-1].Text,
+			})
+		}
+	}
+	return answers, asks
 }
 
 func (c *Conversation) byClient(id string) *Message {

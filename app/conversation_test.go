@@ -15,7 +15,7 @@ func TestConversationApply(t *testing.T) {
 	var c Conversation
 	c.Ask("q1", "hi")
 	ack := protocol.ServerFrame{Status: protocol.StatusControl, Type: protocol.ControlAck, Client: "q1", Answer: "a1", Conversation: "k1"}
-	if changed, _ := c.Apply(ack); changed {
+	if c.Apply(ack) {
 		t.Error("ack changed what is shown")
 	}
 	if c.ID != "k1" || c.Messages[1].Answer != "a1" {
@@ -26,27 +26,18 @@ func TestConversationApply(t *testing.T) {
 		frame       protocol.ServerFrame
 		wantText    string
 		wantChanged bool
-		wantResume  int // -1: none
 	}{
-		{"first chunk", chunk("a1", 0, "héllo"), "héllo", true, -1},
-		{"duplicate", chunk("a1", 0, "héllo"), "héllo", false, -1},
-		{"overlap", chunk("a1", 3, "llo wo"), "héllo wo", true, -1},
-		{"gap", chunk("a1", 20, "zzz"), "héllo wo", false, 9},
-		{"other answer", chunk("a9", 9, "zzz"), "héllo wo", false, -1},
-		{"end with last chunk", protocol.ServerFrame{Status: protocol.StatusEnd, Answer: "a1", Offset: 9, Content: "rld", Finish: "stop"}, "héllo world", true, -1},
-		{"after end", chunk("a1", 12, "!"), "héllo world", false, -1},
+		{"first chunk", chunk("a1", 0, "héllo"), "héllo", true},
+		{"not contiguous", chunk("a1", 3, "llo"), "héllo", false},
+		{"next chunk", chunk("a1", 6, " wo"), "héllo wo", true},
+		{"other answer", chunk("a9", 9, "zzz"), "héllo wo", false},
+		{"end with last chunk", protocol.ServerFrame{Status: protocol.StatusEnd, Answer: "a1", Offset: 9, Content: "rld", Finish: "stop"}, "héllo world", true},
+		{"after end", chunk("a1", 12, "!"), "héllo world", false},
 	}
 	for _, s := range steps {
-		changed, resume := c.Apply(s.frame)
-		m := c.Messages[1]
-		if m.Text != s.wantText || changed != s.wantChanged {
+		changed := c.Apply(s.frame)
+		if m := c.Messages[1]; m.Text != s.wantText || changed != s.wantChanged {
 			t.Errorf("%s: text %q changed %v, want %q %v", s.name, m.Text, changed, s.wantText, s.wantChanged)
-		}
-		switch {
-		case s.wantResume < 0 && resume != nil:
-			t.Errorf("%s: unexpected resume %+v", s.name, *resume)
-		case s.wantResume >= 0 && (resume == nil || resume.Offset != s.wantResume || resume.Answer != "a1" || resume.Type != protocol.TypeResume):
-			t.Errorf("%s: resume %+v, want from %d", s.name, resume, s.wantResume)
 		}
 	}
 	if m := c.Messages[1]; !m.Ended || m.Finish != protocol.FinishStop {
@@ -65,5 +56,25 @@ func TestConversationErrors(t *testing.T) {
 	c.Apply(protocol.ServerFrame{Status: protocol.StatusError, Code: protocol.CodeBadFrame, Content: "bad"})
 	if c.Notice != "bad" {
 		t.Errorf("notice %q", c.Notice)
+	}
+}
+
+func TestConversationInFlight(t *testing.T) {
+	t.Parallel()
+	c := Conversation{ID: "k"}
+	c.Ask("q1", "first") // acked, streaming
+	c.Apply(protocol.ServerFrame{Status: protocol.StatusControl, Type: protocol.ControlAck, Client: "q1", Answer: "a1", Conversation: "k"})
+	c.Apply(chunk("a1", 0, "part"))
+	c.Ask("q2", "second") // done
+	c.Apply(protocol.ServerFrame{Status: protocol.StatusControl, Type: protocol.ControlAck, Client: "q2", Answer: "a2", Conversation: "k"})
+	c.Apply(protocol.ServerFrame{Status: protocol.StatusEnd, Answer: "a2", Finish: "stop"})
+	c.Ask("q3", "third") // never acknowledged
+	answers, asks := c.InFlight()
+	if len(answers) != 1 || answers[0].Answer != "a1" || answers[0].Text != "part" {
+		t.Errorf("answers in flight: %+v", answers)
+	}
+	want := protocol.ClientFrame{Type: protocol.TypeAsk, ID: "q3", Conversation: "k", Text: "third"}
+	if len(asks) != 1 || asks[0] != want {
+		t.Errorf("asks in flight: %+v, want %+v", asks, want)
 	}
 }

@@ -89,6 +89,11 @@ func (m *messageView) Render() app.UI {
 			),
 			app.If(m.Error != "", app.P().Class("error").Role("alert").Text(m.Error)),
 			app.If(m.Finish == protocol.FinishCancelled, app.P().Class("note").Text("Stopped.")),
-			app.If(status == "interrupted", app.P().Class("note").Text("Interrupted: the server stopped before this answer was finished.")),
+			app.If(status == "interrupted", app.P().Class("note").Body(
+				app.Text("Interrupted: the server stopped before this answer was finished. "),
+				app.Button().Class("link continue").Text("Continue").OnClick(func(ctx app.Context, e app.Event) {
+					ctx.NewAction(actionContinue)
+				}),
+			)),
 		)
 }

@@ -1,6 +1,7 @@
 package app
 
 import (
+	"encoding/json"
 	"strings"
 
 	"github.com/maxence-charriere/go-app/v9/pkg/app"
@@ -40,4 +41,30 @@ func endpointURL(channel int) string {
 		scheme = "wss://"
 	}
 	return scheme + loc.Get("host").String() + protocol.Endpoint{Channel: channel}.Path()
+}
+
+// conversationKey is the localStorage key of the conversation on screen.
+const conversationKey = "wasmchat.conversation"
+
+// loadConversation returns the conversation kept in browser storage, so a
+// reload shows it again and resumes what was in flight.
+func loadConversation() Conversation {
+	var c Conversation
+	v := app.Window().Get("localStorage").Call("getItem", conversationKey)
+	if v.Truthy() {
+		_ = json.Unmarshal([]byte(v.String()), &c) // unreadable: start afresh
+	}
+	c.Notice = ""
+	return c
+}
+
+// saveConversation keeps c in browser storage. Chat calls it on asks, acks,
+// ends and errors, not per chunk: an answer's text saved mid-stream is a
+// prefix, and the page resumes from its length.
+func saveConversation(c *Conversation) {
+	b, err := json.Marshal(c)
+	if err != nil {
+		return
+	}
+	app.Window().Get("localStorage").Call("setItem", conversationKey, string(b))
 }

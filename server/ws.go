@@ -188,9 +188,9 @@ func (c *conn) handle(ctx context.Context, data []byte) {
 		a, ok := c.s.hub.get(c.user, f.Answer)
 		switch {
 		case !ok:
-			c.sendError(ctx, "", protocol.CodeNotFound, "That answer is no longer available.")
+			c.sendAnswerError(ctx, f.Answer, protocol.CodeNotFound, "That answer is no longer available.")
 		case !a.validOffset(f.Offset):
-			c.sendError(ctx, "", protocol.CodeBadOffset, "Cannot resume that answer from there.")
+			c.sendAnswerError(ctx, f.Answer, protocol.CodeBadOffset, "Cannot resume that answer from there.")
 		default:
 			c.follow(ctx, a, f.Offset)
 		}
@@ -199,6 +199,11 @@ func (c *conn) handle(ctx context.Context, data []byte) {
 			a.cancel()
 		}
 	}
+}
+
+// sendAnswerError sends an error about an answer the client named.
+func (c *conn) sendAnswerError(ctx context.Context, answer, code, msg string) {
+	_ = c.send(ctx, protocol.ServerFrame{Status: protocol.StatusError, Code: code, Answer: answer, Content: msg})
 }
 
 func (c *conn) sendError(ctx context.Context, client, code, msg string) {

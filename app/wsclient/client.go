@@ -1,11 +1,28 @@
 // Package wsclient is the page's one WebSocket to the server: the seed's
 // WebSocketClass done right, in Go.
 //
-// It keeps one connection up: it dials with a timeout, reconnects after a
-// drop with exponential backoff and full jitter (reset only once a
-// connection has stayed up a while), never reconnects after the user closed
-// it or the server refused the token, and reports every change of state so
-// the page can show it honestly.
+// The seed reconnected after a fixed second, lost whatever was streaming
+// when the line broke, and lost a question sent while the socket was closed.
+// Client keeps one connection up and loses no word:
+//
+//   - Reconnect: exponential backoff with full jitter (Backoff), reset only
+//     once a connection has stayed up StableAfter; at once on RetryNow (the
+//     browser went online, the tab became visible, the user asked); never
+//     after the user's close (the end of Run's context) or a refused token.
+//     A dial timeout bounds each attempt.
+//   - Heartbeat: the browser cannot send WebSocket pings, so the client sends
+//     an application ping every Heartbeat; a connection silent for two
+//     intervals is dead and replaced.
+//   - Outbox: Ask queues a question with its client id until the server
+//     acknowledges it, and sends it again on each new connection; the server
+//     starts one answer per client id, so a resent question is never
+//     answered twice.
+//   - Resume: the client counts the bytes it has delivered of each answer in
+//     flight. On each new connection it asks for the rest of each from that
+//     offset; frames already held are dropped, an overlap is trimmed, and a
+//     gap asks for a resume. OnFrame therefore sees every byte of an answer
+//     exactly once, in order. An answer the server no longer knows (it
+//     restarted) ends with finish "interrupted" and the text held.
 //
 // The token travels in the Sec-WebSocket-Protocol list, never in the URL.
 //
@@ -16,16 +33,18 @@
 //
 // In the browser, coder/websocket's Ping is a no-op (the browser answers
 // pings but cannot send them) and cancelling a Read's context closes the
-// socket, so Run reads with the connection's own context and never with a
-// per-read timeout. Read reports a close as net.ErrClosed, without its close
-// code, so a refused token is recognised by the status-1 "unauthorized" frame
-// the server sends before closing, not by the close code alone.
+// socket, so the client reads with the connection's own context and never
+// with a per-read timeout. Read reports a close as net.ErrClosed, without its
+// close code, so a refused token is recognised by the status-1
+// "unauthorized" frame the server sends before closing, not by the close
+// code alone.
 package wsclient
 
 import (
 	"context"
 	"errors"
 	"sync"
+	"sync/atomic"
 	"time"
 
 	"github.com/coder/websocket"
@@ -39,7 +58,7 @@ type State string
 // Connection states.
 const (
 	Connecting   State = "connecting"   // first dial in progress
-	Open         State = "open"         // connected
+	Open         State = "open"         // connected and signed in
 	Reconnecting State = "reconnecting" // waiting to dial again, or dialing
 	Offline      State = "offline"      // the browser reports no network
 	Closed       State = "closed"       // closed for good: user close or auth refusal
@@ -49,7 +68,8 @@ const (
 const CloseUnauthorized websocket.StatusCode = 4401
 
 // ReadLimit bounds one frame from the server. It is above the server's
-// largest frame (a 16 KiB chunk, JSON-escaped) with room to spare.
+// largest frame (a 16 KiB chunk, JSON-escaped) with room to spare, so a
+// replay of a long answer is never refused.
 const ReadLimit = 1 << 20
 
 // ErrNotConnected is returned by Send while no connection is open.
@@ -68,14 +88,12 @@ type Status struct {
 type Config struct {
 	URL   string // ws:// or wss:// URL of /ws/{channel}
 	Token string
-	// OnFrame receives every frame from the server, in order, on the
-	// client's goroutine. It must not block for long.
+	// OnFrame receives the server's frames in order, on the client's
+	// goroutine; chunks of an answer arrive exactly once and contiguous.
+	// It must not block for long.
 	OnFrame func(protocol.ServerFrame)
 	// OnState receives every change of Status.
 	OnState func(Status)
-	// OnOpen runs on each new connection before frames are read, e.g. to
-	// resume answers in flight.
-	OnOpen func(ctx context.Context)
 
 	Backoff     Backoff
 	DialTimeout time.Duration // default 10 s
@@ -83,18 +101,28 @@ type Config struct {
 	// backoff (default 5 s), so a server that accepts and then drops at
 	// once cannot cause a reconnect storm.
 	StableAfter time.Duration
+	// Heartbeat is the ping interval (default 15 s); a connection that
+	// receives nothing for two intervals is replaced.
+	Heartbeat time.Duration
 	// Dial opens a connection; default websocket.Dial.
 	Dial func(ctx context.Context, url string, opts *websocket.DialOptions) (*websocket.Conn, error)
+	// After is the clock of the backoff waits; default time.After.
+	After func(time.Duration) <-chan time.Time
 }
 
 // Client keeps one WebSocket connection up.
 type Client struct {
-	cfg Config
+	cfg  Config
+	wake chan struct{} // a receive cuts the current wait short
 
-	mu     sync.Mutex
-	conn   *websocket.Conn
-	status Status
-	now    chan struct{} // a receive cuts the current backoff wait short
+	mu      sync.Mutex
+	conn    *websocket.Conn
+	drop    context.CancelFunc // ends the current connection
+	status  Status
+	offline bool
+	outbox  []protocol.ClientFrame // asks not yet acknowledged, in order
+	held    map[string]int         // answers in flight: bytes delivered
+	resumed map[string]int         // the offset of the last resume asked
 }
 
 // New returns a Client; Run connects it.
@@ -105,6 +133,9 @@ func New(cfg Config) *Client {
 	if cfg.StableAfter <= 0 {
 		cfg.StableAfter = 5 * time.Second
 	}
+	if cfg.Heartbeat <= 0 {
+		cfg.Heartbeat = 15 * time.Second
+	}
 	if cfg.Backoff.Base <= 0 || cfg.Backoff.Max <= 0 {
 		cfg.Backoff = DefaultBackoff()
 	}
@@ -114,13 +145,19 @@ func New(cfg Config) *Client {
 			return c, err
 		}
 	}
+	if cfg.After == nil {
+		cfg.After = time.After
+	}
 	if cfg.OnFrame == nil {
 		cfg.OnFrame = func(protocol.ServerFrame) {}
 	}
 	if cfg.OnState == nil {
 		cfg.OnState = func(Status) {}
 	}
-	return &Client{cfg: cfg, now: make(chan struct{}, 1)}
+	return &Client{
+		cfg: cfg, wake: make(chan struct{}, 1),
+		held: make(map[string]int), resumed: make(map[string]int),
+	}
 }
 
 // Run connects and keeps the connection up until ctx ends or the server
@@ -129,6 +166,14 @@ func (c *Client) Run(ctx context.Context) {
 	attempt := 0
 	c.setStatus(Status{State: Connecting})
 	for {
+		if c.isOffline() {
+			c.setStatus(Status{State: Offline})
+			attempt = 0
+			if !c.wait(ctx, nil) {
+				return
+			}
+			continue
+		}
 		up, unauthorized := c.connect(ctx)
 		switch {
 		case ctx.Err() != nil:
@@ -140,33 +185,61 @@ func (c *Client) Run(ctx context.Context) {
 		case up >= c.cfg.StableAfter:
 			attempt = 0
 		}
-		wait := c.cfg.Backoff.Delay(attempt)
+		if c.isOffline() {
+			continue
+		}
+		d := c.cfg.Backoff.Delay(attempt)
 		attempt++
-		c.setStatus(Status{State: Reconnecting, RetryAt: time.Now().Add(wait)})
-		t := time.NewTimer(wait)
-		select {
-		case <-ctx.Done():
-			t.Stop()
-			c.setStatus(Status{State: Closed})
+		c.setStatus(Status{State: Reconnecting, RetryAt: time.Now().Add(d)})
+		if !c.wait(ctx, c.cfg.After(d)) {
 			return
-		case <-c.now:
-			t.Stop()
-		case <-t.C:
 		}
 	}
+}
+
+// wait blocks until timer fires, RetryNow, or ctx ends (then it reports
+// false and the client is closed).
+func (c *Client) wait(ctx context.Context, timer <-chan time.Time) bool {
+	select {
+	case <-ctx.Done():
+		c.setStatus(Status{State: Closed})
+		return false
+	case <-c.wake:
+	case <-timer:
+	}
+	return true
 }
 
 // RetryNow cuts the current backoff wait short: for "retry now", the
 // browser going online, or the tab becoming visible.
 func (c *Client) RetryNow() {
 	select {
-	case c.now <- struct{}{}:
+	case c.wake <- struct{}{}:
 	default:
 	}
 }
 
-// connect dials, reads until the connection ends, and reports how long it
-// was up and whether the server refused the token.
+// SetOnline tells the client what the browser says of the network. Offline,
+// it drops the connection and does not dial; back online, it dials at once.
+func (c *Client) SetOnline(online bool) {
+	c.mu.Lock()
+	c.offline = !online
+	drop := c.drop
+	c.mu.Unlock()
+	if !online && drop != nil {
+		drop()
+	}
+	c.RetryNow()
+}
+
+func (c *Client) isOffline() bool {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	return c.offline
+}
+
+// connect dials, serves the connection until it ends, and reports how long
+// it was up and whether the server refused the token.
 func (c *Client) connect(ctx context.Context) (up time.Duration, unauthorized bool) {
 	dctx, cancel := context.WithTimeout(ctx, c.cfg.DialTimeout)
 	ws, err := c.cfg.Dial(dctx, c.cfg.URL, &websocket.DialOptions{
@@ -179,40 +252,109 @@ func (c *Client) connect(ctx context.Context) (up time.Duration, unauthorized bo
 	defer ws.CloseNow()
 	ws.SetReadLimit(ReadLimit)
 	start := time.Now()
-	connCtx, stop := context.WithCancel(ctx)
-	defer stop()
-
+	connCtx, drop := context.WithCancel(ctx)
+	defer drop()
 	c.mu.Lock()
-	c.conn = ws
+	c.drop = drop
 	c.mu.Unlock()
 	defer func() {
 		c.mu.Lock()
-		c.conn = nil
+		c.conn, c.drop = nil, nil
 		c.mu.Unlock()
 	}()
+
+	var seen atomic.Int64 // unix nanos of the last frame received
+	seen.Store(time.Now().UnixNano())
+	go c.heartbeat(connCtx, drop, ws, &seen)
+
 	refused := false
 	for {
 		_, data, err := ws.Read(connCtx)
 		if err != nil {
 			return time.Since(start), refused || websocket.CloseStatus(err) == CloseUnauthorized
 		}
+		seen.Store(time.Now().UnixNano())
 		f, err := protocol.DecodeServer(data)
 		if err != nil {
 			continue // a frame we cannot read is no reason to drop the line
 		}
-		if f.Status == protocol.StatusError && f.Code == protocol.CodeUnauthorized {
+		switch {
+		case f.Status == protocol.StatusError && f.Code == protocol.CodeUnauthorized:
 			refused = true
-		}
-		if f.Status == protocol.StatusControl && f.Type == protocol.ControlHello {
+		case f.Status == protocol.StatusControl && f.Type == protocol.ControlHello:
 			// The server says hello only once it accepted the token: the
 			// connection is open only now.
-			c.setStatus(Status{State: Open})
-			if c.cfg.OnOpen != nil {
-				c.cfg.OnOpen(connCtx)
-			}
+			c.opened(connCtx, ws)
 		}
+		c.receive(connCtx, f)
+	}
+}
+
+// opened makes ws the connection, sends the outbox and resumes every
+// answer in flight.
+func (c *Client) opened(ctx context.Context, ws *websocket.Conn) {
+	c.mu.Lock()
+	c.conn = ws
+	frames := append([]protocol.ClientFrame(nil), c.outbox...)
+	for answer, off := range c.held {
+		frames = append(frames, protocol.ClientFrame{Type: protocol.TypeResume, Answer: answer, Offset: off})
+		c.resumed[answer] = off
+	}
+	c.mu.Unlock()
+	c.setStatus(Status{State: Open})
+	for _, f := range frames {
+		if ws.Write(ctx, websocket.MessageText, f.Encode()) != nil {
+			return // the connection broke: the next one sends them again
+		}
+	}
+}
+
+// heartbeat pings every interval and drops the connection once nothing has
+// arrived for two intervals.
+func (c *Client) heartbeat(ctx context.Context, drop context.CancelFunc, ws *websocket.Conn, seen *atomic.Int64) {
+	t := time.NewTicker(c.cfg.Heartbeat)
+	defer t.Stop()
+	ping := protocol.ClientFrame{Type: protocol.TypePing}.Encode()
+	for {
+		select {
+		case <-ctx.Done():
+			return
+		case now := <-t.C:
+			if now.Sub(time.Unix(0, seen.Load())) > 2*c.cfg.Heartbeat {
+				drop()
+				return
+			}
+			_ = ws.Write(ctx, websocket.MessageText, ping)
+		}
+	}
+}
+
+// receive passes a frame through the offset bookkeeping to OnFrame.
+func (c *Client) receive(ctx context.Context, f protocol.ServerFrame) {
+	deliver, resume := c.track(&f)
+	if resume != nil {
+		_ = c.Send(ctx, *resume)
+	}
+	if deliver {
 		c.cfg.OnFrame(f)
 	}
+}
+
+// Ask queues a question until the server acknowledges it, and sends it now
+// if the connection is open. f must have a client id.
+func (c *Client) Ask(ctx context.Context, f protocol.ClientFrame) {
+	c.mu.Lock()
+	c.outbox = append(c.outbox, f)
+	c.mu.Unlock()
+	_ = c.Send(ctx, f) // when it fails, the next connection sends it
+}
+
+// Track makes the client resume answer from offset held: for answers in
+// flight when the page was reloaded.
+func (c *Client) Track(answer string, held int) {
+	c.mu.Lock()
+	c.held[answer] = held
+	c.mu.Unlock()
 }
 
 // Send writes a frame on the open connection, or returns ErrNotConnected.

@@ -4,6 +4,8 @@ package wsclient_test
 
 import (
 	"context"
+	"fmt"
+	"math/rand/v2"
 	"net/http"
 	"net/http/httptest"
 	"strings"
@@ -18,6 +20,7 @@ import (
 	"go.uber.org/goleak"
 
 	"github.com/wasmchat/wasmchat/app/wsclient"
+	"github.com/wasmchat/wasmchat/internal/chaos"
 	"github.com/wasmchat/wasmchat/protocol"
 	"github.com/wasmchat/wasmchat/server"
 	"github.com/wasmchat/wasmchat/upstream/demo"
@@ -34,11 +37,12 @@ func (t tokens) Authenticate(_ context.Context, tok string) (string, error) {
 	return "", context.Canceled
 }
 
-// realServer is the wasmchat server with the demo upstream, on loopback.
-func realServer(t *testing.T) string {
+// startServer runs the real wasmchat server on loopback and returns its
+// host:port. It stops at the end of the test.
+func startServer(t *testing.T, up server.Upstream) string {
 	t.Helper()
 	srv, err := server.New(server.Config{
-		Tokens: tokens{"tok": "alice"}, Upstream: demo.New(20000), Page: &app.Handler{},
+		Tokens: tokens{"tok": "alice"}, Upstream: up, Page: &app.Handler{},
 		Web: fstest.MapFS{"app.wasm": {Data: []byte("wasm")}},
 	})
 	if err != nil {
@@ -47,78 +51,152 @@ func realServer(t *testing.T) string {
 	hs := httptest.NewServer(srv)
 	t.Cleanup(func() {
 		hs.Close()
-		_ = srv.Shutdown(context.Background())
+		ctx, cancel := context.WithTimeout(context.Background(), time.Second)
+		defer cancel()
+		_ = srv.Shutdown(ctx)
 	})
-	return "ws" + strings.TrimPrefix(hs.URL, "http") + "/ws/0"
+	return strings.TrimPrefix(hs.URL, "http://")
 }
 
-// recorder collects what a Client reports.
+func wsURL(hostport string) string { return "ws://" + hostport + "/ws/0" }
+
+// recorder collects what a Client delivers and checks, per answer, that
+// chunks arrive contiguous and the end arrives once.
 type recorder struct {
+	t      *testing.T
 	mu     sync.Mutex
-	states []wsclient.Status
-	frames []protocol.ServerFrame
-	ended  chan struct{}
+	texts  map[string]*strings.Builder // by answer
+	ends   map[string]protocol.ServerFrame
+	acks   map[string]string // client id -> answer
+	errors []protocol.ServerFrame
+	ended  chan string
 }
 
-func newRecorder() *recorder { return &recorder{ended: make(chan struct{}, 16)} }
-
-func (r *recorder) config(url, token string) wsclient.Config {
-	return wsclient.Config{
-		URL: url, Token: token,
-		OnState: func(s wsclient.Status) { r.mu.Lock(); r.states = append(r.states, s); r.mu.Unlock() },
-		OnFrame: func(f protocol.ServerFrame) {
-			r.mu.Lock()
-			r.frames = append(r.frames, f)
-			r.mu.Unlock()
-			if f.Status == protocol.StatusEnd {
-				r.ended <- struct{}{}
-			}
-		},
+func newRecorder(t *testing.T) *recorder {
+	return &recorder{
+		t: t, texts: make(map[string]*strings.Builder), ends: make(map[string]protocol.ServerFrame),
+		acks: make(map[string]string), ended: make(chan string, 1000),
 	}
 }
 
-func (r *recorder) text() string {
+func (r *recorder) onFrame(f protocol.ServerFrame) {
 	r.mu.Lock()
 	defer r.mu.Unlock()
-	var b strings.Builder
-	for _, f := range r.frames {
-		if f.Status == protocol.StatusChunk || f.Status == protocol.StatusEnd {
-			b.WriteString(f.Content)
+	switch f.Status {
+	case protocol.StatusControl:
+		if f.Type == protocol.ControlAck {
+			r.acks[f.Client] = f.Answer
 		}
+		return
+	case protocol.StatusError:
+		r.errors = append(r.errors, f)
+		return
 	}
-	return b.String()
+	if _, done := r.ends[f.Answer]; done {
+		r.t.Errorf("answer %s: frame %+v after its end", f.Answer, f)
+		return
+	}
+	b := r.texts[f.Answer]
+	if b == nil {
+		b = new(strings.Builder)
+		r.texts[f.Answer] = b
+	}
+	if f.Offset != b.Len() {
+		r.t.Errorf("answer %s: chunk at %d, held %d (duplicate or gap delivered)", f.Answer, f.Offset, b.Len())
+	}
+	b.WriteString(f.Content)
+	if f.Status == protocol.StatusEnd {
+		r.ends[f.Answer] = f
+		r.ended <- f.Answer
+	}
+}
+
+func (r *recorder) text(answer string) string {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	if b := r.texts[answer]; b != nil {
+		return b.String()
+	}
+	return ""
+}
+
+// answer returns the answer id acknowledged for client id.
+func (r *recorder) answer(client string) string {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	return r.acks[client]
+}
+
+// end returns the end frame of answer.
+func (r *recorder) end(answer string) protocol.ServerFrame {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	return r.ends[answer]
+}
+
+func (r *recorder) config(url string) wsclient.Config {
+	return wsclient.Config{
+		URL: url, Token: "tok", OnFrame: r.onFrame,
+		Backoff: wsclient.Backoff{Base: 10 * time.Millisecond, Max: 80 * time.Millisecond},
+	}
+}
+
+// running starts c.Run and stops it at the end of the test.
+func running(t *testing.T, c *wsclient.Client) {
+	t.Helper()
+	ctx, cancel := context.WithCancel(context.Background())
+	done := make(chan struct{})
+	go func() { c.Run(ctx); close(done) }()
+	t.Cleanup(func() { cancel(); <-done })
 }
 
 func waitFor(t *testing.T, what string, cond func() bool) {
 	t.Helper()
-	deadline := time.Now().Add(10 * time.Second)
+	deadline := time.Now().Add(20 * time.Second)
 	for !cond() {
 		if time.Now().After(deadline) {
 			t.Fatalf("timed out waiting for %s", what)
 		}
-		time.Sleep(5 * time.Millisecond)
+		time.Sleep(2 * time.Millisecond)
 	}
 }
 
+func (r *recorder) waitEnds(t *testing.T, n int) {
+	t.Helper()
+	for i := 0; i < n; i++ {
+		select {
+		case <-r.ended:
+		case <-time.After(30 * time.Second):
+			t.Fatalf("%d of %d answers ended", i, n)
+		}
+	}
+}
+
+func ask(id, text string) protocol.ClientFrame {
+	return protocol.ClientFrame{Type: protocol.TypeAsk, ID: id, Text: text}
+}
+
 func TestAskAndStream(t *testing.T) {
-	url := realServer(t)
-	rec := newRecorder()
-	c := wsclient.New(rec.config(url, "tok"))
+	addr := startServer(t, demo.New(20000))
+	rec := newRecorder(t)
+	c := wsclient.New(rec.config(wsURL(addr)))
+	running(t, c)
+	waitFor(t, "open", func() bool { return c.Status().State == wsclient.Open })
+	c.Ask(context.Background(), ask("1", "hello"))
+	rec.waitEnds(t, 1)
+	if got, want := rec.text(rec.answer("1")), demo.Answer("hello"); got != want {
+		t.Errorf("streamed %d bytes, want the demo answer's %d", len(got), len(want))
+	}
+}
+
+func TestUserCloseIsFinal(t *testing.T) {
+	addr := startServer(t, demo.New(20000))
+	rec := newRecorder(t)
+	c := wsclient.New(rec.config(wsURL(addr)))
 	ctx, cancel := context.WithCancel(context.Background())
 	done := make(chan struct{})
 	go func() { c.Run(ctx); close(done) }()
 	waitFor(t, "open", func() bool { return c.Status().State == wsclient.Open })
-	if err := c.Send(ctx, protocol.ClientFrame{Type: protocol.TypeAsk, ID: "1", Text: "hello"}); err != nil {
-		t.Fatal(err)
-	}
-	select {
-	case <-rec.ended:
-	case <-time.After(10 * time.Second):
-		t.Fatal("no end frame")
-	}
-	if got, want := rec.text(), demo.Answer("hello"); got != want {
-		t.Errorf("streamed %d bytes, want the demo answer's %d", len(got), len(want))
-	}
 	cancel()
 	<-done
 	if st := c.Status(); st.State != wsclient.Closed || st.Unauthorized {
@@ -130,9 +208,9 @@ func TestAskAndStream(t *testing.T) {
 }
 
 func TestUnauthorizedStopsReconnecting(t *testing.T) {
-	url := realServer(t)
-	rec := newRecorder()
-	cfg := rec.config(url, "wrong")
+	addr := startServer(t, demo.New(20000))
+	cfg := newRecorder(t).config(wsURL(addr))
+	cfg.Token = "wrong"
 	var dials atomic.Int32
 	cfg.Dial = func(ctx context.Context, u string, o *websocket.DialOptions) (*websocket.Conn, error) {
 		dials.Add(1)
@@ -155,45 +233,263 @@ func TestUnauthorizedStopsReconnecting(t *testing.T) {
 	}
 }
 
-// TestReconnectBacksOff points the client at a server that drops every
-// connection at once: it must keep reconnecting, spaced by the backoff, and
-// reconnect at once on RetryNow.
-func TestReconnectBacksOff(t *testing.T) {
-	var mu sync.Mutex
-	var at []time.Time
+// longAnswers answers each question with a long, deterministic text in
+// small chunks, and counts its generations.
+type longAnswers struct {
+	chunks int
+	calls  atomic.Int32
+}
+
+func (l *longAnswers) text(q string) []string {
+	out := make([]string, l.chunks)
+	for i := range out {
+		out[i] = fmt.Sprintf("%s·%d 流式 ", q, i)
+	}
+	return out
+}
+
+func (l *longAnswers) Stream(ctx context.Context, req server.Request, emit func(string)) (string, error) {
+	l.calls.Add(1)
+	for i, c := range l.text(req.Question()) {
+		if i%3 == 0 {
+			select {
+			case <-ctx.Done():
+				return "", ctx.Err()
+			case <-time.After(time.Millisecond):
+			}
+		}
+		emit(c)
+	}
+	return protocol.FinishStop, nil
+}
+
+// TestChaos runs many long answers through a TCP proxy that cuts every
+// connection every 50-250 ms, with questions asked while the line may be
+// down: every answer must arrive byte for byte, no chunk delivered twice,
+// and no question answered twice.
+func TestChaos(t *testing.T) {
+	up := &longAnswers{chunks: 3000} // ~60 KB per answer
+	addr := startServer(t, up)
+	proxy, err := newProxy(addr)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer proxy.Close()
+	rec := newRecorder(t)
+	c := wsclient.New(rec.config(wsURL(proxy.Addr())))
+	running(t, c)
+	ctx, stop := context.WithCancel(context.Background())
+	defer stop()
+	proxy.CutEvery(ctx, jitter(50*time.Millisecond, 250*time.Millisecond))
+
+	const answers = 20
+	for i := range answers {
+		c.Ask(context.Background(), ask(fmt.Sprint("q", i), fmt.Sprint("question ", i)))
+		time.Sleep(time.Duration(i%4) * 40 * time.Millisecond)
+	}
+	rec.waitEnds(t, answers)
+	stop()
+	total := 0
+	for i := range answers {
+		q := fmt.Sprint("question ", i)
+		got := rec.text(rec.answer(fmt.Sprint("q", i)))
+		if want := strings.Join(up.text(q), ""); got != want {
+			t.Errorf("%s: got %d bytes, want %d", q, len(got), len(want))
+		}
+		total += len(got)
+	}
+	if n := up.calls.Load(); n != answers {
+		t.Errorf("%d generations for %d questions", n, answers)
+	}
+	if proxy.Cuts() < 3 {
+		t.Errorf("only %d cuts: the test did not test", proxy.Cuts())
+	}
+	t.Logf("chaos: %d answers, %d bytes, %d connections cut, every answer byte for byte", answers, total, proxy.Cuts())
+}
+
+// TestRestartInterruptsWithTextHeld points the client at a fresh server in
+// the middle of an answer, as after a crash: the answer ends interrupted,
+// keeping the text that had arrived.
+func TestRestartInterruptsWithTextHeld(t *testing.T) {
+	up := &longAnswers{chunks: 100000}
+	first := startServer(t, up)
+	proxy, err := newProxy(first)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer proxy.Close()
+	rec := newRecorder(t)
+	c := wsclient.New(rec.config(wsURL(proxy.Addr())))
+	running(t, c)
+	c.Ask(context.Background(), ask("q", "long"))
+	waitFor(t, "some text", func() bool { return len(rec.text(rec.answer("q"))) > 1000 })
+	proxy.SetBackend(startServer(t, &longAnswers{chunks: 1}))
+	proxy.Cut()
+	rec.waitEnds(t, 1)
+	answer := rec.answer("q")
+	end := rec.end(answer)
+	if end.Finish != protocol.FinishInterrupted || end.Offset != len(rec.text(answer)) {
+		t.Errorf("end %+v after %d bytes, want interrupted at the text held", end, len(rec.text(answer)))
+	}
+	if want := strings.Join(up.text("long"), ""); !strings.HasPrefix(want, rec.text(answer)) {
+		t.Error("the text held is not a prefix of the answer")
+	}
+}
+
+// TestOutboxWhileServerDown asks before any server is up: the question is
+// sent once the connection opens, and answered once.
+func TestOutboxWhileServerDown(t *testing.T) {
+	proxy, err := newProxy("127.0.0.1:1") // nothing listens there
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer proxy.Close()
+	rec := newRecorder(t)
+	c := wsclient.New(rec.config(wsURL(proxy.Addr())))
+	running(t, c)
+	c.Ask(context.Background(), ask("q", "typed offline"))
+	waitFor(t, "reconnecting", func() bool { return c.Status().State == wsclient.Reconnecting })
+	up := &longAnswers{chunks: 50}
+	proxy.SetBackend(startServer(t, up))
+	rec.waitEnds(t, 1)
+	if got, want := rec.text(rec.answer("q")), strings.Join(up.text("typed offline"), ""); got != want {
+		t.Errorf("answer %q, want %q", got, want)
+	}
+	if n := up.calls.Load(); n != 1 {
+		t.Errorf("%d generations, want 1", n)
+	}
+}
+
+// TestResumeAfterReload is what a reloaded page does: a new Client that
+// knows only the answer id and the bytes kept resumes from there.
+func TestResumeAfterReload(t *testing.T) {
+	up := &longAnswers{chunks: 2000}
+	addr := startServer(t, up)
+	rec := newRecorder(t)
+	c := wsclient.New(rec.config(wsURL(addr)))
+	ctx, cancel := context.WithCancel(context.Background())
+	done := make(chan struct{})
+	go func() { c.Run(ctx); close(done) }()
+	c.Ask(ctx, ask("q", "reload"))
+	waitFor(t, "some text", func() bool { return len(rec.text(rec.answer("q"))) > 100 })
+	cancel() // the page goes away
+	<-done
+	answer, kept := rec.answer("q"), rec.text(rec.answer("q"))
+
+	rec2 := newRecorder(t)
+	rec2.texts[answer] = new(strings.Builder)
+	rec2.texts[answer].WriteString(kept)
+	c2 := wsclient.New(rec2.config(wsURL(addr)))
+	c2.Track(answer, len(kept))
+	running(t, c2)
+	rec2.waitEnds(t, 1)
+	if got, want := rec2.text(answer), strings.Join(up.text("reload"), ""); got != want {
+		t.Errorf("after the reload: %d bytes, want %d", len(got), len(want))
+	}
+}
+
+// TestHeartbeatReplacesSilentConnection talks to a server that says hello
+// and then nothing, not even pong: the client must give up on it after two
+// heartbeats and dial again.
+func TestHeartbeatReplacesSilentConnection(t *testing.T) {
+	var dials atomic.Int32
 	hs := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		mu.Lock()
-		at = append(at, time.Now())
-		mu.Unlock()
-		ws, err := websocket.Accept(w, r, nil)
-		if err == nil {
+		dials.Add(1)
+		ws, err := websocket.Accept(w, r, &websocket.AcceptOptions{Subprotocols: []string{protocol.Subprotocol}})
+		if err != nil {
+			return
+		}
+		defer ws.CloseNow()
+		hello := protocol.ServerFrame{Status: protocol.StatusControl, Type: protocol.ControlHello}
+		_ = ws.Write(r.Context(), websocket.MessageText, hello.Encode())
+		for { // read and ignore pings until the client gives up
+			if _, _, err := ws.Read(r.Context()); err != nil {
+				return
+			}
+		}
+	}))
+	defer hs.Close()
+	cfg := newRecorder(t).config(wsURL(strings.TrimPrefix(hs.URL, "http://")))
+	cfg.Heartbeat = 50 * time.Millisecond
+	c := wsclient.New(cfg)
+	running(t, c)
+	waitFor(t, "a second dial", func() bool { return dials.Load() >= 2 })
+}
+
+// TestOfflineHoldsDials checks that offline means no dialing at all, and
+// online means dialing at once.
+func TestOfflineHoldsDials(t *testing.T) {
+	addr := startServer(t, demo.New(20000))
+	cfg := newRecorder(t).config(wsURL(addr))
+	var dials atomic.Int32
+	cfg.Dial = func(ctx context.Context, u string, o *websocket.DialOptions) (*websocket.Conn, error) {
+		dials.Add(1)
+		c, _, err := websocket.Dial(ctx, u, o)
+		return c, err
+	}
+	c := wsclient.New(cfg)
+	c.SetOnline(false)
+	running(t, c)
+	waitFor(t, "offline", func() bool { return c.Status().State == wsclient.Offline })
+	time.Sleep(100 * time.Millisecond)
+	if n := dials.Load(); n != 0 {
+		t.Fatalf("%d dials while offline", n)
+	}
+	c.SetOnline(true)
+	waitFor(t, "open", func() bool { return c.Status().State == wsclient.Open })
+	c.SetOnline(false) // drops the open connection
+	waitFor(t, "offline again", func() bool { return c.Status().State == wsclient.Offline })
+}
+
+func newProxy(backend string) (*chaos.Proxy, error) { return chaos.New(backend) }
+
+// jitter returns uniform durations in [lo, hi).
+func jitter(lo, hi time.Duration) func() time.Duration {
+	return func() time.Duration { return lo + time.Duration(rand.Int64N(int64(hi-lo))) }
+}
+
+// TestBackoffWithFakeClock points the client at a server that drops every
+// connection at once, with a clock that records each wait and lets it pass
+// at once: the waits grow from 0.5 s to 15 s and never drop below the
+// floor, so no reconnect storm.
+func TestBackoffWithFakeClock(t *testing.T) {
+	var dials atomic.Int32
+	hs := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		dials.Add(1)
+		if ws, err := websocket.Accept(w, r, nil); err == nil {
 			ws.Close(websocket.StatusInternalError, "bye")
 		}
 	}))
 	defer hs.Close()
-	rec := newRecorder()
-	cfg := rec.config("ws"+strings.TrimPrefix(hs.URL, "http"), "tok")
-	cfg.Backoff = wsclient.Backoff{Base: 40 * time.Millisecond, Max: 160 * time.Millisecond}
+	cfg := newRecorder(t).config(wsURL(strings.TrimPrefix(hs.URL, "http://")))
+	cfg.Backoff = wsclient.DefaultBackoff()
+	cfg.Backoff.Rand = func() float64 { return 0.999 }
+	var mu sync.Mutex
+	var waits []time.Duration
+	cfg.After = func(d time.Duration) <-chan time.Time {
+		mu.Lock()
+		waits = append(waits, d)
+		mu.Unlock()
+		ch := make(chan time.Time, 1)
+		ch <- time.Now()
+		return ch
+	}
 	c := wsclient.New(cfg)
-	ctx, cancel := context.WithCancel(context.Background())
-	done := make(chan struct{})
-	go func() { c.Run(ctx); close(done) }()
-	count := func() int { mu.Lock(); defer mu.Unlock(); return len(at) }
-	waitFor(t, "five dials", func() bool { return count() >= 5 })
-	waitFor(t, "a long wait", func() bool {
-		st := c.Status()
-		return st.State == wsclient.Reconnecting && time.Until(st.RetryAt) > 0
-	})
-	n := count()
-	c.RetryNow()
-	waitFor(t, "the retry", func() bool { return count() > n })
-	cancel()
-	<-done
+	running(t, c)
+	waitFor(t, "12 waits", func() bool { mu.Lock(); defer mu.Unlock(); return len(waits) >= 12 })
 	mu.Lock()
 	defer mu.Unlock()
-	for i := 1; i < len(at); i++ {
-		if gap := at[i].Sub(at[i-1]); gap < 20*time.Millisecond && i != n {
-			t.Errorf("dial %d came %v after the previous: faster than the backoff floor", i, gap)
+	bound := 500 * time.Millisecond
+	for i, d := range waits[:12] {
+		if d < 250*time.Millisecond || d > bound {
+			t.Errorf("wait %d = %v, want in [250ms, %v]", i, d, bound)
 		}
+		if i > 0 && d < waits[i-1] {
+			t.Errorf("wait %d = %v shrank from %v without a stable connection", i, d, waits[i-1])
+		}
+		bound = min(2*bound, 15*time.Second)
+	}
+	if last := waits[11]; last < 14*time.Second {
+		t.Errorf("after 12 failures the wait is %v, want near the 15 s cap", last)
 	}
 }
