@@ -8,6 +8,7 @@ import (
 	"strings"
 	"testing"
 	"time"
+	"unicode/utf8"
 
 	"github.com/coder/websocket"
 	"github.com/maxence-charriere/go-app/v9/pkg/app"
@@ -322,5 +323,32 @@ func TestShutdownInterrupts(t *testing.T) {
 	}
 	if err := <-done; !errors.Is(err, context.DeadlineExceeded) {
 		t.Errorf("Shutdown = %v, want the grace period to run out", err)
+	}
+}
+
+// BenchmarkResumeWebSocket replays a 100 KB answer over a real loopback
+// WebSocket, from offset 0 and from the middle: resume frame out, chunks
+// and the end frame back.
+func BenchmarkResumeWebSocket(b *testing.B) {
+	chunk := "wasmchat 流式输出 resumes by offset. "
+	up := &scripted{chunks: strings.Split(strings.Repeat(chunk, 100<<10/len(chunk)), "")}
+	ts := newTestServer(b, up)
+	c := dialOwn(b, ts, "alice-token")
+	c.send(protocol.ClientFrame{Type: protocol.TypeAsk, ID: "q", Text: "long"})
+	ack := c.next()
+	text, _ := c.answer(0)
+	for _, from := range []int{0, len(text) / 2} {
+		for !utf8.RuneStart(text[from]) {
+			from++
+		}
+		b.Run(map[bool]string{true: "from0", false: "middle"}[from == 0], func(b *testing.B) {
+			b.SetBytes(int64(len(text) - from))
+			for b.Loop() {
+				c.send(protocol.ClientFrame{Type: protocol.TypeResume, Answer: ack.Answer, Offset: from})
+				if got, _ := c.answer(from); len(got) != len(text)-from {
+					b.Fatalf("replayed %d bytes, want %d", len(got), len(text)-from)
+				}
+			}
+		})
 	}
 }

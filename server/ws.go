@@ -24,6 +24,8 @@ const CloseUnauthorized websocket.StatusCode = 4401
 const (
 	writeTimeout = 10 * time.Second // a client that takes longer is dropped
 	outboxFrames = 64               // frames queued per connection
+	pingInterval = 30 * time.Second // WebSocket pings, which browsers answer
+	pongTimeout  = 10 * time.Second // without a pong by then, the peer is gone
 )
 
 // serveWS serves /ws/{token}-{channel} and /ws/{channel}.
@@ -107,6 +109,7 @@ func (c *conn) run(shutdown context.Context) {
 		defer cancel()
 		c.write(ctx, flush)
 	}()
+	go c.ping(ctx, cancel)
 	go func() {
 		select {
 		case <-shutdown.Done():
@@ -132,6 +135,30 @@ func (c *conn) run(shutdown context.Context) {
 			continue
 		}
 		c.handle(ctx, data)
+	}
+}
+
+// ping drops a peer that stopped answering WebSocket pings: a vanished
+// client (no FIN, e.g. a laptop lid closed) is otherwise noticed only when a
+// write times out. Browsers answer pings by themselves, so this works for the
+// seed page too, which sends no heartbeat of its own.
+func (c *conn) ping(ctx context.Context, drop context.CancelFunc) {
+	t := time.NewTicker(pingInterval)
+	defer t.Stop()
+	for {
+		select {
+		case <-ctx.Done():
+			return
+		case <-t.C:
+			pctx, cancel := context.WithTimeout(ctx, pongTimeout)
+			err := c.ws.Ping(pctx)
+			cancel()
+			if err != nil && ctx.Err() == nil {
+				c.log.Info("dropping connection: no pong", "err", err)
+				drop()
+				return
+			}
+		}
 	}
 }
 

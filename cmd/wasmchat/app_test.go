@@ -10,6 +10,7 @@ import (
 	"os/exec"
 	"path/filepath"
 	"strings"
+	"sync"
 	"testing"
 	"time"
 
@@ -20,44 +21,71 @@ import (
 	"github.com/wasmchat/wasmchat/assets"
 )
 
-// app is the whole program, started in-process by run as `wasmchat serve`.
+// testApp is the whole program, started in-process by run as
+// `wasmchat serve`.
 type testApp struct {
 	URL   string // http://127.0.0.1:port
-	Token string // from the first-start login link
+	Addr  string // 127.0.0.1:port
+	Token string // from the first-start login link, or given
 	Data  string
+
+	stop func()
+}
+
+// appOptions start an app on a given address and data folder, as a restart
+// does; the zero value picks a free port and a fresh folder.
+type appOptions struct {
+	env        map[string]string
+	addr, data string
+	token      string // the token of an earlier start on the same data
 }
 
 // startApp runs `wasmchat serve` on a free loopback port with a fresh data
 // folder and stops it at the end of the test.
 func startApp(tb testing.TB, env map[string]string) *testApp {
 	tb.Helper()
+	return startAppWith(tb, appOptions{env: env})
+}
+
+func startAppWith(tb testing.TB, o appOptions) *testApp {
+	tb.Helper()
 	if _, err := assets.Web().Open("app.wasm"); err != nil {
 		tb.Fatal("assets/web/app.wasm is missing: run `make wasm` (make test does) before these tests")
 	}
-	a := &testApp{Data: tb.TempDir()}
+	if o.addr == "" {
+		o.addr = "127.0.0.1:0"
+	}
+	if o.data == "" {
+		o.data = tb.TempDir()
+	}
+	a := &testApp{Data: o.data, Token: o.token}
 	ctx, cancel := context.WithCancel(context.Background())
 	pr, pw := io.Pipe()
 	done := make(chan error, 1)
-	getenv := func(k string) string { return env[k] }
+	getenv := func(k string) string { return o.env[k] }
 	go func() {
-		err := run(ctx, []string{"serve", "-addr", "127.0.0.1:0", "-data", a.Data, "-grace", "1s"}, getenv, pw, io.Discard)
+		err := run(ctx, []string{"serve", "-addr", o.addr, "-data", a.Data, "-grace", "500ms"}, getenv, pw, io.Discard)
 		pw.CloseWithError(io.EOF)
 		done <- err
 	}()
-	tb.Cleanup(func() {
-		cancel()
-		if err := <-done; err != nil {
-			tb.Errorf("wasmchat serve: %v", err)
-		}
-	})
+	var once sync.Once
+	a.stop = func() {
+		once.Do(func() {
+			cancel()
+			if err := <-done; err != nil {
+				tb.Errorf("wasmchat serve: %v", err)
+			}
+		})
+	}
+	tb.Cleanup(a.stop)
 	lines := bufio.NewScanner(pr)
 	for a.URL == "" || a.Token == "" {
 		if !lines.Scan() {
-			tb.Fatalf("wasmchat serve printed no login link (%v)", lines.Err())
+			tb.Fatalf("wasmchat serve printed no address or login link (%v)", lines.Err())
 		}
 		line := lines.Text()
 		if _, u, ok := strings.Cut(line, " listening on "); ok {
-			a.URL = u
+			a.URL, a.Addr = u, strings.TrimPrefix(u, "http://")
 		}
 		if _, t, ok := strings.Cut(line, "/#token="); ok {
 			a.Token = t
@@ -66,6 +94,9 @@ func startApp(tb testing.TB, env map[string]string) *testApp {
 	go func() { _, _ = io.Copy(io.Discard, pr) }()
 	return a
 }
+
+// Stop shuts the app down as SIGTERM does.
+func (a *testApp) Stop() { a.stop() }
 
 // chromiumPath finds Debian's Chromium; `make test` installs it.
 func chromiumPath(tb testing.TB) string {
