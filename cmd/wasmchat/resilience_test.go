@@ -48,7 +48,7 @@ func waitAnswers(tb testing.TB, ctx context.Context, n int, status string) []str
 		chromedp.WithPollingTimeout(90*time.Second)))
 	must(tb, err)
 	texts, err := chromedp.Run(ctx, chromedp.Evaluate[[]string](
-		`[...document.querySelectorAll('` + selAssistants + ` .content')].map(e => e.textContent)`))
+		`[...document.querySelectorAll('`+selAssistants+` .content')].map(e => e.textContent)`))
 	must(tb, err)
 	return texts
 }
@@ -57,7 +57,7 @@ func waitAnswers(tb testing.TB, ctx context.Context, n int, status string) []str
 func shownText(tb testing.TB, ctx context.Context) string {
 	tb.Helper()
 	s, err := chromedp.Run(ctx, chromedp.Evaluate[string](
-		`[...document.querySelectorAll('` + selAssistants + ` .content')].map(e => e.textContent).pop() || ""`))
+		`[...document.querySelectorAll('`+selAssistants+` .content')].map(e => e.textContent).pop() || ""`))
 	must(tb, err)
 	return s
 }
