@@ -3,6 +3,7 @@
 package main
 
 import (
+	"context"
 	"os"
 	"path/filepath"
 	"strconv"
@@ -10,6 +11,8 @@ import (
 	"testing"
 	"time"
 
+	"github.com/chromedp/cdproto/cdp"
+	"github.com/chromedp/cdproto/page"
 	"github.com/chromedp/chromedp"
 
 	"github.com/wasmchat/wasmchat/upstream/demo"
@@ -134,5 +137,26 @@ func TestBrowserWithoutTokenAsksToSignIn(t *testing.T) {
 	must(t, err)
 	if !strings.Contains(label, "sign in again") {
 		t.Errorf("after a refused token the indicator says %q", label)
+	}
+}
+
+// TestBrowserWithoutWebSocket shows the seed's message in a browser that
+// has no WebSocket.
+func TestBrowserWithoutWebSocket(t *testing.T) {
+	a := startApp(t, nil)
+	ctx := newBrowser(t)
+	must(t, chromedp.Do(ctx, chromedp.Func(func(ctx context.Context, t *chromedp.Target) error {
+		_, err := cdp.Call(ctx, t, page.AddScriptToEvaluateOnNewDocument,
+			page.AddScriptToEvaluateOnNewDocumentParams{Source: `delete window.WebSocket;`})
+		return err
+	})))
+	must(t, chromedp.Do(ctx,
+		chromedp.Navigate(a.URL+"/#token="+a.Token),
+		chromedp.WaitVisible(`#connection[data-state="closed"]`),
+	))
+	label, err := chromedp.Run(ctx, chromedp.Evaluate[string](`document.querySelector('#connection').textContent`))
+	must(t, err)
+	if !strings.Contains(label, "您的浏览器不支持WebSocket") {
+		t.Errorf("indicator says %q, want the seed's message", label)
 	}
 }
