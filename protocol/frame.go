@@ -43,6 +43,7 @@ const (
 	ControlHello = "hello" // first frame on a connection
 	ControlAck   = "ack"   // an ask was accepted: names its answer
 	ControlPong  = "pong"  // reply to a ping
+	ControlApps  = "apps"  // Content: the apps, a JSON array of App
 )
 
 // Types of ClientFrame.
@@ -55,13 +56,21 @@ const (
 
 // Stable machine codes of error frames (StatusError).
 const (
-	CodeBadFrame     = "bad_frame"    // the frame could not be decoded
-	CodeTooLarge     = "too_large"    // the question is over MaxQuestionBytes
-	CodeUnauthorized = "unauthorized" // unknown or revoked token
-	CodeNotFound     = "not_found"    // no such answer for this user
-	CodeUpstream     = "upstream"     // the model backend failed
-	CodeUnavailable  = "unavailable"  // the server is shutting down
-	CodeBadOffset    = "bad_offset"   // resume offset outside the answer
+	CodeBadFrame     = "bad_frame"        // the frame could not be decoded
+	CodeTooLarge     = "too_large"        // the question is over MaxQuestionBytes
+	CodeUnauthorized = "unauthorized"     // unknown or revoked token
+	CodeNotFound     = "not_found"        // no such answer for this user
+	CodeUpstream     = "upstream"         // the model backend failed
+	CodeUnavailable  = "unavailable"      // the server is shutting down
+	CodeBadOffset    = "bad_offset"       // resume offset outside the answer
+	CodeInvalidKey   = "invalid_key"      // the upstream refused the API key
+	CodeRateLimited  = "rate_limited"     // the upstream asks to slow down
+	CodeNoModel      = "model_not_found"  // the upstream has no such model
+	CodeTooLong      = "context_too_long" // the conversation is over the model's context
+	CodeUnreachable  = "unreachable"      // the upstream cannot be reached
+	CodeTimeout      = "timeout"          // the upstream took too long
+	CodeBroken       = "stream_broken"    // the upstream's stream broke mid-answer
+	CodeUnknownApp   = "unknown_app"      // no app of that id
 )
 
 // MaxQuestionBytes bounds the UTF-8 length of a question.
@@ -100,6 +109,26 @@ type ServerFrame struct {
 	Offset int `json:"offset,omitempty"`
 	// Finish is why an answer ended (StatusEnd).
 	Finish string `json:"finish,omitempty"`
+	// Usage is the upstream's token count for the answer, on StatusEnd,
+	// when the upstream reports it.
+	Usage *Usage `json:"usage,omitempty"`
+	// RetryAfter is how many seconds to wait, on a rate-limit error.
+	RetryAfter int `json:"retry_after,omitempty"`
+}
+
+// Usage is an answer's token count as the upstream reports it.
+type Usage struct {
+	Prompt     int `json:"prompt"`
+	Completion int `json:"completion"`
+	Total      int `json:"total"`
+}
+
+// App is a named preset (system prompt, model, temperature) a question can
+// run in, as the server lists them to the page.
+type App struct {
+	ID          string `json:"id"`
+	Title       string `json:"title"`
+	Description string `json:"description"`
 }
 
 // ClientFrame is a frame from a client. A seed-form question decodes to a
@@ -115,6 +144,9 @@ type ClientFrame struct {
 	// Answer and Offset address an answer's text, for stop and resume.
 	Answer string `json:"answer,omitempty"`
 	Offset int    `json:"offset,omitempty"`
+	// Seed is set by DecodeClient for a seed-form question (a bare text
+	// frame), which continues the current conversation of its channel.
+	Seed bool `json:"-"`
 }
 
 // DecodeClient decodes one text frame from a client. A frame that is not a
@@ -126,7 +158,7 @@ func DecodeClient(data []byte) (ClientFrame, error) {
 	if f, ok, err := decodeTyped(data); ok || err != nil {
 		return f, err
 	}
-	f := ClientFrame{Type: TypeAsk, Text: string(data)}
+	f := ClientFrame{Type: TypeAsk, Text: string(data), Seed: true}
 	return f, checkQuestion(f.Text)
 }
 

@@ -14,9 +14,9 @@ func TestDecodeClient(t *testing.T) {
 		want    ClientFrame
 		wantErr error
 	}{
-		{"seed question", "你好，世界", ClientFrame{Type: TypeAsk, Text: "你好，世界"}, nil},
-		{"question that looks like JSON", `{"a": 1}`, ClientFrame{Type: TypeAsk, Text: `{"a": 1}`}, nil},
-		{"question with broken JSON", `{"type": `, ClientFrame{Type: TypeAsk, Text: `{"type": `}, nil},
+		{"seed question", "你好，世界", ClientFrame{Type: TypeAsk, Text: "你好，世界", Seed: true}, nil},
+		{"question that looks like JSON", `{"a": 1}`, ClientFrame{Type: TypeAsk, Text: `{"a": 1}`, Seed: true}, nil},
+		{"question with broken JSON", `{"type": `, ClientFrame{Type: TypeAsk, Text: `{"type": `, Seed: true}, nil},
 		{"ask", `{"type":"ask","id":"c1","text":"hi","conversation":"k"}`,
 			ClientFrame{Type: TypeAsk, ID: "c1", Text: "hi", Conversation: "k"}, nil},
 		{"resume", ` {"type":"resume","answer":"a1","offset":12}`, ClientFrame{Type: TypeResume, Answer: "a1", Offset: 12}, nil},
@@ -32,7 +32,7 @@ func TestDecodeClient(t *testing.T) {
 		{"invalid UTF-8", "\xff\xfe", ClientFrame{}, ErrInvalidUTF8},
 		{"too large", strings.Repeat("x", MaxQuestionBytes+1), ClientFrame{}, ErrTooLarge},
 		{"largest question", strings.Repeat("x", MaxQuestionBytes),
-			ClientFrame{Type: TypeAsk, Text: strings.Repeat("x", MaxQuestionBytes)}, nil},
+			ClientFrame{Type: TypeAsk, Text: strings.Repeat("x", MaxQuestionBytes), Seed: true}, nil},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {

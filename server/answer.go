@@ -24,13 +24,12 @@ type answer struct {
 	id, conversation, owner string
 	cancel                  context.CancelFunc // stops the generation
 
-	mu     sync.Mutex
-	text   []byte
-	ended  bool
-	finish string               // set when ended without error
-	fail   protocol.ServerFrame // the error frame, when ended with one
-	endAt  time.Time
-	wake   chan struct{} // closed and replaced on every change
+	mu    sync.Mutex
+	text  []byte
+	ended bool
+	last  protocol.ServerFrame // the frame that ends it: the end, or an error
+	endAt time.Time
+	wake  chan struct{} // closed and replaced on every change
 }
 
 func newAnswer(id, conversation, owner string, cancel context.CancelFunc) *answer {
@@ -52,16 +51,24 @@ func (a *answer) append(chunk string) bool {
 	return true
 }
 
-// end closes the log with a finish reason, or with an error frame when fail
-// has a Code. Only the first end counts.
-func (a *answer) end(finish string, fail protocol.ServerFrame, now time.Time) {
+// end closes the log with the frame that ends it for every reader: a
+// StatusEnd frame with Finish (and Usage), or a StatusError frame. Only the
+// first end counts.
+func (a *answer) end(last protocol.ServerFrame, now time.Time) {
 	a.mu.Lock()
 	defer a.mu.Unlock()
 	if a.ended {
 		return
 	}
-	a.ended, a.finish, a.fail, a.endAt = true, finish, fail, now
+	a.ended, a.last, a.endAt = true, last, now
 	a.notifyLocked()
+}
+
+// finished returns the whole text, once the answer has ended.
+func (a *answer) finished() (string, bool) {
+	a.mu.Lock()
+	defer a.mu.Unlock()
+	return string(a.text), a.ended
 }
 
 func (a *answer) notifyLocked() {
@@ -101,15 +108,9 @@ func (a *answer) validOffset(off int) bool {
 func (a *answer) endFrame(off int) protocol.ServerFrame {
 	a.mu.Lock()
 	defer a.mu.Unlock()
-	if a.fail.Code != "" {
-		f := a.fail
-		f.Answer, f.Conversation, f.Offset = a.id, a.conversation, off
-		return f
-	}
-	return protocol.ServerFrame{
-		Status: protocol.StatusEnd, Answer: a.id, Conversation: a.conversation,
-		Offset: off, Finish: a.finish,
-	}
+	f := a.last
+	f.Answer, f.Conversation, f.Offset = a.id, a.conversation, off
+	return f
 }
 
 // endedBefore reports whether the answer ended before t.

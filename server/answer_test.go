@@ -13,7 +13,7 @@ import (
 func endedAnswer(text string) *answer {
 	a := newAnswer("a", "c", "alice", func() {})
 	a.append(text)
-	a.end(protocol.FinishStop, protocol.ServerFrame{}, time.Now())
+	a.end(protocol.ServerFrame{Status: protocol.StatusEnd, Finish: protocol.FinishStop}, time.Now())
 	return a
 }
 

@@ -6,6 +6,7 @@ import (
 	"net/http"
 	"net/http/httptest"
 	"strings"
+	"sync"
 	"sync/atomic"
 	"testing"
 	"testing/fstest"
@@ -36,9 +37,19 @@ type scripted struct {
 	fail     error // returned after the chunks, when set
 	calls    atomic.Int32
 	started  chan struct{} // receives once per generation, if set
+	usage    *protocol.Usage
+
+	mu       sync.Mutex
+	requests []server.Request // of the generations that finished
 }
 
-func (s *scripted) Stream(ctx context.Context, req server.Request, emit func(string)) (string, error) {
+func (s *scripted) lastRequest() server.Request {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.requests[len(s.requests)-1]
+}
+
+func (s *scripted) Stream(ctx context.Context, req server.Request, emit func(string)) (server.Result, error) {
 	s.calls.Add(1)
 	if s.started != nil {
 		s.started <- struct{}{}
@@ -46,15 +57,18 @@ func (s *scripted) Stream(ctx context.Context, req server.Request, emit func(str
 	for _, c := range s.chunks {
 		select {
 		case <-ctx.Done():
-			return "", ctx.Err()
+			return server.Result{}, ctx.Err()
 		case <-time.After(s.interval):
 		}
 		emit(c)
 	}
 	if s.fail != nil {
-		return "", s.fail
+		return server.Result{}, s.fail
 	}
-	return protocol.FinishStop, nil
+	s.mu.Lock()
+	s.requests = append(s.requests, req)
+	s.mu.Unlock()
+	return server.Result{Finish: protocol.FinishStop, Usage: s.usage}, nil
 }
 
 func (s *scripted) text() string { return strings.Join(s.chunks, "") }
@@ -136,6 +150,9 @@ func dial(tb testing.TB, url string, protos []string) *client {
 	c := &client{tb: tb, ws: ws}
 	if f := c.next(); f.Type != protocol.ControlHello {
 		tb.Fatalf("first frame %+v, want hello", f)
+	}
+	if f := c.next(); f.Type != protocol.ControlApps {
+		tb.Fatalf("second frame %+v, want the apps", f)
 	}
 	return c
 }

@@ -4,7 +4,9 @@ import (
 	"context"
 	"crypto/rand"
 	"errors"
+	"fmt"
 	"log/slog"
+	"math"
 	"sync"
 	"time"
 
@@ -18,6 +20,9 @@ type hub struct {
 	upstream Upstream
 	log      *slog.Logger
 	retain   time.Duration // how long an ended answer stays for resumes
+	apps     []App
+	budget   int // context budget in characters
+	convs    *conversations
 
 	ctx context.Context // ends when generations must stop
 	wg  sync.WaitGroup  // running generations
@@ -29,9 +34,10 @@ type hub struct {
 
 type clientKey struct{ owner, id string }
 
-func newHub(ctx context.Context, up Upstream, log *slog.Logger, retain time.Duration) *hub {
+func newHub(ctx context.Context, cfg Config) *hub {
 	return &hub{
-		upstream: up, log: log, retain: retain, ctx: ctx,
+		upstream: cfg.Upstream, log: cfg.Logger, retain: cfg.Retain, apps: cfg.Apps,
+		budget: cfg.ContextChars, convs: newConversations(), ctx: ctx,
 		answers:  make(map[string]*answer),
 		byClient: make(map[clientKey]*answer),
 	}
@@ -40,30 +46,38 @@ func newHub(ctx context.Context, up Upstream, log *slog.Logger, retain time.Dura
 // ask starts the answer to an ask frame, or returns the answer an earlier
 // ask with the same client id started, so a resent question never starts a
 // second generation.
-func (h *hub) ask(owner string, channel int, f protocol.ClientFrame) *answer {
+func (h *hub) ask(owner string, channel int, f protocol.ClientFrame) (*answer, error) {
+	app, err := appFor(h.apps, channel, f.App)
+	if err != nil {
+		return nil, err
+	}
 	h.mu.Lock()
 	defer h.mu.Unlock()
 	h.evictLocked(time.Now())
 	key := clientKey{owner, f.ID}
 	if f.ID != "" {
 		if a, ok := h.byClient[key]; ok {
-			return a
+			return a, nil
 		}
 	}
-	conversation := f.Conversation
-	if conversation == "" {
-		conversation = rand.Text()
+	conv, history := h.convs.open(owner, channel, f.Conversation, f.Seed)
+	h.convs.add(conv, Turn{Role: RoleUser, Text: f.Text})
+	req := Request{Channel: channel}
+	system := ""
+	if app != nil {
+		req.App, req.Model, req.Temperature, system = app.ID, app.Model, app.Temperature, app.System
 	}
+	req.Turns = buildTurns(system, history, f.Text, h.budget)
+
 	ctx, cancel := context.WithCancel(h.ctx)
-	a := newAnswer(rand.Text(), conversation, owner, cancel)
+	a := newAnswer(rand.Text(), conv, owner, cancel)
 	h.answers[a.id] = a
 	if f.ID != "" {
 		h.byClient[key] = a
 	}
-	req := Request{Channel: channel, App: f.App, Turns: []Turn{{Role: "user", Text: f.Text}}}
 	h.wg.Add(1)
 	go h.generate(ctx, a, req)
-	return a
+	return a, nil
 }
 
 // get returns the answer id if owner owns it. Another user's answer is as
@@ -103,30 +117,46 @@ func (h *hub) generate(ctx context.Context, a *answer, req Request) {
 			a.cancel()
 		}
 	}
-	finish, err := h.upstream.Stream(ctx, req, emit)
-	switch {
-	case tooLong:
-		a.end(protocol.FinishLength, protocol.ServerFrame{}, time.Now())
-	case h.ctx.Err() != nil:
-		a.end(protocol.FinishInterrupted, protocol.ServerFrame{}, time.Now())
-	case ctx.Err() != nil && (err == nil || errors.Is(err, context.Canceled)):
-		a.end(protocol.FinishCancelled, protocol.ServerFrame{}, time.Now())
-	case err != nil:
-		h.log.Warn("upstream failed", "answer", a.id, "err", err)
-		a.end("", upstreamError(), time.Now())
-	default:
-		a.end(finish, protocol.ServerFrame{}, time.Now())
+	res, err := h.upstream.Stream(ctx, req, emit)
+	a.end(h.lastFrame(ctx, a, res, err, tooLong), time.Now())
+	if text, _ := a.finished(); text != "" {
+		// The conversation keeps what the user saw, cut short or not.
+		h.convs.add(a.conversation, Turn{Role: RoleAssistant, Text: text})
 	}
 }
 
-// upstreamError is the frame a person sees when the model backend fails.
-// The upstream's own message stays in the server log.
-func upstreamError() protocol.ServerFrame {
-	return protocol.ServerFrame{
-		Status:  protocol.StatusError,
-		Code:    protocol.CodeUpstream,
-		Content: "The model backend failed before finishing this answer. Try again in a moment.",
+// lastFrame is the frame that ends an answer, from how the upstream returned.
+func (h *hub) lastFrame(ctx context.Context, a *answer, res Result, err error, tooLong bool) protocol.ServerFrame {
+	end := func(finish string) protocol.ServerFrame {
+		return protocol.ServerFrame{Status: protocol.StatusEnd, Finish: finish, Usage: res.Usage}
 	}
+	var ue *UpstreamError
+	switch {
+	case tooLong:
+		return end(protocol.FinishLength)
+	case h.ctx.Err() != nil:
+		return end(protocol.FinishInterrupted)
+	case ctx.Err() != nil && (err == nil || errors.Is(err, context.Canceled)):
+		return end(protocol.FinishCancelled)
+	case errors.As(err, &ue):
+		h.log.Warn("upstream failed", "answer", a.id, "code", ue.Code)
+		return protocol.ServerFrame{
+			Status: protocol.StatusError, Code: ue.Code, Content: ue.Message,
+			RetryAfter: int(math.Ceil(ue.RetryAfter.Seconds())),
+		}
+	case err != nil:
+		// Not classified: its text may carry anything, so only its type is
+		// logged.
+		h.log.Warn("upstream failed", "answer", a.id, "error_type", fmt.Sprintf("%T", err))
+		return protocol.ServerFrame{
+			Status: protocol.StatusError, Code: protocol.CodeUpstream,
+			Content: "The model backend failed before finishing this answer. Try again in a moment.",
+		}
+	}
+	if res.Finish == "" {
+		res.Finish = protocol.FinishStop
+	}
+	return end(res.Finish)
 }
 
 // wait blocks until every generation has returned.

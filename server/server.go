@@ -4,6 +4,7 @@ import (
 	"context"
 	"crypto/sha256"
 	"encoding/hex"
+	"encoding/json"
 	"errors"
 	"io/fs"
 	"log/slog"
@@ -13,6 +14,8 @@ import (
 	"time"
 
 	"github.com/maxence-charriere/go-app/v9/pkg/app"
+
+	"github.com/wasmchat/wasmchat/protocol"
 )
 
 // Config is what New needs. cmd/wasmchat fills it from flags and the
@@ -37,17 +40,24 @@ type Config struct {
 	OriginPatterns []string
 	// Retain is how long an ended answer stays in memory for resumes.
 	Retain time.Duration
-	Logger *slog.Logger
+	// Apps are the presets questions can run in; nil means BuiltinApps.
+	Apps []App
+	// ContextChars is the budget, in characters, of the conversation sent
+	// to the model with each question (default 24,000, about 6,000 tokens
+	// of English); the oldest turns are dropped first.
+	ContextChars int
+	Logger       *slog.Logger
 }
 
 // Server serves the page, its assets and the WebSocket endpoint.
 type Server struct {
-	cfg     Config
-	log     *slog.Logger
-	hub     *hub
-	assets  *assets
-	mux     *http.ServeMux
-	version string
+	cfg       Config
+	log       *slog.Logger
+	hub       *hub
+	assets    *assets
+	mux       *http.ServeMux
+	version   string
+	appsFrame protocol.ServerFrame // lists the apps, after hello
 
 	connCtx   context.Context // ends at Shutdown: connections close
 	stopConns context.CancelFunc
@@ -67,6 +77,12 @@ func New(cfg Config) (*Server, error) {
 	if cfg.Retain <= 0 {
 		cfg.Retain = 10 * time.Minute
 	}
+	if cfg.Apps == nil {
+		cfg.Apps = BuiltinApps
+	}
+	if cfg.ContextChars <= 0 {
+		cfg.ContextChars = 24000
+	}
 	a, err := newAssets(cfg.Web)
 	if err != nil {
 		return nil, err
@@ -79,7 +95,9 @@ func New(cfg Config) (*Server, error) {
 	genCtx, stopGen := context.WithCancel(context.Background())
 	s.stopGen = stopGen
 	s.connCtx, s.stopConns = context.WithCancel(context.Background())
-	s.hub = newHub(genCtx, cfg.Upstream, s.log, cfg.Retain)
+	s.hub = newHub(genCtx, cfg)
+	apps, _ := json.Marshal(appList(cfg.Apps))
+	s.appsFrame = protocol.ServerFrame{Status: protocol.StatusControl, Type: protocol.ControlApps, Content: string(apps)}
 
 	page := cfg.Page
 	page.Resources = a

@@ -2,9 +2,12 @@ package server_test
 
 import (
 	"context"
+	"encoding/json"
 	"errors"
+	"fmt"
 	"io"
 	"net/http"
+	"net/http/httptest"
 	"strings"
 	"testing"
 	"time"
@@ -350,5 +353,115 @@ func BenchmarkResumeWebSocket(b *testing.B) {
 				}
 			}
 		})
+	}
+}
+
+// TestConversationContext checks what the model gets: the earlier turns of
+// the conversation, for both the seed form and named conversations.
+func TestConversationContext(t *testing.T) {
+	up := &scripted{chunks: []string{"answer"}}
+	ts := newTestServer(t, up)
+	c := dialSeed(t, ts, "alice-token")
+	c.sendText("first question")
+	c.next()
+	c.answer(0)
+	c.sendText("second question") // the seed form continues the conversation
+	ack := c.next()
+	c.answer(0)
+	got := up.lastRequest().Turns
+	want := []server.Turn{
+		{Role: "user", Text: "first question"}, {Role: "assistant", Text: "answer"}, {Role: "user", Text: "second question"},
+	}
+	if fmt.Sprint(got) != fmt.Sprint(want) {
+		t.Errorf("seed form turns %v, want %v", got, want)
+	}
+	// A typed ask naming the conversation continues it too; one naming
+	// none starts another.
+	c.send(protocol.ClientFrame{Type: protocol.TypeAsk, ID: "x", Conversation: ack.Conversation, Text: "third"})
+	c.next()
+	c.answer(0)
+	if n := len(up.lastRequest().Turns); n != 5 {
+		t.Errorf("named conversation: %d turns, want 5", n)
+	}
+	c.send(protocol.ClientFrame{Type: protocol.TypeAsk, ID: "y", Text: "fresh"})
+	if f := c.next(); f.Conversation == ack.Conversation {
+		t.Error("an ask naming no conversation continued one")
+	}
+	c.answer(0)
+	if n := len(up.lastRequest().Turns); n != 1 {
+		t.Errorf("new conversation: %d turns, want 1", n)
+	}
+}
+
+func TestApps(t *testing.T) {
+	up := &scripted{chunks: []string{"ok"}}
+	srv, err := server.New(server.Config{
+		Tokens: testTokens, Upstream: up, Page: &app.Handler{}, Web: testWeb("w"),
+		Apps: []server.App{
+			{ID: "first", Title: "First", System: "be first", Model: "m1"},
+			{ID: "second", Title: "Second", System: "be second"},
+		},
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	hs := httptest.NewServer(srv)
+	defer hs.Close()
+	defer srv.Shutdown(context.Background())
+	base := "ws" + strings.TrimPrefix(hs.URL, "http")
+
+	// The seed's app channel runs the first app.
+	c := dial(t, base+"/ws/alice-token-1", nil)
+	c.sendText("hi")
+	c.next()
+	c.answer(0)
+	if r := up.lastRequest(); r.App != "first" || r.Model != "m1" || r.Turns[0] != (server.Turn{Role: "system", Text: "be first"}) {
+		t.Errorf("app channel request %+v", r)
+	}
+	// A typed ask names its app.
+	c.send(protocol.ClientFrame{Type: protocol.TypeAsk, ID: "1", Text: "hi", App: "second"})
+	c.next()
+	c.answer(0)
+	if r := up.lastRequest(); r.App != "second" || r.Turns[0].Text != "be second" {
+		t.Errorf("named app request %+v", r)
+	}
+	c.send(protocol.ClientFrame{Type: protocol.TypeAsk, ID: "2", Text: "hi", App: "nope"})
+	if f := c.next(); f.Code != protocol.CodeUnknownApp || f.Client != "2" {
+		t.Errorf("unknown app: %+v", f)
+	}
+	c.ws.CloseNow()
+	// The page learns the apps right after hello.
+	ws, _, err := websocket.Dial(context.Background(), base+"/ws/alice-token-0", nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer ws.CloseNow()
+	ws.Read(context.Background())
+	_, data, _ := ws.Read(context.Background())
+	f, _ := protocol.DecodeServer(data)
+	var apps []protocol.App
+	if err := json.Unmarshal([]byte(f.Content), &apps); err != nil || len(apps) != 2 || apps[1].Title != "Second" {
+		t.Errorf("apps frame %+v: %v", f, err)
+	}
+}
+
+func TestUsageAndUpstreamErrors(t *testing.T) {
+	up := &scripted{chunks: []string{"hi"}, usage: &protocol.Usage{Prompt: 3, Completion: 1, Total: 4}}
+	ts := newTestServer(t, up)
+	c := dialOwn(t, ts, "alice-token")
+	c.send(protocol.ClientFrame{Type: protocol.TypeAsk, ID: "1", Text: "hi"})
+	c.next()
+	if _, end := c.answer(0); end.Usage == nil || *end.Usage != *up.usage {
+		t.Errorf("end frame usage %+v, want %+v", end.Usage, up.usage)
+	}
+	up.fail = &server.UpstreamError{
+		Code: protocol.CodeRateLimited, Message: "Too many requests: wait 20 s.",
+		RetryAfter: 19500 * time.Millisecond, Err: errors.New("body with sk-secret"),
+	}
+	c.send(protocol.ClientFrame{Type: protocol.TypeAsk, ID: "2", Text: "hi"})
+	c.next()
+	_, end := c.answer(0)
+	if end.Code != protocol.CodeRateLimited || end.RetryAfter != 20 || strings.Contains(end.Content, "sk-secret") {
+		t.Errorf("error frame %+v", end)
 	}
 }

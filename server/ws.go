@@ -119,7 +119,7 @@ func (c *conn) run(shutdown context.Context) {
 		}
 	}()
 	hello := protocol.ServerFrame{Status: protocol.StatusControl, Type: protocol.ControlHello, Content: c.s.version}
-	if c.send(ctx, hello) != nil {
+	if c.send(ctx, hello) != nil || c.send(ctx, c.s.appsFrame) != nil {
 		return
 	}
 	for {
@@ -203,7 +203,11 @@ func (c *conn) handle(ctx context.Context, data []byte) {
 			c.sendError(ctx, f.ID, protocol.CodeUnavailable, "The server is restarting: send the question again in a moment.")
 			return
 		}
-		a := c.s.hub.ask(c.user, c.channel, f)
+		a, err := c.s.hub.ask(c.user, c.channel, f)
+		if err != nil {
+			c.sendError(ctx, f.ID, protocol.CodeUnknownApp, "That app does not exist (any more): pick another one.")
+			return
+		}
 		ack := protocol.ServerFrame{
 			Status: protocol.StatusControl, Type: protocol.ControlAck,
 			Client: f.ID, Answer: a.id, Conversation: a.conversation,

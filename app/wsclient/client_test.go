@@ -248,19 +248,19 @@ func (l *longAnswers) text(q string) []string {
 	return out
 }
 
-func (l *longAnswers) Stream(ctx context.Context, req server.Request, emit func(string)) (string, error) {
+func (l *longAnswers) Stream(ctx context.Context, req server.Request, emit func(string)) (server.Result, error) {
 	l.calls.Add(1)
 	for i, c := range l.text(req.Question()) {
 		if i%3 == 0 {
 			select {
 			case <-ctx.Done():
-				return "", ctx.Err()
+				return server.Result{}, ctx.Err()
 			case <-time.After(time.Millisecond):
 			}
 		}
 		emit(c)
 	}
-	return protocol.FinishStop, nil
+	return server.Result{Finish: protocol.FinishStop}, nil
 }
 
 // TestChaos runs many long answers through a TCP proxy that cuts every

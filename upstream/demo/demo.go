@@ -45,7 +45,7 @@ func New(rate float64) *Demo {
 
 // Stream emits the answer to the request's last user turn at d.Rate until
 // it is done or ctx ends.
-func (d *Demo) Stream(ctx context.Context, req server.Request, emit func(string)) (string, error) {
+func (d *Demo) Stream(ctx context.Context, req server.Request, emit func(string)) (server.Result, error) {
 	text := Answer(req.Question())
 	start := time.Now()
 	t := time.NewTicker(tick)
@@ -54,7 +54,7 @@ func (d *Demo) Stream(ctx context.Context, req server.Request, emit func(string)
 	for sent < len(text) {
 		select {
 		case <-ctx.Done():
-			return "", ctx.Err()
+			return server.Result{}, ctx.Err()
 		case now := <-t.C:
 			due := int(now.Sub(start).Seconds() * d.Rate)
 			end := sent
@@ -69,7 +69,7 @@ func (d *Demo) Stream(ctx context.Context, req server.Request, emit func(string)
 			}
 		}
 	}
-	return protocol.FinishStop, nil
+	return server.Result{Finish: protocol.FinishStop}, nil
 }
 
 // Answer returns the demo's answer to question. It depends on nothing but

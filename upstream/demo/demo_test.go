@@ -39,15 +39,15 @@ func TestStreamPaceAndText(t *testing.T) {
 	var b strings.Builder
 	chunks := 0
 	start := time.Now()
-	finish, err := d.Stream(context.Background(), req, func(s string) {
+	res, err := d.Stream(context.Background(), req, func(s string) {
 		if !utf8.ValidString(s) {
 			t.Errorf("chunk splits a rune: %q", s)
 		}
 		chunks++
 		b.WriteString(s)
 	})
-	if err != nil || finish != protocol.FinishStop {
-		t.Fatalf("Stream = %q, %v", finish, err)
+	if err != nil || res.Finish != protocol.FinishStop {
+		t.Fatalf("Stream = %+v, %v", res, err)
 	}
 	if b.String() != Answer("pace") {
 		t.Error("streamed text differs from Answer")
