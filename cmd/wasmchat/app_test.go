@@ -62,7 +62,15 @@ func startAppWith(tb testing.TB, o appOptions) *testApp {
 	ctx, cancel := context.WithCancel(context.Background())
 	pr, pw := io.Pipe()
 	done := make(chan error, 1)
-	getenv := func(k string) string { return o.env[k] }
+	getenv := func(k string) string {
+		if v, ok := o.env[k]; ok {
+			return v
+		}
+		if k == "WASMCHAT_UPSTREAM" {
+			return "demo" // whatever runs on this machine (an Ollama?), tests talk to the demo
+		}
+		return ""
+	}
 	go func() {
 		err := run(ctx, []string{"serve", "-addr", o.addr, "-data", a.Data, "-grace", "500ms"}, getenv, pw, io.Discard)
 		pw.CloseWithError(io.EOF)

@@ -6,8 +6,8 @@
 //	wasmchat token add [-data ./data] NAME
 //	wasmchat version
 //
-// Configuration is read here and nowhere else: flags, then the environment
-// (WASMCHAT_DEMO_CPS).
+// Configuration is read here and nowhere else: each setting has a flag and
+// an environment variable; a flag given wins. See the README's table.
 package main
 
 import (
@@ -29,7 +29,6 @@ import (
 	"github.com/wasmchat/wasmchat/assets"
 	"github.com/wasmchat/wasmchat/server"
 	"github.com/wasmchat/wasmchat/tokens"
-	"github.com/wasmchat/wasmchat/upstream/demo"
 )
 
 // version is stamped at build: -ldflags "-X main.version=...".
@@ -97,6 +96,15 @@ type serveFlags struct {
 	grace      time.Duration
 	origins    []string
 	demoRate   float64
+
+	upstream     string // auto, demo, openai or seedws
+	baseURL      string
+	apiKey       string
+	model        string
+	upstreamWS   string
+	ollamaURL    string
+	appsFile     string
+	contextChars int
 }
 
 func parseServe(args []string, getenv func(string) string, stderr io.Writer) (serveFlags, error) {
@@ -110,6 +118,20 @@ func parseServe(args []string, getenv func(string) string, stderr io.Writer) (se
 		f.origins = append(f.origins, s)
 		return nil
 	})
+	env := func(name, fallback string) string {
+		if v := getenv(name); v != "" {
+			return v
+		}
+		return fallback
+	}
+	fs.StringVar(&f.upstream, "upstream", env("WASMCHAT_UPSTREAM", "auto"), "auto, demo, openai or seedws (env WASMCHAT_UPSTREAM)")
+	fs.StringVar(&f.baseURL, "openai-base-url", env("OPENAI_BASE_URL", ""), "OpenAI-compatible API base URL (env OPENAI_BASE_URL)")
+	fs.StringVar(&f.apiKey, "openai-api-key", env("OPENAI_API_KEY", ""), "API key; prefer the env OPENAI_API_KEY, which ps does not show")
+	fs.StringVar(&f.model, "model", env("WASMCHAT_MODEL", ""), "model name (env WASMCHAT_MODEL)")
+	fs.StringVar(&f.upstreamWS, "upstream-ws", env("WASMCHAT_UPSTREAM_WS", ""), "seed-protocol backend, e.g. wss://host/ws/TOKEN-0 (env WASMCHAT_UPSTREAM_WS)")
+	fs.StringVar(&f.ollamaURL, "ollama-url", env("WASMCHAT_OLLAMA_URL", "http://127.0.0.1:11434/v1/"), "where auto looks for Ollama (env WASMCHAT_OLLAMA_URL)")
+	fs.StringVar(&f.appsFile, "apps", env("WASMCHAT_APPS", ""), "JSON or YAML file of apps (env WASMCHAT_APPS); default: the built-in apps")
+	fs.IntVar(&f.contextChars, "context-chars", 24000, "characters of the conversation sent with each question")
 	if err := fs.Parse(args); err != nil {
 		return f, errUsage
 	}
@@ -133,14 +155,30 @@ func serve(ctx context.Context, args []string, getenv func(string) string, stdou
 	if err != nil {
 		return err
 	}
+	up, err := chooseUpstream(ctx, f, log)
+	if err != nil {
+		return err
+	}
+	var apps []server.App
+	if f.appsFile != "" {
+		data, err := os.ReadFile(f.appsFile)
+		if err != nil {
+			return err
+		}
+		if apps, err = server.ParseApps(data); err != nil {
+			return fmt.Errorf("%s: %w", f.appsFile, err)
+		}
+	}
 	chatapp.Routes()
 	srv, err := server.New(server.Config{
 		Tokens:         toks,
-		Upstream:       demo.New(f.demoRate),
+		Upstream:       up,
 		Page:           chatapp.Handler(),
 		Web:            assets.Web(),
 		Version:        version,
 		OriginPatterns: f.origins,
+		Apps:           apps,
+		ContextChars:   f.contextChars,
 		Logger:         log,
 	})
 	if err != nil {
