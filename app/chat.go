@@ -2,6 +2,7 @@ package app
 
 import (
 	"crypto/rand"
+	"encoding/json"
 
 	"github.com/maxence-charriere/go-app/v9/pkg/app"
 
@@ -14,6 +15,8 @@ const (
 	actionSend     = "wasmchat/send"     // value: the question text
 	actionRetry    = "wasmchat/retry"    // reconnect now
 	actionContinue = "wasmchat/continue" // continue an interrupted answer
+	actionStop     = "wasmchat/stop"     // stop the answers streaming
+	actionApp      = "wasmchat/app"      // value: the app id to ask in ("" for plain chat)
 )
 
 // continuePrompt is the question "continue" sends in the same conversation.
@@ -32,6 +35,8 @@ type Chat struct {
 	client   *wsclient.Client
 	signIn   bool   // no usable token: show how to sign in
 	fatal    string // why the page cannot connect at all
+	apps     []protocol.App
+	app      string // the app questions run in; "" for plain chat
 	releases []func()
 }
 
@@ -45,6 +50,8 @@ func (c *Chat) OnMount(ctx app.Context) {
 			c.client.RetryNow()
 		}
 	})
+	ctx.Handle(actionStop, func(ctx app.Context, _ app.Action) { c.stop(ctx) })
+	ctx.Handle(actionApp, func(_ app.Context, a app.Action) { c.app, _ = a.Value.(string) })
 	if app.IsServer {
 		return
 	}
@@ -107,11 +114,31 @@ func (c *Chat) connect(ctx app.Context, url, token string) {
 				c.client.RetryNow()
 			}
 		}),
+		w.AddEventListener("keydown", func(ctx app.Context, e app.Event) {
+			if e.Get("key").String() == "Escape" {
+				c.stop(ctx)
+			}
+		}),
 	)
 	go c.client.Run(ctx)
 }
 
+// stop asks the server to stop every answer still streaming; each ends with
+// finish "cancelled", keeping its text.
+func (c *Chat) stop(ctx app.Context) {
+	if c.client == nil {
+		return
+	}
+	for _, id := range c.conv.Streaming() {
+		_ = c.client.Send(ctx, protocol.ClientFrame{Type: protocol.TypeStop, Answer: id})
+	}
+}
+
 func (c *Chat) apply(ctx app.Context, f protocol.ServerFrame) {
+	if f.Status == protocol.StatusControl && f.Type == protocol.ControlApps {
+		_ = json.Unmarshal([]byte(f.Content), &c.apps) // unreadable: no apps to offer
+		return
+	}
 	changed := c.conv.Apply(f)
 	if f.Status != protocol.StatusChunk {
 		saveConversation(&c.conv) // acks, ends and errors: not per chunk
@@ -140,7 +167,7 @@ func (c *Chat) ask(ctx app.Context, text string) {
 		c.conv.Apply(protocol.ServerFrame{Status: protocol.StatusError, Client: id, Content: "Not connected: sign in first."})
 		return
 	}
-	c.client.Ask(ctx, protocol.ClientFrame{Type: protocol.TypeAsk, ID: id, Conversation: c.conv.ID, Text: text})
+	c.client.Ask(ctx, protocol.ClientFrame{Type: protocol.TypeAsk, ID: id, Conversation: c.conv.ID, Text: text, App: c.app})
 	ctx.Defer(scrollToBottom)
 }
 
@@ -166,6 +193,7 @@ func (c *Chat) Render() app.UI {
 	return app.Div().Class("chat").Body(
 		app.Header().Class("topbar").Body(
 			app.H1().Class("brand").Text("wasmchat"),
+			&appPicker{Apps: c.apps, Selected: c.app},
 			&connectionView{State: string(c.status.State), RetryAt: c.status.RetryAt, SignIn: c.signIn, Fatal: c.fatal},
 		),
 		app.Main().ID("messages").Class("messages").Aria("live", "polite").Body(
@@ -177,10 +205,10 @@ func (c *Chat) Render() app.UI {
 			),
 			app.Range(c.conv.Messages).Slice(func(i int) app.UI {
 				m := c.conv.Messages[i]
-				return &messageView{Role: m.Role, Text: m.Text, Ended: m.Ended, Finish: m.Finish, Error: m.Error}
+				return &messageView{Role: m.Role, Text: m.Text, Ended: m.Ended, Finish: m.Finish, Error: m.Error, Usage: m.Usage}
 			}),
 		),
 		app.If(c.conv.Notice != "", app.P().Class("notice").Role("alert").Text(c.conv.Notice)),
-		&composer{},
+		&composer{Streaming: len(c.conv.Streaming()) > 0},
 	)
 }

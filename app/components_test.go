@@ -99,3 +99,15 @@ func TestChatSendWithoutConnection(t *testing.T) {
 		t.Errorf("unsent question: answer %+v, want an error saying so", *m)
 	}
 }
+
+func TestMessageViewUsage(t *testing.T) {
+	m := &messageView{Role: RoleAssistant, Text: "hi", Ended: true, Finish: protocol.FinishStop,
+		Usage: &protocol.Usage{Prompt: 21, Completion: 5, Total: 26}}
+	d := app.NewClientTester(m)
+	defer d.Close()
+	d.Consume()
+	want := app.P().Class("usage").Title("tokens: prompt + completion").Text("26 tokens (21 + 5)")
+	if err := app.TestMatch(m, app.TestUIDescriptor{Path: app.TestPath(0, 1), Expected: want}); err != nil {
+		t.Error(err)
+	}
+}

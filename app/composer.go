@@ -11,6 +11,9 @@ import (
 // the input method.
 type composer struct {
 	app.Compo
+
+	// Streaming shows the stop button (Esc does the same).
+	Streaming bool
 }
 
 func (c *composer) onKeyDown(ctx app.Context, e app.Event) {
@@ -47,6 +50,10 @@ func (c *composer) Render() app.UI {
 			Aria("label", "Your question").
 			AutoFocus(true).
 			OnKeyDown(c.onKeyDown),
+		app.If(c.Streaming,
+			app.Button().Type("button").ID("stop").Class("stop").Title("Stop (Esc)").Text("Stop").
+				OnClick(func(ctx app.Context, e app.Event) { ctx.NewAction(actionStop) }),
+		),
 		app.Button().Type("submit").Class("send").Text("Send"),
 	)
 }

@@ -17,9 +17,10 @@ type Message struct {
 	// Client is the client id of the ask, on both the question and its
 	// answer; Answer is the server's id for the answer once acknowledged.
 	Client, Answer string
-	Ended          bool   // the end (or an error) frame has arrived
-	Finish         string // protocol.Finish*, once ended
-	Error          string // a message a person can act on, when failed
+	Ended          bool            // the end (or an error) frame has arrived
+	Finish         string          // protocol.Finish*, once ended
+	Error          string          // a message a person can act on, when failed
+	Usage          *protocol.Usage `json:",omitempty"` // tokens, when the upstream reports them
 }
 
 // Conversation is the page's model of one conversation: pure Go, so the
@@ -69,9 +70,20 @@ func (c *Conversation) Apply(f protocol.ServerFrame) (changed bool) {
 	}
 	m.Text += f.Content
 	if f.Status == protocol.StatusEnd {
-		m.Ended, m.Finish = true, f.Finish
+		m.Ended, m.Finish, m.Usage = true, f.Finish, f.Usage
 	}
 	return true
+}
+
+// Streaming returns the answers that are still coming, for stop.
+func (c *Conversation) Streaming() []string {
+	var ids []string
+	for _, m := range c.Messages {
+		if m.Role == RoleAssistant && !m.Ended && m.Answer != "" {
+			ids = append(ids, m.Answer)
+		}
+	}
+	return ids
 }
 
 // InFlight returns the answers acknowledged but not ended, and the asks not

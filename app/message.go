@@ -1,6 +1,7 @@
 package app
 
 import (
+	"fmt"
 	"time"
 
 	"github.com/maxence-charriere/go-app/v9/pkg/app"
@@ -20,6 +21,7 @@ type messageView struct {
 	Ended  bool
 	Finish string
 	Error  string
+	Usage  *protocol.Usage
 
 	tw      *typewriter.Writer
 	shown   string
@@ -89,6 +91,8 @@ func (m *messageView) Render() app.UI {
 			),
 			app.If(m.Error != "", app.P().Class("error").Role("alert").Text(m.Error)),
 			app.If(m.Finish == protocol.FinishCancelled, app.P().Class("note").Text("Stopped.")),
+			app.If(m.Finish == protocol.FinishLength, app.P().Class("note").Text("Cut short: the answer reached its length limit.")),
+			app.If(m.Usage != nil && status == "done", m.usage()),
 			app.If(status == "interrupted", app.P().Class("note").Body(
 				app.Text("Interrupted: the server stopped before this answer was finished. "),
 				app.Button().Class("link continue").Text("Continue").OnClick(func(ctx app.Context, e app.Event) {
@@ -96,4 +100,14 @@ func (m *messageView) Render() app.UI {
 				}),
 			)),
 		)
+}
+
+// usage is the discreet token count under a finished answer.
+func (m *messageView) usage() app.UI {
+	if m.Usage == nil {
+		return nil
+	}
+	u := m.Usage
+	return app.P().Class("usage").Title("tokens: prompt + completion").
+		Text(fmt.Sprintf("%d tokens (%d + %d)", u.Total, u.Prompt, u.Completion))
 }

@@ -4,6 +4,7 @@ package main
 
 import (
 	"context"
+	"fmt"
 	"os"
 	"path/filepath"
 	"strconv"
@@ -14,6 +15,7 @@ import (
 	"github.com/chromedp/cdproto/cdp"
 	"github.com/chromedp/cdproto/page"
 	"github.com/chromedp/chromedp"
+	"github.com/chromedp/chromedp/kb"
 
 	"github.com/wasmchat/wasmchat/upstream/demo"
 )
@@ -158,5 +160,39 @@ func TestBrowserWithoutWebSocket(t *testing.T) {
 	must(t, err)
 	if !strings.Contains(label, "您的浏览器不支持WebSocket") {
 		t.Errorf("indicator says %q, want the seed's message", label)
+	}
+}
+
+// TestBrowserStop stops a streaming answer with Esc and then with the stop
+// button: each ends as stopped, keeping the text shown so far.
+func TestBrowserStop(t *testing.T) {
+	a := startApp(t, map[string]string{"WASMCHAT_DEMO_CPS": "100"})
+	ctx := newBrowser(t)
+	signIn(t, ctx, a.URL, a.Token)
+	apps, err := chromedp.Run(ctx, chromedp.Evaluate[int](`document.querySelectorAll('#app option').length`))
+	must(t, err)
+	if apps != 4 {
+		t.Errorf("the app picker offers %d choices, want Chat and the 3 built-in apps", apps)
+	}
+	for i, stop := range []chromedp.Action[chromedp.Void]{
+		chromedp.KeyEvent(kb.Escape),
+		chromedp.Click(`#stop`),
+	} {
+		q := fmt.Sprint("stop me ", i)
+		askInPage(t, ctx, q)
+		_, err := chromedp.Run(ctx, chromedp.Poll[bool](fmt.Sprintf(
+			`(document.querySelectorAll('%s .content')[%d]?.textContent || "").length > 20`, selAssistants, i)))
+		must(t, err)
+		must(t, chromedp.Do(ctx, stop))
+		texts := waitAnswers(t, ctx, i+1, "done")
+		if got, want := texts[i], demo.Answer(q); len(got) >= len(want) || !strings.HasPrefix(want, got) {
+			t.Errorf("stop %d: kept %d of %d bytes, want a proper prefix", i, len(got), len(want))
+		}
+		note, err := chromedp.Run(ctx, chromedp.Evaluate[string](fmt.Sprintf(
+			`document.querySelectorAll('%s')[%d].querySelector('.note')?.textContent || ""`, selAssistants, i)))
+		must(t, err)
+		if note != "Stopped." {
+			t.Errorf("stop %d: note %q", i, note)
+		}
 	}
 }
