@@ -270,14 +270,7 @@ func (l *longAnswers) Stream(ctx context.Context, req server.Request, emit func(
 func TestChaos(t *testing.T) {
 	up := &longAnswers{chunks: 3000} // ~60 KB per answer
 	addr := startServer(t, up)
-	proxy, err := newProxy(addr)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer proxy.Close()
-	rec := newRecorder(t)
-	c := wsclient.New(rec.config(wsURL(proxy.Addr())))
-	running(t, c)
+	proxy, rec, c := proxied(t, addr)
 	ctx, stop := context.WithCancel(context.Background())
 	defer stop()
 	proxy.CutEvery(ctx, jitter(50*time.Millisecond, 250*time.Millisecond))
@@ -313,14 +306,7 @@ func TestChaos(t *testing.T) {
 func TestRestartInterruptsWithTextHeld(t *testing.T) {
 	up := &longAnswers{chunks: 100000}
 	first := startServer(t, up)
-	proxy, err := newProxy(first)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer proxy.Close()
-	rec := newRecorder(t)
-	c := wsclient.New(rec.config(wsURL(proxy.Addr())))
-	running(t, c)
+	proxy, rec, c := proxied(t, first)
 	c.Ask(context.Background(), ask("q", "long"))
 	waitFor(t, "some text", func() bool { return len(rec.text(rec.answer("q"))) > 1000 })
 	proxy.SetBackend(startServer(t, &longAnswers{chunks: 1}))
@@ -339,14 +325,7 @@ func TestRestartInterruptsWithTextHeld(t *testing.T) {
 // TestOutboxWhileServerDown asks before any server is up: the question is
 // sent once the connection opens, and answered once.
 func TestOutboxWhileServerDown(t *testing.T) {
-	proxy, err := newProxy("127.0.0.1:1") // nothing listens there
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer proxy.Close()
-	rec := newRecorder(t)
-	c := wsclient.New(rec.config(wsURL(proxy.Addr())))
-	running(t, c)
+	proxy, rec, c := proxied(t, "127.0.0.1:1") // nothing listens there
 	c.Ask(context.Background(), ask("q", "typed offline"))
 	waitFor(t, "reconnecting", func() bool { return c.Status().State == wsclient.Reconnecting })
 	up := &longAnswers{chunks: 50}
@@ -441,7 +420,20 @@ func TestOfflineHoldsDials(t *testing.T) {
 	waitFor(t, "offline again", func() bool { return c.Status().State == wsclient.Offline })
 }
 
-func newProxy(backend string) (*chaos.Proxy, error) { return chaos.New(backend) }
+// proxied runs a client through a chaos proxy in front of backend, with a
+// recorder of what it delivers. All stop at the end of the test.
+func proxied(t *testing.T, backend string) (*chaos.Proxy, *recorder, *wsclient.Client) {
+	t.Helper()
+	proxy, err := chaos.New(backend)
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { proxy.Close() })
+	rec := newRecorder(t)
+	c := wsclient.New(rec.config(wsURL(proxy.Addr())))
+	running(t, c) // cleanups run last first: the client stops before the proxy
+	return proxy, rec, c
+}
 
 // jitter returns uniform durations in [lo, hi).
 func jitter(lo, hi time.Duration) func() time.Duration {

@@ -180,9 +180,7 @@ func TestBrowserStop(t *testing.T) {
 	} {
 		q := fmt.Sprint("stop me ", i)
 		askInPage(t, ctx, q)
-		_, err := chromedp.Run(ctx, chromedp.Poll[bool](fmt.Sprintf(
-			`(document.querySelectorAll('%s .content')[%d]?.textContent || "").length > 20`, selAssistants, i)))
-		must(t, err)
+		waitShown(t, ctx, 20)
 		must(t, chromedp.Do(ctx, stop))
 		texts := waitAnswers(t, ctx, i+1, "done")
 		if got, want := texts[i], demo.Answer(q); len(got) >= len(want) || !strings.HasPrefix(want, got) {

@@ -53,6 +53,14 @@ func waitAnswers(tb testing.TB, ctx context.Context, n int, status string) []str
 	return texts
 }
 
+// waitShown waits until the last assistant message shows more than n bytes.
+func waitShown(tb testing.TB, ctx context.Context, n int) {
+	tb.Helper()
+	_, err := chromedp.Run(ctx, chromedp.Poll[bool](fmt.Sprintf(
+		`([...document.querySelectorAll('%s .content')].pop()?.textContent || "").length > %d`, selAssistants, n)))
+	must(tb, err)
+}
+
 // shownText returns the text of the last assistant message.
 func shownText(tb testing.TB, ctx context.Context) string {
 	tb.Helper()
@@ -111,9 +119,7 @@ func TestBrowserReloadMidAnswer(t *testing.T) {
 	signIn(t, ctx, a.URL, a.Token)
 	const q = "reload me"
 	askInPage(t, ctx, q)
-	_, err := chromedp.Run(ctx, chromedp.Poll[bool](
-		`(document.querySelector('`+selAssistants+` .content')?.textContent || "").length > 200`))
-	must(t, err)
+	waitShown(t, ctx, 200)
 	must(t, chromedp.Do(ctx, chromedp.Reload(), chromedp.WaitVisible(selOpen)))
 	texts := waitAnswers(t, ctx, 1, "done")
 	if len(texts) != 1 || texts[0] != demo.Answer(q) {
@@ -179,9 +185,7 @@ func TestBrowserRestartMidAnswer(t *testing.T) {
 	signIn(t, ctx, a.URL, a.Token)
 	const q = "interrupt me"
 	askInPage(t, ctx, q)
-	_, err := chromedp.Run(ctx, chromedp.Poll[bool](
-		`(document.querySelector('`+selAssistants+` .content')?.textContent || "").length > 50`))
-	must(t, err)
+	waitShown(t, ctx, 50)
 	a.Stop() // SIGTERM: the answer cannot finish within the grace period
 	startAppWith(t, appOptions{addr: a.Addr, data: a.Data, token: a.Token})
 	texts := waitAnswers(t, ctx, 1, "interrupted")
