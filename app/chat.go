@@ -140,8 +140,8 @@ func (c *Chat) apply(ctx app.Context, f protocol.ServerFrame) {
 		return
 	}
 	changed := c.conv.Apply(f)
-	if f.Status != protocol.StatusChunk {
-		saveConversation(&c.conv) // acks, ends and errors: not per chunk
+	if f.Status == protocol.StatusEnd || f.Status == protocol.StatusError || f.Type == protocol.ControlAck {
+		saveConversation(&c.conv) // not per chunk, nor per pong
 	}
 	if !changed {
 		ctx.PreventUpdate()

@@ -118,22 +118,37 @@ func parseServe(args []string, getenv func(string) string, stderr io.Writer) (se
 		f.origins = append(f.origins, s)
 		return nil
 	})
-	env := func(name, fallback string) string {
-		if v := getenv(name); v != "" {
-			return v
-		}
-		return fallback
-	}
-	fs.StringVar(&f.upstream, "upstream", env("WASMCHAT_UPSTREAM", "auto"), "auto, demo, openai or seedws (env WASMCHAT_UPSTREAM)")
-	fs.StringVar(&f.baseURL, "openai-base-url", env("OPENAI_BASE_URL", ""), "OpenAI-compatible API base URL (env OPENAI_BASE_URL)")
-	fs.StringVar(&f.apiKey, "openai-api-key", env("OPENAI_API_KEY", ""), "API key; prefer the env OPENAI_API_KEY, which ps does not show")
-	fs.StringVar(&f.model, "model", env("WASMCHAT_MODEL", ""), "model name (env WASMCHAT_MODEL)")
-	fs.StringVar(&f.upstreamWS, "upstream-ws", env("WASMCHAT_UPSTREAM_WS", ""), "seed-protocol backend, e.g. wss://host/ws/TOKEN-0 (env WASMCHAT_UPSTREAM_WS)")
-	fs.StringVar(&f.ollamaURL, "ollama-url", env("WASMCHAT_OLLAMA_URL", "http://127.0.0.1:11434/v1/"), "where auto looks for Ollama (env WASMCHAT_OLLAMA_URL)")
-	fs.StringVar(&f.appsFile, "apps", env("WASMCHAT_APPS", ""), "JSON or YAML file of apps (env WASMCHAT_APPS); default: the built-in apps")
+	// Environment values are applied after parsing, not as flag defaults:
+	// -h prints defaults, and a key or a token must never be printed.
+	fs.StringVar(&f.upstream, "upstream", "", "auto, demo, openai or seedws (env WASMCHAT_UPSTREAM; default auto)")
+	fs.StringVar(&f.baseURL, "openai-base-url", "", "OpenAI-compatible API base URL (env OPENAI_BASE_URL)")
+	fs.StringVar(&f.apiKey, "openai-api-key", "", "API key; prefer the env OPENAI_API_KEY, which ps does not show")
+	fs.StringVar(&f.model, "model", "", "model name (env WASMCHAT_MODEL)")
+	fs.StringVar(&f.upstreamWS, "upstream-ws", "", "seed-protocol backend, e.g. wss://host/ws/TOKEN-0 (env WASMCHAT_UPSTREAM_WS)")
+	fs.StringVar(&f.ollamaURL, "ollama-url", "", "where auto looks for Ollama (env WASMCHAT_OLLAMA_URL; default http://127.0.0.1:11434/v1/)")
+	fs.StringVar(&f.appsFile, "apps", "", "JSON or YAML file of apps (env WASMCHAT_APPS); default: the built-in apps")
 	fs.IntVar(&f.contextChars, "context-chars", 24000, "characters of the conversation sent with each question")
 	if err := fs.Parse(args); err != nil {
 		return f, errUsage
+	}
+	for _, e := range []struct {
+		v        *string
+		env, def string
+	}{
+		{&f.upstream, "WASMCHAT_UPSTREAM", "auto"},
+		{&f.baseURL, "OPENAI_BASE_URL", ""},
+		{&f.apiKey, "OPENAI_API_KEY", ""},
+		{&f.model, "WASMCHAT_MODEL", ""},
+		{&f.upstreamWS, "WASMCHAT_UPSTREAM_WS", ""},
+		{&f.ollamaURL, "WASMCHAT_OLLAMA_URL", "http://127.0.0.1:11434/v1/"},
+		{&f.appsFile, "WASMCHAT_APPS", ""},
+	} {
+		if *e.v == "" {
+			*e.v = getenv(e.env)
+		}
+		if *e.v == "" {
+			*e.v = e.def
+		}
 	}
 	if v := getenv("WASMCHAT_DEMO_CPS"); v != "" {
 		rate, err := strconv.ParseFloat(v, 64)

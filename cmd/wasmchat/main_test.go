@@ -60,6 +60,14 @@ func TestUsageErrors(t *testing.T) {
 	if err == nil || !strings.Contains(err.Error(), "WASMCHAT_DEMO_CPS") {
 		t.Errorf("bad WASMCHAT_DEMO_CPS: %v", err)
 	}
+	// -h prints the flags' defaults: secrets from the environment are not
+	// among them.
+	secrets := map[string]string{"OPENAI_API_KEY": "sk-very-secret", "WASMCHAT_UPSTREAM_WS": "wss://h/ws/seedtoken-0"}
+	var help bytes.Buffer
+	run(context.Background(), []string{"serve", "-h"}, func(k string) string { return secrets[k] }, io.Discard, &help)
+	if h := help.String(); strings.Contains(h, "sk-very-secret") || strings.Contains(h, "seedtoken") || !strings.Contains(h, "-openai-api-key") {
+		t.Errorf("serve -h printed:\n%s", h)
+	}
 	var out bytes.Buffer
 	if err := run(context.Background(), []string{"version"}, noenv, &out, io.Discard); err != nil || out.Len() == 0 {
 		t.Errorf("version: %q, %v", out.String(), err)
