@@ -8,6 +8,7 @@ import (
 	"fmt"
 	"log/slog"
 	"net/http"
+	"net/url"
 	"strings"
 	"time"
 
@@ -37,7 +38,7 @@ func chooseUpstream(ctx context.Context, f serveFlags, log *slog.Logger) (server
 				if f.model == "" {
 					f.model = model
 				}
-				log.Info("upstream: Ollama (OpenAI-compatible)", "url", f.ollamaURL, "model", f.model)
+				log.Info("upstream: Ollama (OpenAI-compatible)", "model", f.model)
 				return openai.New(openai.Config{BaseURL: f.ollamaURL, APIKey: "ollama", Model: f.model}), nil
 			}
 			mode = "demo"
@@ -51,11 +52,11 @@ func chooseUpstream(ctx context.Context, f serveFlags, log *slog.Logger) (server
 		if f.model == "" {
 			f.model = defaultModel
 		}
-		where := f.baseURL
-		if where == "" {
-			where = "api.openai.com"
+		where := "api.openai.com"
+		if u, err := url.Parse(f.baseURL); err == nil && u.Host != "" {
+			where = u.Host // never the whole URL: it may carry credentials
 		}
-		log.Info("upstream: OpenAI-compatible", "url", where, "model", f.model, "api_key_set", f.apiKey != "")
+		log.Info("upstream: OpenAI-compatible", "host", where, "model", f.model, "api_key_set", f.apiKey != "")
 		return openai.New(openai.Config{BaseURL: f.baseURL, APIKey: f.apiKey, Model: f.model}), nil
 	case "seedws":
 		if f.upstreamWS == "" {
