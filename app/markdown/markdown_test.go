@@ -1,0 +1,114 @@
+package markdown
+
+import (
+	"strings"
+	"testing"
+
+	"golang.org/x/net/html"
+)
+
+// allowedTags are the elements the renderer may produce.
+var allowedTags = map[string]bool{
+	"p": true, "h1": true, "h2": true, "h3": true, "h4": true, "h5": true, "h6": true,
+	"ul": true, "ol": true, "li": true, "blockquote": true, "pre": true, "code": true,
+	"em": true, "strong": true, "del": true, "a": true, "img": true, "br": true, "hr": true,
+	"table": true, "thead": true, "tbody": true, "tr": true, "th": true, "td": true, "input": true,
+}
+
+// allowedAttrs are the attributes each may carry.
+var allowedAttrs = map[string]bool{
+	"href": true, "src": true, "alt": true, "title": true, "rel": true, "target": true,
+	"class": true, "start": true, "align": true, "type": true, "checked": true, "disabled": true,
+}
+
+// checkSafe fails when html has an element, attribute or URL the renderer
+// must never produce.
+func checkSafe(t testing.TB, src, out string) {
+	t.Helper()
+	z := html.NewTokenizer(strings.NewReader(out))
+	for {
+		switch z.Next() {
+		case html.ErrorToken:
+			return
+		case html.StartTagToken, html.SelfClosingTagToken:
+			tok := z.Token()
+			if !allowedTags[tok.Data] {
+				t.Fatalf("%q rendered a <%s> element:\n%s", src, tok.Data, out)
+			}
+			for _, a := range tok.Attr {
+				if !allowedAttrs[a.Key] {
+					t.Fatalf("%q rendered attribute %s=%q:\n%s", src, a.Key, a.Val, out)
+				}
+				switch a.Key {
+				case "href":
+					if !allowedLink(a.Val) {
+						t.Fatalf("%q rendered href %q", src, a.Val)
+					}
+				case "src":
+					if !inlineImage(a.Val) {
+						t.Fatalf("%q rendered an image fetching %q", src, a.Val)
+					}
+				case "type":
+					if a.Val != "checkbox" {
+						t.Fatalf("%q rendered input type %q", src, a.Val)
+					}
+				}
+			}
+		}
+	}
+}
+
+func TestCorpusIsSafe(t *testing.T) {
+	t.Parallel()
+	if len(XSSCorpus) < 50 {
+		t.Fatalf("corpus has %d vectors, want at least 50", len(XSSCorpus))
+	}
+	for _, v := range XSSCorpus {
+		out := Render(v)
+		checkSafe(t, v, out)
+		if strings.Contains(strings.ToLower(out), "<script") {
+			t.Errorf("%q: %s", v, out)
+		}
+	}
+}
+
+func TestRendering(t *testing.T) {
+	t.Parallel()
+	tests := []struct{ in, want string }{
+		{"# Title", "<h1>Title</h1>\n"},
+		{"**b** ~~s~~", "<p><strong>b</strong> <del>s</del></p>\n"},
+		{"[go](https://go.dev)", `<p><a href="https://go.dev" rel="noopener noreferrer nofollow" target="_blank">go</a></p>` + "\n"},
+		{"[bad](javascript:alert(1))", "<p>bad</p>\n"},
+		{"[top](#top)", `<p><a href="#top" rel="noopener noreferrer nofollow" target="_blank">top</a></p>` + "\n"},
+		{"![cat](https://x.example/cat.png)", `<p><a href="https://x.example/cat.png" rel="noopener noreferrer nofollow" target="_blank">image: cat</a></p>` + "\n"},
+		{"![dot](data:image/png;base64,iVBORw0KGgo=)", `<p><img src="data:image/png;base64,iVBORw0KGgo=" alt="dot"></p>` + "\n"},
+		{"<b>raw</b>", "<p><!-- raw HTML omitted -->raw<!-- raw HTML omitted --></p>\n"},
+		{"see https://go.dev", `<p>see <a href="https://go.dev" rel="noopener noreferrer nofollow" target="_blank">https://go.dev</a></p>` + "\n"},
+		{"- [x] done", "<ul>\n<li><input checked=\"\" disabled=\"\" type=\"checkbox\"> done</li>\n</ul>\n"},
+		{"| a |\n|---|\n| 1 |", "<table>\n<thead>\n<tr>\n<th>a</th>\n</tr>\n</thead>\n<tbody>\n<tr>\n<td>1</td>\n</tr>\n</tbody>\n</table>\n"},
+		{"```go\nx := 1 < 2\n```", "<pre><code class=\"language-go\">x := 1 &lt; 2\n</code></pre>\n"},
+	}
+	for _, tt := range tests {
+		if got := Render(tt.in); got != tt.want {
+			t.Errorf("Render(%q)\n got %q\nwant %q", tt.in, got, tt.want)
+		}
+	}
+}
+
+func FuzzRender(f *testing.F) {
+	for _, v := range XSSCorpus {
+		f.Add(v)
+	}
+	f.Add("# h\n\n- a\n- b\n\n```\ncode\n```\n[l](http://x)")
+	f.Fuzz(func(t *testing.T, src string) {
+		checkSafe(t, src, Render(src))
+	})
+}
+
+func BenchmarkRender(b *testing.B) {
+	src := strings.Repeat("## Heading\n\nSome *text* with `code` and a [link](https://go.dev).\n\n- one\n- two\n\n```go\nfunc main() {}\n```\n\n", 100)
+	b.SetBytes(int64(len(src)))
+	for b.Loop() {
+		Render(src)
+	}
+}
