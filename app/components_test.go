@@ -15,11 +15,13 @@ func TestMessageViewTypesOutThenDone(t *testing.T) {
 	defer d.Close()
 	// Consume waits for the typewriter's ticks: it returns once all is shown.
 	d.Consume()
-	want := app.Article().Class("message", RoleAssistant).DataSet("role", RoleAssistant).DataSet("status", "done")
+	want := app.Article().Class("message", RoleAssistant).DataSet("role", RoleAssistant).DataSet("status", "done").
+		DataSet("bytes", len("héllo, wörld"))
 	if err := app.TestMatch(m, app.TestUIDescriptor{Path: app.TestPath(0), Expected: want}); err != nil {
 		t.Error(err)
 	}
-	if err := app.TestMatch(m, app.TestUIDescriptor{Path: app.TestPath(0, 0, 0), Expected: app.Text("héllo, wörld")}); err != nil {
+	html := app.Raw(`<div class="content markdown"><p>héllo, wörld</p>` + "\n" + `</div>`)
+	if err := app.TestMatch(m, app.TestUIDescriptor{Path: app.TestPath(0, 0), Expected: html}); err != nil {
 		t.Error(err)
 	}
 }

@@ -6,6 +6,7 @@ import (
 
 	"github.com/maxence-charriere/go-app/v9/pkg/app"
 
+	"github.com/wasmchat/wasmchat/app/markdown"
 	"github.com/wasmchat/wasmchat/app/typewriter"
 	"github.com/wasmchat/wasmchat/protocol"
 )
@@ -84,8 +85,9 @@ func (m *messageView) Render() app.UI {
 		Class("message", m.Role).
 		DataSet("role", m.Role).
 		DataSet("status", status).
+		DataSet("bytes", len(m.shown)).
 		Body(
-			app.Div().Class("content").Text(m.shown),
+			m.content(),
 			app.If(status == "streaming" && m.Role == RoleAssistant,
 				app.Span().Class("cursor").Aria("hidden", "true"),
 			),
@@ -100,6 +102,15 @@ func (m *messageView) Render() app.UI {
 				}),
 			)),
 		)
+}
+
+// content shows a question as typed, and an answer as markdown rendered by
+// the markdown package, which lets no script or remote fetch through.
+func (m *messageView) content() app.UI {
+	if m.Role != RoleAssistant {
+		return app.Div().Class("content").Text(m.shown)
+	}
+	return app.Raw(`<div class="content markdown">` + markdown.Render(m.shown) + `</div>`)
 }
 
 // usage is the discreet token count under a finished answer.

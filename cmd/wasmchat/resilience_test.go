@@ -6,7 +6,6 @@ import (
 	"context"
 	"fmt"
 	"math/rand/v2"
-	"strings"
 	"testing"
 	"time"
 
@@ -14,6 +13,7 @@ import (
 	"github.com/chromedp/cdproto/network"
 	"github.com/chromedp/chromedp"
 
+	"github.com/wasmchat/wasmchat/app/markdown"
 	"github.com/wasmchat/wasmchat/internal/chaos"
 	"github.com/wasmchat/wasmchat/upstream/demo"
 )
@@ -39,35 +39,50 @@ func askInPage(tb testing.TB, ctx context.Context, question string) {
 	must(tb, chromedp.Do(ctx, chromedp.SendKeys(`#composer`, question), pressEnter(false)))
 }
 
-// waitAnswers waits until n assistant messages are done and returns their
-// texts.
-func waitAnswers(tb testing.TB, ctx context.Context, n int, status string) []string {
+// shown is what an assistant message shows: its rendered HTML, and how many
+// bytes of the answer's markdown it renders (data-bytes).
+type shown struct {
+	HTML  string `json:"html"`
+	Bytes int    `json:"bytes"`
+}
+
+// waitAnswers waits until n assistant messages have data-status status and
+// returns what every assistant message shows.
+func waitAnswers(tb testing.TB, ctx context.Context, n int, status string) []shown {
 	tb.Helper()
 	_, err := chromedp.Run(ctx, chromedp.Poll[bool](fmt.Sprintf(
 		`document.querySelectorAll('%s[data-status="%s"]').length >= %d`, selAssistants, status, n),
 		chromedp.WithPollingTimeout(90*time.Second)))
 	must(tb, err)
-	texts, err := chromedp.Run(ctx, chromedp.Evaluate[[]string](
-		`[...document.querySelectorAll('`+selAssistants+` .content')].map(e => e.textContent)`))
+	got, err := chromedp.Run(ctx, chromedp.Evaluate[[]shown](`[...document.querySelectorAll('`+selAssistants+`')].map(e =>
+		({html: e.querySelector('.content').innerHTML, bytes: +e.dataset.bytes}))`))
 	must(tb, err)
-	return texts
+	return got
 }
 
 // waitShown waits until the last assistant message shows more than n bytes.
 func waitShown(tb testing.TB, ctx context.Context, n int) {
 	tb.Helper()
 	_, err := chromedp.Run(ctx, chromedp.Poll[bool](fmt.Sprintf(
-		`([...document.querySelectorAll('%s .content')].pop()?.textContent || "").length > %d`, selAssistants, n)))
+		`+([...document.querySelectorAll('%s')].pop()?.dataset.bytes || 0) > %d`, selAssistants, n)))
 	must(tb, err)
 }
 
-// shownText returns the text of the last assistant message.
-func shownText(tb testing.TB, ctx context.Context) string {
+// checkShown fails unless got shows exactly the first got.Bytes bytes of
+// answer rendered as markdown (all of them when whole): the DOM the page
+// built equals the one the browser builds from the renderer's HTML.
+func checkShown(tb testing.TB, ctx context.Context, got shown, answer string, whole bool) {
 	tb.Helper()
-	s, err := chromedp.Run(ctx, chromedp.Evaluate[string](
-		`[...document.querySelectorAll('`+selAssistants+` .content')].map(e => e.textContent).pop() || ""`))
+	if got.Bytes > len(answer) || (whole && got.Bytes != len(answer)) || (!whole && got.Bytes == len(answer)) {
+		tb.Errorf("shows %d bytes of a %d-byte answer (whole: %v)", got.Bytes, len(answer), whole)
+		return
+	}
+	want, err := chromedp.Run(ctx, chromedp.Evaluate[string](
+		`(() => { const d = document.createElement('div'); d.innerHTML = `+jsString(markdown.Render(answer[:got.Bytes]))+`; return d.innerHTML })()`))
 	must(tb, err)
-	return s
+	if got.HTML != want {
+		tb.Errorf("shows\n%s\nwant\n%s", got.HTML, want)
+	}
 }
 
 // TestBrowserChaos runs the page through a TCP proxy that cuts every
@@ -96,14 +111,12 @@ func TestBrowserChaos(t *testing.T) {
 	for _, q := range questions {
 		askInPage(t, ctx, q)
 	}
-	texts := waitAnswers(t, ctx, len(questions), "done")
+	got := waitAnswers(t, ctx, len(questions), "done")
 	stopCutting()
 	total := 0
 	for i, q := range questions {
-		if want := demo.Answer(q); texts[i] != want {
-			t.Errorf("answer %d: %d bytes shown, want %d:\n%s", i, len(texts[i]), len(want), texts[i])
-		}
-		total += len(texts[i])
+		checkShown(t, ctx, got[i], demo.Answer(q), true)
+		total += got[i].Bytes
 	}
 	if proxy.Cuts() < 3 {
 		t.Errorf("only %d cuts: the test did not test", proxy.Cuts())
@@ -121,10 +134,11 @@ func TestBrowserReloadMidAnswer(t *testing.T) {
 	askInPage(t, ctx, q)
 	waitShown(t, ctx, 200)
 	must(t, chromedp.Do(ctx, chromedp.Reload(), chromedp.WaitVisible(selOpen)))
-	texts := waitAnswers(t, ctx, 1, "done")
-	if len(texts) != 1 || texts[0] != demo.Answer(q) {
-		t.Errorf("after the reload: %d answers, %q", len(texts), texts)
+	got := waitAnswers(t, ctx, 1, "done")
+	if len(got) != 1 {
+		t.Fatalf("after the reload: %d answers", len(got))
 	}
+	checkShown(t, ctx, got[0], demo.Answer(q), true)
 	user, err := chromedp.Run(ctx, chromedp.Evaluate[int](`document.querySelectorAll('.message[data-role="user"]').length`))
 	must(t, err)
 	if user != 1 {
@@ -164,16 +178,17 @@ func TestBrowserOfflineQuestion(t *testing.T) {
 	const q = "asked while offline"
 	askInPage(t, ctx, q)
 	time.Sleep(300 * time.Millisecond)
-	if s := shownText(t, ctx); s != "" {
-		t.Fatalf("an answer arrived while offline: %q", s)
+	if got := waitAnswers(t, ctx, 0, "streaming"); len(got) != 1 || got[0].Bytes != 0 {
+		t.Fatalf("while offline: %+v, want one empty answer waiting", got)
 	}
 	must(t, chromedp.Do(ctx, setOffline(false)))
 	waitAnswers(t, ctx, 1, "done")
 	time.Sleep(300 * time.Millisecond) // a second answer would show by now
-	texts := waitAnswers(t, ctx, 1, "done")
-	if len(texts) != 1 || texts[0] != demo.Answer(q) {
-		t.Errorf("after going online: %d answers %q, want the answer once", len(texts), texts)
+	got := waitAnswers(t, ctx, 1, "done")
+	if len(got) != 1 {
+		t.Fatalf("after going online: %d answers, want the answer once", len(got))
 	}
+	checkShown(t, ctx, got[0], demo.Answer(q), true)
 }
 
 // TestBrowserRestartMidAnswer restarts the server in the middle of an
@@ -188,10 +203,8 @@ func TestBrowserRestartMidAnswer(t *testing.T) {
 	waitShown(t, ctx, 50)
 	a.Stop() // SIGTERM: the answer cannot finish within the grace period
 	startAppWith(t, appOptions{addr: a.Addr, data: a.Data, token: a.Token})
-	texts := waitAnswers(t, ctx, 1, "interrupted")
-	if len(texts[0]) < 50 || !strings.HasPrefix(demo.Answer(q), texts[0]) {
-		t.Errorf("interrupted answer %q is not the start of the demo answer", texts[0])
-	}
+	got := waitAnswers(t, ctx, 1, "interrupted")
+	checkShown(t, ctx, got[0], demo.Answer(q), false)
 	must(t, chromedp.Do(ctx,
 		chromedp.WaitVisible(selAssistants+` .continue`),
 		chromedp.WaitVisible(selOpen),
