@@ -42,6 +42,10 @@ func (m *messageView) feed(ctx app.Context) {
 		m.tw = typewriter.New()
 	}
 	m.tw.Set(time.Now(), m.Text, m.Ended)
+	if instant() {
+		m.shown = m.tw.Flush()
+		return
+	}
 	if m.tw.Pending() && !m.ticking {
 		m.ticking = true
 		ctx.After(typewriter.Interval, m.tick)
@@ -50,6 +54,10 @@ func (m *messageView) feed(ctx app.Context) {
 
 // tick runs on the UI goroutine; it re-arms itself while text is pending.
 func (m *messageView) tick(ctx app.Context) {
+	if instant() {
+		m.shown, m.ticking = m.tw.Flush(), false
+		return
+	}
 	if nearBottom() {
 		ctx.Defer(scrollToBottom) // keep following the answer as it grows
 	}
@@ -59,6 +67,18 @@ func (m *messageView) tick(ctx app.Context) {
 		return
 	}
 	m.ticking = false
+}
+
+// instant reports whether text should show as it arrives, without the
+// typewriter: in a hidden tab (which then spends no timers; the text is all
+// there on return) and for people who prefer reduced motion.
+func instant() bool {
+	w := app.Window()
+	if w.Get("document").Get("hidden").Bool() {
+		return true
+	}
+	mq := w.Get("matchMedia")
+	return mq.Truthy() && w.Call("matchMedia", "(prefers-reduced-motion: reduce)").Get("matches").Bool()
 }
 
 // status is the data-status test hook: "done" only once the answer has

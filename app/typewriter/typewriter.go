@@ -6,6 +6,10 @@
 // the display fall more than MaxLag behind what has arrived: any text that
 // arrived MaxLag ago is shown at the next tick, whatever the pace says.
 //
+// Between those bounds it catches up in proportion to the backlog (a time
+// constant of CatchUp), so a fast model is followed smoothly rather than in
+// 300 ms jumps, and after the answer's end the rest shows within EndWithin.
+//
 // Writer is pure Go with an injected clock, so it is tested natively. It is
 // not safe for concurrent use; the page drives it from the UI goroutine.
 package typewriter
@@ -23,6 +27,11 @@ const (
 	DefaultMaxLag = 300 * time.Millisecond
 	// Interval is how often the page ticks a Writer that has text to show.
 	Interval = 33 * time.Millisecond
+	// CatchUp is the time constant of the catch-up: each second, the
+	// display gains 1/CatchUp of its backlog on top of the natural pace.
+	CatchUp = 150 * time.Millisecond
+	// EndWithin bounds how long the rest takes to show after the end.
+	EndWithin = 250 * time.Millisecond
 )
 
 // Writer decides how many bytes of an answer's text are shown.
@@ -38,6 +47,7 @@ type Writer struct {
 	last     time.Time
 	credit   float64 // runes earned by the pace but not yet shown
 	ended    bool
+	endAt    time.Time
 }
 
 type arrival struct {
@@ -53,7 +63,9 @@ func New() *Writer {
 // Set tells the Writer the answer's whole text so far at time now, and
 // whether the answer has ended. text only grows: a shorter text is ignored.
 func (w *Writer) Set(now time.Time, text string, ended bool) {
-	w.ended = w.ended || ended
+	if ended && !w.ended {
+		w.ended, w.endAt = true, now
+	}
 	if len(text) <= len(w.text) {
 		return
 	}
@@ -70,7 +82,8 @@ func (w *Writer) Set(now time.Time, text string, ended bool) {
 func (w *Writer) Tick(now time.Time) string {
 	if w.shown < len(w.text) {
 		if dt := now.Sub(w.last); dt > 0 {
-			w.credit += dt.Seconds() * w.Rate
+			backlog := float64(utf8.RuneCountInString(w.text[w.shown:]))
+			w.credit += dt.Seconds() * (w.Rate + backlog/CatchUp.Seconds())
 		}
 		w.last = now
 		for w.credit >= 1 && w.shown < len(w.text) {
@@ -79,6 +92,9 @@ func (w *Writer) Tick(now time.Time) string {
 			w.credit--
 		}
 		w.catchUp(now)
+		if w.ended && now.Sub(w.endAt) >= EndWithin {
+			w.shown = len(w.text)
+		}
 	}
 	if w.shown == len(w.text) {
 		w.credit = 0
@@ -100,6 +116,13 @@ func (w *Writer) catchUp(now time.Time) {
 		w.shown = a.end
 	}
 	w.arrivals = w.arrivals[:copy(w.arrivals, w.arrivals[i:])]
+}
+
+// Flush shows everything that has arrived: for a hidden tab, which spends
+// no timers, and for prefers-reduced-motion, which wants no animation.
+func (w *Writer) Flush() string {
+	w.shown, w.credit, w.arrivals = len(w.text), 0, w.arrivals[:0]
+	return w.text
 }
 
 // Shown returns the text shown at the last Tick.

@@ -9,25 +9,61 @@ import (
 
 var t0 = time.Date(2026, 1, 1, 0, 0, 0, 0, time.UTC)
 
-func TestSeedPaceForSlowText(t *testing.T) {
+// TestPaceSmoothsArrivals checks that a chunk types out over a few ticks
+// rather than appearing at once, reaches the end within MaxLag, and that
+// Done waits for the end frame.
+func TestPaceSmoothsArrivals(t *testing.T) {
 	t.Parallel()
 	w := New()
-	w.Set(t0, "你好世界abc", false)
-	// At the seed's pace one rune per 50 ms, until MaxLag forces the rest.
-	for i, want := range []string{"", "你", "你好", "你好世", "你好世界", "你好世界a"} {
-		if got := w.Tick(t0.Add(time.Duration(i) * 50 * time.Millisecond)); got != want {
-			t.Errorf("tick %d: shown %q, want %q", i, got, want)
+	const text = "你好世界，流式输出abc" // 13 runes
+	w.Set(t0, text, false)
+	prev := 0
+	for i := 1; ; i++ {
+		now := t0.Add(time.Duration(i) * Interval)
+		shown := w.Tick(now)
+		if !utf8.ValidString(shown) || len(shown) < prev {
+			t.Fatalf("tick %d: shown %q after %d bytes", i, shown, prev)
 		}
-	}
-	if got := w.Tick(t0.Add(DefaultMaxLag)); got != "你好世界abc" {
-		t.Errorf("at MaxLag shown %q, want all", got)
+		if i == 1 && shown == text {
+			t.Error("the whole chunk appeared at the first tick: no typing")
+		}
+		prev = len(shown)
+		if shown == text {
+			if now.Sub(t0) > DefaultMaxLag {
+				t.Errorf("all shown after %v, later than MaxLag", now.Sub(t0))
+			}
+			break
+		}
+		if now.Sub(t0) > time.Second {
+			t.Fatal("never caught up")
+		}
 	}
 	if w.Done() {
 		t.Error("Done before the end frame")
 	}
-	w.Set(t0.Add(time.Second), "你好世界abc", true)
+	w.Set(t0.Add(time.Second), text, true)
 	if !w.Done() {
 		t.Error("not Done after the end with everything shown")
+	}
+}
+
+func TestEndShowsRestQuickly(t *testing.T) {
+	t.Parallel()
+	w := New()
+	w.Rate, w.MaxLag = 1, time.Hour // only the end rule can finish it
+	w.Set(t0, strings.Repeat("x", 5000), true)
+	w.Tick(t0.Add(Interval))
+	if got := w.Tick(t0.Add(EndWithin)); len(got) != 5000 || !w.Done() {
+		t.Errorf("%v after the end: %d of 5000 shown", EndWithin, len(got))
+	}
+}
+
+func TestFlush(t *testing.T) {
+	t.Parallel()
+	w := New()
+	w.Set(t0, "hidden tab", false)
+	if got := w.Flush(); got != "hidden tab" || w.Pending() {
+		t.Errorf("Flush = %q, pending %v", got, w.Pending())
 	}
 }
 
@@ -83,11 +119,11 @@ func TestIdleDoesNotBurst(t *testing.T) {
 	w := New()
 	w.Set(t0, "a", false)
 	w.Tick(t0.Add(time.Second)) // shows "a", then idle
-	// A chunk after ten idle seconds starts at the pace, not all at once.
+	// A chunk after ten idle seconds types out, not all at once.
 	later := t0.Add(10 * time.Second)
-	w.Set(later, "abcdef", false)
-	if got := w.Tick(later.Add(50 * time.Millisecond)); got != "ab" {
-		t.Errorf("shown %q, want %q", got, "ab")
+	w.Set(later, "a"+strings.Repeat("b", 40), false)
+	if got := w.Tick(later.Add(Interval)); len(got) >= 41 || len(got) < 2 {
+		t.Errorf("one tick after an idle spell: %d of 41 bytes shown", len(got))
 	}
 }
 
@@ -120,4 +156,44 @@ func BenchmarkTick(b *testing.B) {
 		w.Set(now, text[:n], false)
 		w.Tick(now)
 	}
+}
+
+// BenchmarkLag measures the display's lag behind a 2,000-characters-per-
+// second stream (40 characters every 20 ms, ticks every Interval): for each
+// chunk, the time from its arrival until it is wholly shown. It reports the
+// mean and the worst in milliseconds.
+func BenchmarkLag(b *testing.B) {
+	var sum, worst time.Duration
+	n := 0
+	for b.Loop() {
+		w := New()
+		type arrival struct {
+			end int
+			at  time.Time
+		}
+		var pending []arrival
+		text := ""
+		next := t0
+		for now := t0; now.Before(t0.Add(5 * time.Second)); now = now.Add(time.Millisecond) {
+			if !now.Before(next) {
+				text += strings.Repeat("字", 40)
+				w.Set(now, text, false)
+				pending = append(pending, arrival{len(text), now})
+				next = next.Add(20 * time.Millisecond)
+			}
+			if now.Sub(t0)%Interval != 0 {
+				continue
+			}
+			shown := len(w.Tick(now))
+			for len(pending) > 0 && pending[0].end <= shown {
+				lag := now.Sub(pending[0].at)
+				sum += lag
+				worst = max(worst, lag)
+				n++
+				pending = pending[1:]
+			}
+		}
+	}
+	b.ReportMetric(float64(sum.Milliseconds())/float64(n), "mean-lag-ms")
+	b.ReportMetric(float64(worst.Milliseconds()), "max-lag-ms")
 }
