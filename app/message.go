@@ -27,6 +27,7 @@ type messageView struct {
 	tw      *typewriter.Writer
 	shown   string
 	ticking bool
+	md      markdown.Stream // renders the streaming answer block by block
 }
 
 func (m *messageView) OnMount(ctx app.Context)  { m.feed(ctx) }
@@ -107,7 +108,7 @@ func (m *messageView) Render() app.UI {
 		DataSet("status", status).
 		DataSet("bytes", len(m.shown)).
 		Body(
-			m.content(),
+			m.content(status),
 			app.If(status == "streaming" && m.Role == RoleAssistant,
 				app.Span().Class("cursor").Aria("hidden", "true"),
 			),
@@ -126,11 +127,25 @@ func (m *messageView) Render() app.UI {
 
 // content shows a question as typed, and an answer as markdown rendered by
 // the markdown package, which lets no script or remote fetch through.
-func (m *messageView) content() app.UI {
+//
+// While the answer streams, each completed block is its own raw node and
+// only the last block changes per tick: go-app diffs children by index, so
+// the DOM work of a tick does not grow with the answer. Once the answer is
+// over, it is rendered whole, once.
+func (m *messageView) content(status string) app.UI {
 	if m.Role != RoleAssistant {
 		return app.Div().Class("content").Text(m.shown)
 	}
-	return app.Raw(`<div class="content markdown">` + markdown.Render(m.shown) + `</div>`)
+	if status != "streaming" {
+		return app.Raw(`<div class="content markdown">` + markdown.Render(m.shown) + `</div>`)
+	}
+	blocks, tail := m.md.Update(m.shown)
+	return app.Div().Class("content", "markdown").Body(
+		app.Range(blocks).Slice(func(i int) app.UI {
+			return app.Raw(`<div class="md-block">` + blocks[i] + `</div>`)
+		}),
+		app.Raw(`<div class="md-block">`+tail+`</div>`),
+	)
 }
 
 // usage is the discreet token count under a finished answer.
