@@ -42,7 +42,7 @@ func (s *Stream) Update(src string) (blocks []string, tail string) {
 // code. Lines are only judged once complete (ended by a newline), except
 // the line after the blank, which only needs its first byte.
 func nextCut(src string, from int) int {
-	fence := ""   // the open fence's marker, or ""
+	fence := ""    // the open fence's marker, or ""
 	blank := false // the previous complete line was blank, outside a fence
 	for pos := from; pos < len(src); {
 		end := strings.IndexByte(src[pos:], '\n')
