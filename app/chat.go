@@ -3,6 +3,7 @@ package app
 import (
 	"crypto/rand"
 	"encoding/json"
+	"time"
 
 	"github.com/maxence-charriere/go-app/v9/pkg/app"
 
@@ -55,6 +56,7 @@ func (c *Chat) OnMount(ctx app.Context) {
 	if app.IsServer {
 		return
 	}
+	c.releases = append(c.releases, app.Window().AddEventListener("click", copyCode))
 	c.conv = loadConversation()
 	if !app.Window().Get("WebSocket").Truthy() {
 		c.fatal = noWebSocket
@@ -169,6 +171,30 @@ func (c *Chat) ask(ctx app.Context, text string) {
 	}
 	c.client.Ask(ctx, protocol.ClientFrame{Type: protocol.TypeAsk, ID: id, Conversation: c.conv.ID, Text: text, App: c.app})
 	ctx.Defer(scrollToBottom)
+}
+
+// copyCode copies a code block when its copy button is clicked. Code blocks
+// are raw HTML from the markdown renderer, so their buttons are handled here
+// by delegation rather than by handlers on each.
+func copyCode(ctx app.Context, e app.Event) {
+	btn := e.Get("target").Call("closest", "button.copy-code")
+	if !btn.Truthy() {
+		return
+	}
+	copyText(ctx, btn, btn.Get("parentElement").Get("nextElementSibling").Get("textContent").String())
+}
+
+// copyText writes text to the clipboard and says so on the button for a
+// moment.
+func copyText(ctx app.Context, btn app.Value, text string) {
+	clip := app.Window().Get("navigator").Get("clipboard")
+	if !clip.Truthy() {
+		return // not a secure context: the browser offers no clipboard
+	}
+	clip.Call("writeText", text)
+	label := btn.Get("textContent").String()
+	btn.Set("textContent", "Copied")
+	ctx.After(1500*time.Millisecond, func(app.Context) { btn.Set("textContent", label) })
 }
 
 // nearBottom reports whether the message list is scrolled to (about) its

@@ -116,6 +116,10 @@ func (m *messageView) Render() app.UI {
 			app.If(m.Finish == protocol.FinishCancelled, app.P().Class("note").Text("Stopped.")),
 			app.If(m.Finish == protocol.FinishLength, app.P().Class("note").Text("Cut short: the answer reached its length limit.")),
 			app.If(m.Usage != nil && status == "done", m.usage()),
+			app.If(m.Role == RoleAssistant && status != "streaming" && m.Text != "",
+				app.Button().Type("button").Class("link", "copy-answer").Title("Copy the answer as markdown").Text("Copy").
+					OnClick(func(ctx app.Context, e app.Event) { copyText(ctx, ctx.JSSrc(), m.Text) }),
+			),
 			app.If(status == "interrupted", app.P().Class("note").Body(
 				app.Text("Interrupted: the server stopped before this answer was finished. "),
 				app.Button().Class("link continue").Text("Continue").OnClick(func(ctx app.Context, e app.Event) {

@@ -14,6 +14,8 @@
 //     inline data:image/(png|gif|jpeg|webp) stays an image (it fetches
 //     nothing); any other image becomes its alt text.
 //   - goldmark's attribute syntax ({onclick=...}) is not enabled.
+//   - Fenced code gets a header with its language and a copy button
+//     (codeBlocks).
 //
 // The package is pure Go and runs natively, so it is fuzzed natively.
 package markdown
@@ -26,6 +28,7 @@ import (
 	"github.com/yuin/goldmark/ast"
 	"github.com/yuin/goldmark/extension"
 	"github.com/yuin/goldmark/parser"
+	"github.com/yuin/goldmark/renderer"
 	"github.com/yuin/goldmark/text"
 	"github.com/yuin/goldmark/util"
 )
@@ -33,6 +36,7 @@ import (
 var md = goldmark.New(
 	goldmark.WithExtensions(extension.GFM),
 	goldmark.WithParserOptions(parser.WithASTTransformers(util.Prioritized(safeURLs{}, 1000))),
+	goldmark.WithRendererOptions(renderer.WithNodeRenderers(util.Prioritized(codeBlocks{}, 100))),
 )
 
 // Render returns the HTML of markdown source src.

@@ -13,6 +13,7 @@ var allowedTags = map[string]bool{
 	"ul": true, "ol": true, "li": true, "blockquote": true, "pre": true, "code": true,
 	"em": true, "strong": true, "del": true, "a": true, "img": true, "br": true, "hr": true,
 	"table": true, "thead": true, "tbody": true, "tr": true, "th": true, "td": true, "input": true,
+	"div": true, "span": true, "button": true, // the code block header
 }
 
 // allowedAttrs are the attributes each may carry.
@@ -49,7 +50,7 @@ func checkSafe(t testing.TB, src, out string) {
 						t.Fatalf("%q rendered an image fetching %q", src, a.Val)
 					}
 				case "type":
-					if a.Val != "checkbox" {
+					if a.Val != "checkbox" && a.Val != "button" {
 						t.Fatalf("%q rendered input type %q", src, a.Val)
 					}
 				}
@@ -86,7 +87,8 @@ func TestRendering(t *testing.T) {
 		{"see https://go.dev", `<p>see <a href="https://go.dev" rel="noopener noreferrer nofollow" target="_blank">https://go.dev</a></p>` + "\n"},
 		{"- [x] done", "<ul>\n<li><input checked=\"\" disabled=\"\" type=\"checkbox\"> done</li>\n</ul>\n"},
 		{"| a |\n|---|\n| 1 |", "<table>\n<thead>\n<tr>\n<th>a</th>\n</tr>\n</thead>\n<tbody>\n<tr>\n<td>1</td>\n</tr>\n</tbody>\n</table>\n"},
-		{"```go\nx := 1 < 2\n```", "<pre><code class=\"language-go\">x := 1 &lt; 2\n</code></pre>\n"},
+		{"```go\nx := 1 < 2\n```", `<div class="code"><div class="code-head"><span class="lang">go</span><button type="button" class="copy-code">Copy</button></div><pre><code class="language-go">x := 1 &lt; 2` + "\n</code></pre></div>\n"},
+		{"```<img src=x onerror=alert(1)>\nx\n```", `<div class="code"><div class="code-head"><span class="lang">&lt;img</span><button type="button" class="copy-code">Copy</button></div><pre><code class="language-&lt;img">x` + "\n</code></pre></div>\n"},
 	}
 	for _, tt := range tests {
 		if got := Render(tt.in); got != tt.want {

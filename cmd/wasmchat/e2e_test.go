@@ -188,3 +188,32 @@ func TestBrowserStop(t *testing.T) {
 		}
 	}
 }
+
+// TestBrowserCopy copies a code block with its button and the whole answer
+// as markdown with the answer's, through a recording clipboard.
+func TestBrowserCopy(t *testing.T) {
+	a := startApp(t, map[string]string{"WASMCHAT_DEMO_CPS": "5000"})
+	ctx := newBrowser(t)
+	must(t, chromedp.Do(ctx, chromedp.Func(func(ctx context.Context, t *chromedp.Target) error {
+		_, err := cdp.Call(ctx, t, page.AddScriptToEvaluateOnNewDocument, page.AddScriptToEvaluateOnNewDocumentParams{
+			Source: `window.__copied = []; Object.defineProperty(navigator, "clipboard", {value: {writeText: (s) => { window.__copied.push(s); return Promise.resolve(); }}});`,
+		})
+		return err
+	})))
+	signIn(t, ctx, a.URL, a.Token)
+	const q = "copy this"
+	askInPage(t, ctx, q)
+	waitAnswers(t, ctx, 1, "done")
+	must(t, chromedp.Do(ctx,
+		chromedp.Click(selAssistants+` .copy-code`),
+		chromedp.Click(selAssistants+` .copy-answer`),
+	))
+	copied, err := chromedp.Run(ctx, chromedp.Evaluate[[]string](`window.__copied`))
+	must(t, err)
+	answer := demo.Answer(q)
+	fence := answer[strings.Index(answer, "```"):]
+	code := fence[strings.Index(fence, "\n")+1 : strings.Index(fence, "```\n\n")]
+	if len(copied) != 2 || copied[0] != code || copied[1] != answer {
+		t.Errorf("copied %q\nwant the code %q and the answer", copied, code)
+	}
+}

@@ -57,7 +57,7 @@ func echoModel(t *testing.T) string {
 // attributes, links to anything but http(s), mailto and #fragments, images
 // that fetch.
 const domCheck = `(() => {
-  const tags = new Set(["DIV","P","H1","H2","H3","H4","H5","H6","UL","OL","LI","BLOCKQUOTE","PRE","CODE","EM","STRONG","DEL","A","IMG","BR","HR","TABLE","THEAD","TBODY","TR","TH","TD","INPUT"]);
+  const tags = new Set(["DIV","P","H1","H2","H3","H4","H5","H6","UL","OL","LI","BLOCKQUOTE","PRE","CODE","EM","STRONG","DEL","A","IMG","BR","HR","TABLE","THEAD","TBODY","TR","TH","TD","INPUT","SPAN","BUTTON"]);
   const attrs = new Set(["href","src","alt","title","rel","target","class","start","align","type","checked","disabled"]);
   const bad = [];
   for (const root of document.querySelectorAll('.message[data-role="assistant"] .content')) {
@@ -69,6 +69,7 @@ const domCheck = `(() => {
       if (el.tagName === "A" && el.hasAttribute("href") && !/^(https?:|mailto:|#)/i.test(el.getAttribute("href"))) bad.push("href " + el.getAttribute("href"));
       if (el.tagName === "IMG" && !/^data:image\/(png|gif|jpeg|webp);/i.test(el.getAttribute("src") || "")) bad.push("img src " + el.getAttribute("src"));
       if (el.tagName === "INPUT" && el.type !== "checkbox") bad.push("input " + el.type);
+      if (el.tagName === "BUTTON" && (el.type !== "button" || el.className !== "copy-code")) bad.push("button " + el.outerHTML);
     }
   }
   return bad;
