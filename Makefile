@@ -10,7 +10,7 @@ ADDR      ?= 127.0.0.1:8080
 DATA      ?= ./data
 CHROMIUM  ?= $(shell command -v chromium || command -v chromium-browser || echo /usr/bin/chromium)
 
-.PHONY: all build wasm run test check fmt lint vet size bench fuzz deps clean
+.PHONY: all build wasm run test check fmt fmt-check lint vet tidy-check size bench fuzz screenshots deps clean
 
 all: build
 
@@ -65,10 +65,16 @@ size: wasm
 bench: size
 	$(GO) test -run='^$$' -bench=. -benchmem ./...
 
+## screenshots: light/dark x desktop/mobile PNGs in screenshots/ (ignored by git)
+screenshots: deps wasm
+	WASMCHAT_SCREENSHOTS=$(CURDIR)/screenshots $(GO) test -count=1 -run '^TestScreenshots$$' ./cmd/wasmchat
+
 ## fuzz: a short run of every fuzz target
 fuzz:
 	@for t in FuzzDecodeClient FuzzDecodeServer FuzzParseEndpoint; do \
 		$(GO) test -run='^$$' -fuzz="^$$t$$" -fuzztime=20s ./protocol || exit 1; done
+	@for t in FuzzRender FuzzStream; do \
+		$(GO) test -run='^$$' -fuzz="^$$t$$" -fuzztime=20s ./app/markdown || exit 1; done
 
 ## deps: Chromium for the browser tests (Debian's package, via apt-get as root)
 deps:

@@ -18,6 +18,7 @@ const (
 	actionContinue = "wasmchat/continue" // continue an interrupted answer
 	actionStop     = "wasmchat/stop"     // stop the answers streaming
 	actionApp      = "wasmchat/app"      // value: the app id to ask in ("" for plain chat)
+	actionTheme    = "wasmchat/theme"    // value: "system", "light" or "dark"
 )
 
 // continuePrompt is the question "continue" sends in the same conversation.
@@ -38,6 +39,7 @@ type Chat struct {
 	fatal    string // why the page cannot connect at all
 	apps     []protocol.App
 	app      string // the app questions run in; "" for plain chat
+	theme    string // "system", "light" or "dark"
 	releases []func()
 }
 
@@ -53,10 +55,15 @@ func (c *Chat) OnMount(ctx app.Context) {
 	})
 	ctx.Handle(actionStop, func(ctx app.Context, _ app.Action) { c.stop(ctx) })
 	ctx.Handle(actionApp, func(_ app.Context, a app.Action) { c.app, _ = a.Value.(string) })
+	ctx.Handle(actionTheme, func(_ app.Context, a app.Action) {
+		c.theme, _ = a.Value.(string)
+		setTheme(c.theme)
+	})
 	if app.IsServer {
 		return
 	}
 	c.releases = append(c.releases, app.Window().AddEventListener("click", copyCode))
+	c.theme = loadTheme()
 	c.conv = loadConversation()
 	if !app.Window().Get("WebSocket").Truthy() {
 		c.fatal = noWebSocket
@@ -219,7 +226,8 @@ func (c *Chat) Render() app.UI {
 	return app.Div().Class("chat").Body(
 		app.Header().Class("topbar").Body(
 			app.H1().Class("brand").Text("wasmchat"),
-			&appPicker{Apps: c.apps, Selected: c.app},
+			&picker{ID: "app", Label: "App", Action: actionApp, Choices: appChoices(c.apps), Selected: c.app},
+			&picker{ID: "theme", Label: "Theme", Action: actionTheme, Choices: themeChoices, Selected: c.theme},
 			&connectionView{State: string(c.status.State), RetryAt: c.status.RetryAt, SignIn: c.signIn, Fatal: c.fatal},
 		),
 		app.Main().ID("messages").Class("messages").Aria("live", "polite").Body(
@@ -237,4 +245,23 @@ func (c *Chat) Render() app.UI {
 		app.If(c.conv.Notice != "", app.P().Class("notice").Role("alert").Text(c.conv.Notice)),
 		&composer{Streaming: len(c.conv.Streaming()) > 0},
 	)
+}
+
+// appChoices offers plain chat and the server's apps, once it has listed
+// them.
+func appChoices(apps []protocol.App) []choice {
+	if len(apps) == 0 {
+		return nil
+	}
+	out := []choice{{Value: "", Text: "Chat"}}
+	for _, a := range apps {
+		out = append(out, choice{Value: a.ID, Text: a.Title, Title: a.Description})
+	}
+	return out
+}
+
+var themeChoices = []choice{
+	{Value: "system", Text: "System theme"},
+	{Value: "light", Text: "Light"},
+	{Value: "dark", Text: "Dark"},
 }

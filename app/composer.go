@@ -46,7 +46,8 @@ func (c *composer) Render() app.UI {
 		app.Textarea().
 			ID("composer").
 			Rows(2).
-			Placeholder("Ask anything — Enter to send, Shift+Enter for a new line").
+			Placeholder("Ask anything…").
+			Title("Enter sends, Shift+Enter starts a new line").
 			Aria("label", "Your question").
 			AutoFocus(true).
 			OnKeyDown(c.onKeyDown),

@@ -68,3 +68,32 @@ func saveConversation(c *Conversation) {
 	}
 	app.Window().Get("localStorage").Call("setItem", conversationKey, string(b))
 }
+
+// themeKey is the localStorage key of the chosen theme.
+const themeKey = "wasmchat.theme"
+
+// loadTheme applies and returns the theme kept in browser storage.
+func loadTheme() string {
+	theme := "system"
+	if v := app.Window().Get("localStorage").Call("getItem", themeKey); v.Truthy() {
+		theme = v.String()
+	}
+	setTheme(theme)
+	return theme
+}
+
+// setTheme applies a theme to the page and keeps it: "light" and "dark" set
+// data-theme on <html>, which the style sheet follows; "system" removes it,
+// and prefers-color-scheme decides.
+func setTheme(theme string) {
+	w := app.Window()
+	root := w.Get("document").Get("documentElement")
+	switch theme {
+	case "light", "dark":
+		root.Call("setAttribute", "data-theme", theme)
+	default:
+		theme = "system"
+		root.Call("removeAttribute", "data-theme")
+	}
+	w.Get("localStorage").Call("setItem", themeKey, theme)
+}
