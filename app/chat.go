@@ -40,7 +40,10 @@ type Chat struct {
 	apps     []protocol.App
 	app      string // the app questions run in; "" for plain chat
 	theme    string // "system", "light" or "dark"
-	releases []func()
+	// scrolledUp is set while the reader is away from the end of the
+	// messages: growing answers then leave the view alone.
+	scrolledUp bool
+	releases   []func()
 }
 
 // OnMount restores the conversation kept in browser storage and connects
@@ -156,7 +159,24 @@ func (c *Chat) apply(ctx app.Context, f protocol.ServerFrame) {
 		ctx.PreventUpdate()
 		return
 	}
-	ctx.Defer(scrollToBottom)
+	if !c.scrolledUp {
+		ctx.Defer(scrollToBottom)
+	}
+}
+
+// onScroll follows whether the reader has scrolled away from the end.
+func (c *Chat) onScroll(ctx app.Context, e app.Event) {
+	up := !nearBottom()
+	if up == c.scrolledUp {
+		ctx.PreventUpdate()
+		return
+	}
+	c.scrolledUp = up
+}
+
+func (c *Chat) jumpToLatest(ctx app.Context, e app.Event) {
+	c.scrolledUp = false
+	scrollToBottom(ctx)
 }
 
 func (c *Chat) onSend(ctx app.Context, a app.Action) {
@@ -177,6 +197,7 @@ func (c *Chat) ask(ctx app.Context, text string) {
 		return
 	}
 	c.client.Ask(ctx, protocol.ClientFrame{Type: protocol.TypeAsk, ID: id, Conversation: c.conv.ID, Text: text, App: c.app})
+	c.scrolledUp = false // the reader just asked: follow the answer
 	ctx.Defer(scrollToBottom)
 }
 
@@ -230,7 +251,7 @@ func (c *Chat) Render() app.UI {
 			&picker{ID: "theme", Label: "Theme", Action: actionTheme, Choices: themeChoices, Selected: c.theme},
 			&connectionView{State: string(c.status.State), RetryAt: c.status.RetryAt, SignIn: c.signIn, Fatal: c.fatal},
 		),
-		app.Main().ID("messages").Class("messages").Aria("live", "polite").Body(
+		app.Main().ID("messages").Class("messages").Aria("live", "polite").OnScroll(c.onScroll).Body(
 			app.If(len(c.conv.Messages) == 0,
 				app.Div().Class("empty").Body(
 					app.H2().Text("Ask anything"),
@@ -241,6 +262,9 @@ func (c *Chat) Render() app.UI {
 				m := c.conv.Messages[i]
 				return &messageView{Role: m.Role, Text: m.Text, Ended: m.Ended, Finish: m.Finish, Error: m.Error, Usage: m.Usage}
 			}),
+		),
+		app.If(c.scrolledUp && len(c.conv.Streaming()) > 0,
+			app.Button().ID("jump").Class("jump").Type("button").Text("Jump to latest ↓").OnClick(c.jumpToLatest),
 		),
 		app.If(c.conv.Notice != "", app.P().Class("notice").Role("alert").Text(c.conv.Notice)),
 		&composer{Streaming: len(c.conv.Streaming()) > 0},

@@ -217,3 +217,33 @@ func TestBrowserCopy(t *testing.T) {
 		t.Errorf("copied %q\nwant the code %q and the answer", copied, code)
 	}
 }
+
+// TestBrowserJumpToLatest scrolls up while an answer streams: the view stays
+// where the reader put it, and "jump to latest" brings them back.
+func TestBrowserJumpToLatest(t *testing.T) {
+	a := startApp(t, map[string]string{"WASMCHAT_DEMO_CPS": "150"})
+	ctx := newBrowser(t)
+	must(t, chromedp.Do(ctx, chromedp.EmulateViewport(600, 360)))
+	signIn(t, ctx, a.URL, a.Token)
+	askInPage(t, ctx, "a long answer to scroll through")
+	_, err := chromedp.Run(ctx, chromedp.Poll[bool](
+		`(() => { const m = document.getElementById("messages"); return m.scrollHeight > m.clientHeight + 150 })()`))
+	must(t, err)
+	must(t, chromedp.Do(ctx,
+		chromedp.Evaluate[chromedp.Void](`document.getElementById("messages").scrollTop = 0`),
+		chromedp.WaitVisible(`#jump`),
+	))
+	waitShown(t, ctx, 700) // more text arrived
+	top, err := chromedp.Run(ctx, chromedp.Evaluate[float64](`document.getElementById("messages").scrollTop`))
+	must(t, err)
+	if top != 0 {
+		t.Errorf("the view moved to %v while the reader was scrolled up", top)
+	}
+	must(t, chromedp.Do(ctx, chromedp.Click(`#jump`)))
+	gap, err := chromedp.Run(ctx, chromedp.Evaluate[float64](
+		`(() => { const m = document.getElementById("messages"); return m.scrollHeight - m.scrollTop - m.clientHeight })()`))
+	must(t, err)
+	if gap > 80 {
+		t.Errorf("after jump to latest the view is %v px from the end", gap)
+	}
+}
