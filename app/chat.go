@@ -32,14 +32,14 @@ const noWebSocket = "您的浏览器不支持WebSocket，无法获取数据 (thi
 type Chat struct {
 	app.Compo
 
-	conv     Conversation
-	status   wsclient.Status
-	client   *wsclient.Client
-	signIn   bool   // no usable token: show how to sign in
-	fatal    string // why the page cannot connect at all
-	apps     []protocol.App
-	app      string // the app questions run in; "" for plain chat
-	theme    string // "system", "light" or "dark"
+	conv   Conversation
+	status wsclient.Status
+	client *wsclient.Client
+	signIn bool   // no usable token: show how to sign in
+	fatal  string // why the page cannot connect at all
+	apps   []protocol.App
+	app    string // the app questions run in; "" for plain chat
+	theme  string // "system", "light" or "dark"
 	// scrolledUp is set while the reader is away from the end of the
 	// messages: growing answers then leave the view alone.
 	scrolledUp bool
