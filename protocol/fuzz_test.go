@@ -1,6 +1,7 @@
 package protocol
 
 import (
+	"reflect"
 	"testing"
 	"unicode/utf8"
 )
@@ -39,6 +40,7 @@ func FuzzDecodeServer(f *testing.F) {
 	for _, s := range []string{
 		`{"status":0,"content":"x"}`, `{"status":2,"content":"","finish":"stop","offset":4}`,
 		`{"status":3,"content":"","type":"hello"}`, `{"status":-1,"content":""}`, `null`, `[]`,
+		`{"status":2,"content":"","usage":{"prompt":1,"completion":2,"total":3},"retry_after":4}`,
 	} {
 		f.Add([]byte(s))
 	}
@@ -51,7 +53,7 @@ func FuzzDecodeServer(f *testing.F) {
 			t.Fatalf("accepted out-of-range frame %+v", got)
 		}
 		again, err := DecodeServer(got.Encode())
-		if err != nil || again != got {
+		if err != nil || !reflect.DeepEqual(again, got) {
 			t.Fatalf("re-decode of %+v: %+v, %v", got, again, err)
 		}
 	})
