@@ -159,8 +159,8 @@ func (c *Chat) apply(ctx app.Context, f protocol.ServerFrame) {
 		ctx.PreventUpdate()
 		return
 	}
-	if !c.scrolledUp {
-		ctx.Defer(scrollToBottom)
+	if follow := followEnd(); follow != nil {
+		ctx.Defer(follow)
 	}
 }
 
@@ -234,6 +234,23 @@ func nearBottom() bool {
 		return false
 	}
 	return el.Get("scrollHeight").Float()-el.Get("scrollTop").Float()-el.Get("clientHeight").Float() < 80
+}
+
+// followEnd is called before new text renders. When the view is at the end
+// it returns what to run after the render to stay there; nil otherwise. The
+// render lands at the end of go-app's frame, and the reader may scroll up in
+// between: then the view is left where the reader put it.
+func followEnd() func(app.Context) {
+	if !nearBottom() {
+		return nil
+	}
+	el := app.Window().GetElementByID("messages")
+	top := el.Get("scrollTop").Float()
+	return func(ctx app.Context) {
+		if el.Get("scrollTop").Float() >= top-1 {
+			scrollToBottom(ctx)
+		}
+	}
 }
 
 func scrollToBottom(ctx app.Context) {

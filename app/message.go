@@ -59,8 +59,8 @@ func (m *messageView) tick(ctx app.Context) {
 		m.shown, m.ticking = m.tw.Flush(), false
 		return
 	}
-	if nearBottom() {
-		ctx.Defer(scrollToBottom) // keep following the answer as it grows
+	if follow := followEnd(); follow != nil {
+		ctx.Defer(follow) // keep following the answer as it grows
 	}
 	m.shown = m.tw.Tick(time.Now())
 	if m.tw.Pending() {

@@ -221,7 +221,7 @@ func TestBrowserCopy(t *testing.T) {
 // TestBrowserJumpToLatest scrolls up while an answer streams: the view stays
 // where the reader put it, and "jump to latest" brings them back.
 func TestBrowserJumpToLatest(t *testing.T) {
-	a := startApp(t, map[string]string{"WASMCHAT_DEMO_CPS": "150"})
+	a := startApp(t, map[string]string{"WASMCHAT_DEMO_CPS": "100"})
 	ctx := newBrowser(t)
 	must(t, chromedp.Do(ctx, chromedp.EmulateViewport(600, 360)))
 	signIn(t, ctx, a.URL, a.Token)
@@ -229,10 +229,11 @@ func TestBrowserJumpToLatest(t *testing.T) {
 	_, err := chromedp.Run(ctx, chromedp.Poll[bool](
 		`(() => { const m = document.getElementById("messages"); return m.scrollHeight > m.clientHeight + 150 })()`))
 	must(t, err)
-	must(t, chromedp.Do(ctx,
-		chromedp.Evaluate[chromedp.Void](`document.getElementById("messages").scrollTop = 0`),
-		chromedp.WaitVisible(`#jump`),
-	))
+	must(t, chromedp.Do(ctx, chromedp.Evaluate[chromedp.Void](`document.getElementById("messages").scrollTop = 0`)))
+	if _, err := chromedp.Run(ctx, chromedp.Poll[bool](`!!document.getElementById("jump")`, chromedp.WithPollingTimeout(10*time.Second))); err != nil {
+		st, _ := chromedp.Run(ctx, chromedp.Evaluate[string](`(() => { const m = document.getElementById("messages"); return JSON.stringify({top: m.scrollTop, h: m.scrollHeight, c: m.clientHeight, st: [...document.querySelectorAll(".message")].map(e => e.dataset.status + ":" + e.dataset.bytes)}) })()`))
+		t.Fatalf("no jump button: %v; %s", err, st)
+	}
 	waitShown(t, ctx, 700) // more text arrived
 	top, err := chromedp.Run(ctx, chromedp.Evaluate[float64](`document.getElementById("messages").scrollTop`))
 	must(t, err)
