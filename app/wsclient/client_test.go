@@ -172,6 +172,17 @@ func (r *recorder) waitEnds(t *testing.T, n int) {
 	}
 }
 
+// countDials makes cfg count its dials.
+func countDials(cfg *wsclient.Config) *atomic.Int32 {
+	var n atomic.Int32
+	cfg.Dial = func(ctx context.Context, u string, o *websocket.DialOptions) (*websocket.Conn, error) {
+		n.Add(1)
+		c, _, err := websocket.Dial(ctx, u, o)
+		return c, err
+	}
+	return &n
+}
+
 func ask(id, text string) protocol.ClientFrame {
 	return protocol.ClientFrame{Type: protocol.TypeAsk, ID: id, Text: text}
 }
@@ -211,12 +222,7 @@ func TestUnauthorizedStopsReconnecting(t *testing.T) {
 	addr := startServer(t, demo.New(20000))
 	cfg := newRecorder(t).config(wsURL(addr))
 	cfg.Token = "wrong"
-	var dials atomic.Int32
-	cfg.Dial = func(ctx context.Context, u string, o *websocket.DialOptions) (*websocket.Conn, error) {
-		dials.Add(1)
-		c, _, err := websocket.Dial(ctx, u, o)
-		return c, err
-	}
+	dials := countDials(&cfg)
 	c := wsclient.New(cfg)
 	done := make(chan struct{})
 	go func() { c.Run(context.Background()); close(done) }()
@@ -400,12 +406,7 @@ func TestHeartbeatReplacesSilentConnection(t *testing.T) {
 func TestOfflineHoldsDials(t *testing.T) {
 	addr := startServer(t, demo.New(20000))
 	cfg := newRecorder(t).config(wsURL(addr))
-	var dials atomic.Int32
-	cfg.Dial = func(ctx context.Context, u string, o *websocket.DialOptions) (*websocket.Conn, error) {
-		dials.Add(1)
-		c, _, err := websocket.Dial(ctx, u, o)
-		return c, err
-	}
+	dials := countDials(&cfg)
 	c := wsclient.New(cfg)
 	c.SetOnline(false)
 	running(t, c)
