@@ -261,6 +261,7 @@ func scrollToBottom(ctx app.Context) {
 
 // Render shows the page.
 func (c *Chat) Render() app.UI {
+	streaming := len(c.conv.Streaming()) > 0
 	return app.Div().Class("chat").Body(
 		app.Header().Class("topbar").Body(
 			app.H1().Class("brand").Text("wasmchat"),
@@ -280,11 +281,11 @@ func (c *Chat) Render() app.UI {
 				return &messageView{Role: m.Role, Text: m.Text, Ended: m.Ended, Finish: m.Finish, Error: m.Error, Usage: m.Usage}
 			}),
 		),
-		app.If(c.scrolledUp && len(c.conv.Streaming()) > 0,
+		app.If(c.scrolledUp && streaming,
 			app.Button().ID("jump").Class("jump").Type("button").Text("Jump to latest ↓").OnClick(c.jumpToLatest),
 		),
 		app.If(c.conv.Notice != "", app.P().Class("notice").Role("alert").Text(c.conv.Notice)),
-		&composer{Streaming: len(c.conv.Streaming()) > 0},
+		&composer{Streaming: streaming},
 	)
 }
 

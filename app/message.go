@@ -78,9 +78,15 @@ func instant() bool {
 	if w.Get("document").Get("hidden").Bool() {
 		return true
 	}
-	mq := w.Get("matchMedia")
-	return mq.Truthy() && w.Call("matchMedia", "(prefers-reduced-motion: reduce)").Get("matches").Bool()
+	if reducedMotion == nil && w.Get("matchMedia").Truthy() {
+		// A MediaQueryList is live: asked once, it follows the setting.
+		reducedMotion = w.Call("matchMedia", "(prefers-reduced-motion: reduce)")
+	}
+	return reducedMotion != nil && reducedMotion.Get("matches").Bool()
 }
+
+// reducedMotion is the page's prefers-reduced-motion query, once asked.
+var reducedMotion app.Value
 
 // status is the data-status test hook: "done" only once the answer has
 // ended and is wholly shown.
