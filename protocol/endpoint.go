@@ -9,6 +9,13 @@ import (
 // ErrBadEndpoint is returned for a /ws/ path that names no valid channel.
 var ErrBadEndpoint = errors.New("protocol: bad endpoint")
 
+// CloseUnauthorized is the WebSocket close code for an unknown token.
+// Browsers hide the HTTP status of a refused handshake from scripts, so the
+// server completes the handshake, sends a status-1 frame with code
+// CodeUnauthorized and closes with this code; a client then says "sign in
+// again" instead of reconnecting.
+const CloseUnauthorized = 4401
+
 // EndpointPrefix is the path prefix of the WebSocket endpoint.
 const EndpointPrefix = "/ws/"
 

@@ -163,8 +163,8 @@ func TestUnknownTokenRefused(t *testing.T) {
 				t.Errorf("frame %+v, want an unauthorized error", f)
 			}
 			_, _, err = ws.Read(ctx)
-			if got := websocket.CloseStatus(err); got != server.CloseUnauthorized {
-				t.Errorf("close status %d (%v), want %d", got, err, server.CloseUnauthorized)
+			if got := websocket.CloseStatus(err); got != protocol.CloseUnauthorized {
+				t.Errorf("close status %d (%v), want %d", got, err, protocol.CloseUnauthorized)
 			}
 		})
 	}

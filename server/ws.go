@@ -14,13 +14,6 @@ import (
 	"github.com/wasmchat/wasmchat/protocol"
 )
 
-// CloseUnauthorized is the WebSocket close code for an unknown token.
-// Browsers hide the HTTP status of a refused handshake from scripts, so the
-// server completes the handshake and closes with this code (after a status-1
-// frame with code "unauthorized"); the page can then say "sign in again"
-// instead of reconnecting.
-const CloseUnauthorized websocket.StatusCode = 4401
-
 const (
 	writeTimeout = 10 * time.Second // a client that takes longer is dropped
 	outboxFrames = 64               // frames queued per connection
@@ -72,7 +65,7 @@ func refuse(ws *websocket.Conn) {
 		Content: "This sign-in token is not valid. Open a new login link to sign in again.",
 	}
 	_ = ws.Write(ctx, websocket.MessageText, f.Encode())
-	_ = ws.Close(CloseUnauthorized, "unknown token")
+	_ = ws.Close(protocol.CloseUnauthorized, "unknown token")
 }
 
 // conn is one client connection: one reader (run), one writer, and one

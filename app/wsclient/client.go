@@ -64,9 +64,6 @@ const (
 	Closed       State = "closed"       // closed for good: user close or auth refusal
 )
 
-// CloseUnauthorized is the close code the server uses for an unknown token.
-const CloseUnauthorized websocket.StatusCode = 4401
-
 // ReadLimit bounds one frame from the server. It is above the server's
 // largest frame (a 16 KiB chunk, JSON-escaped) with room to spare, so a
 // replay of a long answer is never refused.
@@ -271,7 +268,7 @@ func (c *Client) connect(ctx context.Context) (up time.Duration, unauthorized bo
 	for {
 		_, data, err := ws.Read(connCtx)
 		if err != nil {
-			return time.Since(start), refused || websocket.CloseStatus(err) == CloseUnauthorized
+			return time.Since(start), refused || websocket.CloseStatus(err) == protocol.CloseUnauthorized
 		}
 		seen.Store(time.Now().UnixNano())
 		f, err := protocol.DecodeServer(data)
