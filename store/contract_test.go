@@ -1,0 +1,500 @@
+package store_test
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"os"
+	"strings"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/wasmchat/wasmchat/internal/pgtest"
+	"github.com/wasmchat/wasmchat/protocol"
+	"github.com/wasmchat/wasmchat/store"
+)
+
+func TestMain(m *testing.M) {
+	code := m.Run()
+	pgtest.Stop()
+	os.Exit(code)
+}
+
+// backends are the implementations every contract test runs against.
+var backends = []struct {
+	name string
+	open func(tb testing.TB) store.Store
+}{
+	{"sqlite", openSQLite},
+	{"postgres", openPostgres},
+}
+
+func openSQLite(tb testing.TB) store.Store {
+	tb.Helper()
+	s, err := store.OpenSQLite(context.Background(), tb.TempDir())
+	if err != nil {
+		tb.Fatal(err)
+	}
+	tb.Cleanup(func() { s.Close() })
+	return s
+}
+
+func openPostgres(tb testing.TB) store.Store {
+	tb.Helper()
+	s, err := store.OpenPostgres(context.Background(), pgtest.URL(tb))
+	if err != nil {
+		tb.Fatal(err)
+	}
+	tb.Cleanup(func() { s.Close() })
+	return s
+}
+
+// contract runs f against every backend.
+func contract(t *testing.T, f func(t *testing.T, s store.Store)) {
+	for _, b := range backends {
+		t.Run(b.name, func(t *testing.T) { f(t, b.open(t)) })
+	}
+}
+
+var ctx = context.Background()
+
+func must[T any](tb testing.TB) func(T, error) T {
+	return func(v T, err error) T {
+		tb.Helper()
+		if err != nil {
+			tb.Fatal(err)
+		}
+		return v
+	}
+}
+
+// user makes a user with a token and returns the user's id.
+func user(tb testing.TB, s store.Store, name string) string {
+	tb.Helper()
+	_, secret, err := s.AddToken(ctx, name, "")
+	if err != nil {
+		tb.Fatal(err)
+	}
+	id, err := s.Authenticate(ctx, secret)
+	if err != nil {
+		tb.Fatal(err)
+	}
+	return id
+}
+
+// chat makes a conversation with a question and a finished answer.
+func chat(tb testing.TB, s store.Store, user, title, q, a string) store.Conversation {
+	tb.Helper()
+	c, _, err := s.OpenConversation(ctx, user, store.Conversation{Title: title})
+	if err != nil {
+		tb.Fatal(err)
+	}
+	if _, err := s.AddMessage(ctx, user, store.Message{Conversation: c.ID, Role: store.RoleUser, Text: q, Status: store.StatusDone}); err != nil {
+		tb.Fatal(err)
+	}
+	if _, err := s.AddMessage(ctx, user, store.Message{Conversation: c.ID, Role: store.RoleAssistant, Text: a, Status: store.StatusDone, Finish: protocol.FinishStop}); err != nil {
+		tb.Fatal(err)
+	}
+	return c
+}
+
+func TestTokens(t *testing.T) {
+	contract(t, func(t *testing.T, s store.Store) {
+		tok, secret := func() (store.Token, string) {
+			tok, secret, err := s.AddToken(ctx, "alice", "laptop")
+			if err != nil {
+				t.Fatal(err)
+			}
+			return tok, secret
+		}()
+		if len(secret) < 32 || tok.UserName != "alice" || tok.Label != "laptop" {
+			t.Fatalf("token %+v %q", tok, secret)
+		}
+		id, err := s.Authenticate(ctx, secret)
+		if err != nil || id != tok.User {
+			t.Fatalf("authenticate: %q %v, want %q", id, err, tok.User)
+		}
+		// A second token of the same user names the same user.
+		_, secret2, _ := s.AddToken(ctx, "alice", "phone")
+		if id2, _ := s.Authenticate(ctx, secret2); id2 != id {
+			t.Fatalf("second token's user %q, want %q", id2, id)
+		}
+		for _, bad := range []string{"", "x", secret + "x", store.HashToken(secret)} {
+			if _, err := s.Authenticate(ctx, bad); !errors.Is(err, store.ErrUnauthorized) {
+				t.Errorf("authenticate %q: %v, want ErrUnauthorized", bad, err)
+			}
+		}
+		list := must[[]store.Token](t)(s.Tokens(ctx))
+		if len(list) != 2 || list[0].ID != tok.ID || list[0].UserName != "alice" {
+			t.Fatalf("tokens %+v", list)
+		}
+		if err := s.RevokeToken(ctx, tok.ID); err != nil {
+			t.Fatal(err)
+		}
+		if _, err := s.Authenticate(ctx, secret); !errors.Is(err, store.ErrUnauthorized) {
+			t.Fatalf("revoked token: %v", err)
+		}
+		if err := s.RevokeToken(ctx, tok.ID); !errors.Is(err, store.ErrNotFound) {
+			t.Fatalf("revoke twice: %v", err)
+		}
+		// Tokens kept by hash (the old tokens file), once however often.
+		for range 2 {
+			if err := s.AddTokenHash(ctx, "bob", store.HashToken("old-token"), time.Now()); err != nil {
+				t.Fatal(err)
+			}
+		}
+		if _, err := s.Authenticate(ctx, "old-token"); err != nil {
+			t.Fatal(err)
+		}
+		if n := len(must[[]store.Token](t)(s.Tokens(ctx))); n != 2 {
+			t.Fatalf("%d tokens, want 2", n)
+		}
+		if _, _, err := s.AddToken(ctx, "", ""); err == nil {
+			t.Fatal("a token for no user name was made")
+		}
+	})
+}
+
+func TestConversations(t *testing.T) {
+	contract(t, func(t *testing.T, s store.Store) {
+		u := user(t, s, "alice")
+		c, created, err := s.OpenConversation(ctx, u, store.Conversation{ID: "client-chosen", Title: "  First  ", Channel: 1, App: "translator"})
+		if err != nil || !created || c.ID != "client-chosen" || c.Title != "First" {
+			t.Fatalf("open: %+v %v %v", c, created, err)
+		}
+		again, created, err := s.OpenConversation(ctx, u, store.Conversation{ID: "client-chosen", Title: "other"})
+		if err != nil || created || again.Title != "First" || again.App != "translator" || again.Channel != 1 {
+			t.Fatalf("open again: %+v %v %v", again, created, err)
+		}
+		if _, _, err := s.OpenConversation(ctx, u, store.Conversation{ID: strings.Repeat("x", 65)}); err == nil {
+			t.Fatal("an id of 65 bytes was taken")
+		}
+		s2 := chat(t, s, u, "Second", "q", "a")
+		time.Sleep(2 * time.Millisecond)
+		// A message makes a conversation the newest.
+		if _, err := s.AddMessage(ctx, u, store.Message{Conversation: c.ID, Role: store.RoleUser, Text: "later", Status: store.StatusDone}); err != nil {
+			t.Fatal(err)
+		}
+		list := must[[]store.Conversation](t)(s.Conversations(ctx, u, 0))
+		if len(list) != 2 || list[0].ID != c.ID || list[1].ID != s2.ID {
+			t.Fatalf("list %+v", list)
+		}
+		if l := must[[]store.Conversation](t)(s.Conversations(ctx, u, 1)); len(l) != 1 {
+			t.Fatalf("limit 1 gave %d", len(l))
+		}
+		if err := s.RenameConversation(ctx, u, c.ID, "Renamed"); err != nil {
+			t.Fatal(err)
+		}
+		if got := must[store.Conversation](t)(s.Conversation(ctx, u, c.ID)); got.Title != "Renamed" {
+			t.Fatalf("title %q", got.Title)
+		}
+		if err := s.RenameConversation(ctx, u, c.ID, "   "); err == nil {
+			t.Fatal("renamed to blank")
+		}
+		if err := s.RenameConversation(ctx, u, "nope", "x"); !errors.Is(err, store.ErrNotFound) {
+			t.Fatalf("rename missing: %v", err)
+		}
+		long := strings.Repeat("长", 500)
+		if err := s.RenameConversation(ctx, u, c.ID, long); err != nil {
+			t.Fatal(err)
+		}
+		if got := must[store.Conversation](t)(s.Conversation(ctx, u, c.ID)); got.Title != long[:3*store.MaxTitleRunes] {
+			t.Fatalf("title of %d bytes kept, want %d", len(got.Title), 3*store.MaxTitleRunes)
+		}
+		if err := s.DeleteConversation(ctx, u, s2.ID); err != nil {
+			t.Fatal(err)
+		}
+		if _, err := s.Conversation(ctx, u, s2.ID); !errors.Is(err, store.ErrNotFound) {
+			t.Fatalf("deleted conversation: %v", err)
+		}
+		if m := must[[]store.Message](t)(s.Messages(ctx, u, s2.ID, 0)); len(m) != 0 {
+			t.Fatalf("deleted conversation kept %d messages", len(m))
+		}
+		if err := s.DeleteConversation(ctx, u, s2.ID); !errors.Is(err, store.ErrNotFound) {
+			t.Fatalf("delete twice: %v", err)
+		}
+		if _, err := s.AddMessage(ctx, u, store.Message{Conversation: s2.ID, Role: store.RoleUser, Status: store.StatusDone}); !errors.Is(err, store.ErrNotFound) {
+			t.Fatalf("message into a deleted conversation: %v", err)
+		}
+	})
+}
+
+func TestMessagesAndAnswers(t *testing.T) {
+	contract(t, func(t *testing.T, s store.Store) {
+		u := user(t, s, "alice")
+		c, _, _ := s.OpenConversation(ctx, u, store.Conversation{Title: "t"})
+		for i := range 10 {
+			if _, err := s.AddMessage(ctx, u, store.Message{Conversation: c.ID, Role: store.RoleUser, Text: fmt.Sprint(i), Status: store.StatusDone, Client: "c" + fmt.Sprint(i)}); err != nil {
+				t.Fatal(err)
+			}
+		}
+		last := must[[]store.Message](t)(s.Messages(ctx, u, c.ID, 3))
+		if len(last) != 3 || last[0].Text != "7" || last[2].Text != "9" || last[2].Client != "c9" {
+			t.Fatalf("last 3: %+v", last)
+		}
+		a := must[store.Message](t)(s.AddMessage(ctx, u, store.Message{ID: "answer-1", Conversation: c.ID, Role: store.RoleAssistant, Status: store.StatusStreaming}))
+		for _, chunk := range []string{"Hello", ", 世界", "\x00!"} {
+			if err := s.AppendAnswer(ctx, u, a.ID, chunk); err != nil {
+				t.Fatal(err)
+			}
+		}
+		got := must[store.Message](t)(s.Message(ctx, u, a.ID))
+		if want := "Hello, 世界"; !strings.HasPrefix(got.Text, want) || got.Status != store.StatusStreaming {
+			t.Fatalf("streaming answer %+v", got)
+		}
+		usage := &protocol.Usage{Prompt: 3, Completion: 4, Total: 7}
+		if err := s.EndAnswer(ctx, u, a.ID, store.Message{Text: "Hello, 世界!", Status: store.StatusDone, Finish: protocol.FinishStop, Usage: usage}); err != nil {
+			t.Fatal(err)
+		}
+		got = must[store.Message](t)(s.Message(ctx, u, a.ID))
+		if got.Text != "Hello, 世界!" || got.Finish != protocol.FinishStop || got.Usage == nil || *got.Usage != *usage {
+			t.Fatalf("ended answer %+v", got)
+		}
+		if err := s.AppendAnswer(ctx, u, a.ID, "more"); !errors.Is(err, store.ErrNotFound) {
+			t.Fatalf("append to an ended answer: %v", err)
+		}
+		if err := s.EndAnswer(ctx, u, "nope", store.Message{Status: store.StatusDone}); !errors.Is(err, store.ErrNotFound) {
+			t.Fatalf("end a missing answer: %v", err)
+		}
+		// A failed answer keeps its code and text.
+		f := must[store.Message](t)(s.AddMessage(ctx, u, store.Message{Conversation: c.ID, Role: store.RoleAssistant, Status: store.StatusStreaming}))
+		if err := s.EndAnswer(ctx, u, f.ID, store.Message{Text: "par", Status: store.StatusError, ErrorCode: protocol.CodeUpstream, ErrorText: "failed"}); err != nil {
+			t.Fatal(err)
+		}
+		if got := must[store.Message](t)(s.Message(ctx, u, f.ID)); got.ErrorCode != protocol.CodeUpstream || got.ErrorText != "failed" || got.Text != "par" || got.Usage != nil {
+			t.Fatalf("failed answer %+v", got)
+		}
+	})
+}
+
+func TestInterruptUnfinished(t *testing.T) {
+	contract(t, func(t *testing.T, s store.Store) {
+		u := user(t, s, "alice")
+		c, _, _ := s.OpenConversation(ctx, u, store.Conversation{Title: "t"})
+		old := must[store.Message](t)(s.AddMessage(ctx, u, store.Message{Conversation: c.ID, Role: store.RoleAssistant, Status: store.StatusStreaming}))
+		if err := s.AppendAnswer(ctx, u, old.ID, "half an ans"); err != nil {
+			t.Fatal(err)
+		}
+		time.Sleep(5 * time.Millisecond)
+		cut := time.Now()
+		time.Sleep(5 * time.Millisecond)
+		live := must[store.Message](t)(s.AddMessage(ctx, u, store.Message{Conversation: c.ID, Role: store.RoleAssistant, Status: store.StatusStreaming}))
+		if n := must[int](t)(s.InterruptUnfinished(ctx, cut)); n != 1 {
+			t.Fatalf("interrupted %d answers, want the 1 written before the cut", n)
+		}
+		got := must[store.Message](t)(s.Message(ctx, u, old.ID))
+		if got.Status != store.StatusDone || got.Finish != protocol.FinishInterrupted || got.Text != "half an ans" {
+			t.Fatalf("interrupted answer %+v", got)
+		}
+		if got := must[store.Message](t)(s.Message(ctx, u, live.ID)); got.Status != store.StatusStreaming {
+			t.Fatalf("live answer %+v", got)
+		}
+		if err := s.Touch(ctx, u, live.ID); err != nil {
+			t.Fatal(err)
+		}
+		if n := must[int](t)(s.InterruptUnfinished(ctx, time.Now().Add(time.Second))); n != 1 {
+			t.Fatalf("interrupted %d, want 1", n)
+		}
+	})
+}
+
+// TestIsolation: nothing of one user's is reachable with another's id.
+func TestIsolation(t *testing.T) {
+	contract(t, func(t *testing.T, s store.Store) {
+		alice, bob := user(t, s, "alice"), user(t, s, "bob")
+		c := chat(t, s, alice, "secret plans", "the secret question", "the secret answer")
+		msgs := must[[]store.Message](t)(s.Messages(ctx, alice, c.ID, 0))
+		answer := msgs[1]
+
+		if _, err := s.Conversation(ctx, bob, c.ID); !errors.Is(err, store.ErrNotFound) {
+			t.Errorf("bob read alice's conversation: %v", err)
+		}
+		if m := must[[]store.Message](t)(s.Messages(ctx, bob, c.ID, 0)); len(m) != 0 {
+			t.Errorf("bob read alice's messages: %+v", m)
+		}
+		if _, err := s.Message(ctx, bob, answer.ID); !errors.Is(err, store.ErrNotFound) {
+			t.Errorf("bob read alice's answer: %v", err)
+		}
+		if err := s.RenameConversation(ctx, bob, c.ID, "pwned"); !errors.Is(err, store.ErrNotFound) {
+			t.Errorf("bob renamed alice's conversation: %v", err)
+		}
+		if err := s.DeleteConversation(ctx, bob, c.ID); !errors.Is(err, store.ErrNotFound) {
+			t.Errorf("bob deleted alice's conversation: %v", err)
+		}
+		if _, err := s.AddMessage(ctx, bob, store.Message{Conversation: c.ID, Role: store.RoleUser, Status: store.StatusDone}); !errors.Is(err, store.ErrNotFound) {
+			t.Errorf("bob wrote into alice's conversation: %v", err)
+		}
+		if err := s.EndAnswer(ctx, bob, answer.ID, store.Message{Text: "pwned", Status: store.StatusDone}); !errors.Is(err, store.ErrNotFound) {
+			t.Errorf("bob ended alice's answer: %v", err)
+		}
+		if h := must[[]store.Hit](t)(s.Search(ctx, bob, "secret", 0)); len(h) != 0 {
+			t.Errorf("bob found alice's text: %+v", h)
+		}
+		if e := must[[]store.Export](t)(s.Export(ctx, bob)); len(e) != 0 {
+			t.Errorf("bob exported alice's conversations: %+v", e)
+		}
+		// Bob opening a conversation of the same id gets his own.
+		mine, created, err := s.OpenConversation(ctx, bob, store.Conversation{ID: c.ID, Title: "bob's"})
+		if err != nil || !created || mine.Title != "bob's" {
+			t.Fatalf("bob's conversation of alice's id: %+v %v %v", mine, created, err)
+		}
+		if m := must[[]store.Message](t)(s.Messages(ctx, bob, c.ID, 0)); len(m) != 0 {
+			t.Errorf("bob's new conversation shows alice's messages: %+v", m)
+		}
+		// Alice's is untouched.
+		if got := must[[]store.Message](t)(s.Messages(ctx, alice, c.ID, 0)); len(got) != 2 || got[1].Text != "the secret answer" {
+			t.Errorf("alice's messages now %+v", got)
+		}
+		if got := must[store.Conversation](t)(s.Conversation(ctx, alice, c.ID)); got.Title != "secret plans" {
+			t.Errorf("alice's title now %q", got.Title)
+		}
+	})
+}
+
+func TestSearch(t *testing.T) {
+	contract(t, func(t *testing.T, s store.Store) {
+		u := user(t, s, "alice")
+		chat(t, s, u, "Go generics", "How do type parameters work?", "Type parameters let a function take types as arguments.")
+		chat(t, s, u, "翻译", "请把这句话翻译成英文：今天天气很好。", "The weather is nice today.")
+		chat(t, s, u, "percent", "what is 100% of x_y?", "all of it")
+		hits := must[[]store.Hit](t)(s.Search(ctx, u, "TYPE PARAM", 0))
+		if len(hits) != 2 || hits[0].Role != store.RoleAssistant || !strings.Contains(strings.ToLower(hits[0].Snippet), "type param") {
+			t.Fatalf("case-insensitive search: %+v", hits)
+		}
+		hits = must[[]store.Hit](t)(s.Search(ctx, u, "天气", 0))
+		if len(hits) != 1 || hits[0].Title != "翻译" || !strings.Contains(hits[0].Snippet, "今天天气很好") {
+			t.Fatalf("Chinese search: %+v", hits)
+		}
+		if hits = must[[]store.Hit](t)(s.Search(ctx, u, "generics", 0)); len(hits) != 1 || hits[0].Message != "" {
+			t.Fatalf("title search: %+v", hits)
+		}
+		// LIKE's wildcards are literal.
+		if hits = must[[]store.Hit](t)(s.Search(ctx, u, "0%", 0)); len(hits) != 1 {
+			t.Fatalf("search for 0%%: %+v", hits)
+		}
+		if hits = must[[]store.Hit](t)(s.Search(ctx, u, "x_y", 0)); len(hits) != 1 {
+			t.Fatalf("search for x_y: %+v", hits)
+		}
+		if hits = must[[]store.Hit](t)(s.Search(ctx, u, "a_b%", 0)); len(hits) != 0 {
+			t.Fatalf("search for a_b%%: %+v", hits)
+		}
+		if hits = must[[]store.Hit](t)(s.Search(ctx, u, "  ", 0)); len(hits) != 0 {
+			t.Fatalf("blank search: %+v", hits)
+		}
+	})
+}
+
+func TestExportImport(t *testing.T) {
+	contract(t, func(t *testing.T, s store.Store) {
+		alice, bob := user(t, s, "alice"), user(t, s, "bob")
+		chat(t, s, alice, "one", "q1", "a1")
+		c2 := chat(t, s, alice, "two", "q2", "a2 **bold**")
+		exp := must[[]store.Export](t)(s.Export(ctx, alice))
+		if len(exp) != 2 || exp[0].ID != c2.ID || len(exp[0].Messages) != 2 || exp[0].Messages[1].Text != "a2 **bold**" {
+			t.Fatalf("export %+v", exp)
+		}
+		if n := must[int](t)(s.Import(ctx, bob, exp)); n != 2 {
+			t.Fatalf("imported %d, want 2", n)
+		}
+		if n := must[int](t)(s.Import(ctx, bob, exp)); n != 0 {
+			t.Fatalf("imported %d the second time, want 0", n)
+		}
+		got := must[[]store.Export](t)(s.Export(ctx, bob))
+		if len(got) != 2 {
+			t.Fatalf("bob has %d conversations", len(got))
+		}
+		for i := range got {
+			if got[i].ID != exp[i].ID || got[i].Title != exp[i].Title || !got[i].Created.Equal(exp[i].Created) || len(got[i].Messages) != len(exp[i].Messages) {
+				t.Fatalf("round trip %d: %+v, want %+v", i, got[i], exp[i])
+			}
+			for j, m := range got[i].Messages {
+				if w := exp[i].Messages[j]; m.Text != w.Text || m.Role != w.Role || m.Finish != w.Finish {
+					t.Fatalf("message %d/%d: %+v, want %+v", i, j, m, w)
+				}
+			}
+		}
+		if _, err := s.Import(ctx, bob, []store.Export{{Conversation: store.Conversation{ID: strings.Repeat("x", 100)}}}); err == nil {
+			t.Fatal("imported an id of 100 bytes")
+		}
+	})
+}
+
+// TestConcurrentStreams: many answers streaming into one store at once
+// lose and interleave nothing.
+func TestConcurrentStreams(t *testing.T) {
+	contract(t, func(t *testing.T, s store.Store) {
+		const streams, chunks = 16, 40
+		users := []string{user(t, s, "alice"), user(t, s, "bob")}
+		var wg sync.WaitGroup
+		errs := make(chan error, streams)
+		ids := make([]string, streams)
+		for i := range streams {
+			u := users[i%2]
+			c, _, err := s.OpenConversation(ctx, u, store.Conversation{Title: fmt.Sprint(i)})
+			if err != nil {
+				t.Fatal(err)
+			}
+			m, err := s.AddMessage(ctx, u, store.Message{Conversation: c.ID, Role: store.RoleAssistant, Status: store.StatusStreaming})
+			if err != nil {
+				t.Fatal(err)
+			}
+			ids[i] = m.ID
+			wg.Add(1)
+			go func() {
+				defer wg.Done()
+				for j := range chunks {
+					if err := s.AppendAnswer(ctx, u, m.ID, fmt.Sprintf("<%d:%d>", i, j)); err != nil {
+						errs <- err
+						return
+					}
+				}
+			}()
+		}
+		wg.Wait()
+		close(errs)
+		for err := range errs {
+			t.Fatal(err)
+		}
+		for i, id := range ids {
+			var want strings.Builder
+			for j := range chunks {
+				fmt.Fprintf(&want, "<%d:%d>", i, j)
+			}
+			if got := must[store.Message](t)(s.Message(ctx, users[i%2], id)); got.Text != want.String() {
+				t.Fatalf("stream %d: %q", i, got.Text)
+			}
+		}
+	})
+}
+
+func TestSQLiteReopen(t *testing.T) {
+	dir := t.TempDir()
+	s, err := store.OpenSQLite(ctx, dir)
+	if err != nil {
+		t.Fatal(err)
+	}
+	u := user(t, s, "alice")
+	c := chat(t, s, u, "kept", "q", "a")
+	s.Close()
+	s, err = store.OpenSQLite(ctx, dir)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer s.Close()
+	if got := must[store.Conversation](t)(s.Conversation(ctx, u, c.ID)); got.Title != "kept" {
+		t.Fatalf("after reopen: %+v", got)
+	}
+}
+
+func TestTitle(t *testing.T) {
+	for in, want := range map[string]string{
+		"  hello\nworld":        "hello",
+		"":                      "New chat",
+		strings.Repeat("字", 80): strings.Repeat("字", 59) + "…",
+	} {
+		if got := store.Title(in); got != want {
+			t.Errorf("Title(%q) = %q, want %q", in, got, want)
+		}
+	}
+}

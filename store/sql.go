@@ -1,0 +1,645 @@
+package store
+
+import (
+	"context"
+	"crypto/rand"
+	"crypto/sha256"
+	"database/sql"
+	"encoding/hex"
+	"errors"
+	"fmt"
+	"math"
+	"strings"
+	"time"
+	"unicode/utf8"
+
+	"github.com/wasmchat/wasmchat/protocol"
+)
+
+// dialect is what differs between the databases.
+type dialect struct {
+	name string
+	// migrations are applied in order, each once; their index+1 is the
+	// schema version. Never edit one that has shipped: append.
+	migrations []string
+	// lock, when set, runs first in the migration transaction so that
+	// instances starting together migrate one at a time.
+	lock string
+	// like is the case-insensitive LIKE operator.
+	like string
+	// rebind turns the ? placeholders of a query into the dialect's.
+	rebind func(string) string
+	// clean makes a text storable.
+	clean func(string) string
+}
+
+// sqlStore is the Store over database/sql. Writes go through w, reads
+// through r: for SQLite w is a pool of one connection (one writer, as WAL
+// wants) and r a pool of readers; for PostgreSQL both are the same pool.
+type sqlStore struct {
+	d    dialect
+	w, r *sql.DB
+	now  func() time.Time
+}
+
+func newSQLStore(ctx context.Context, d dialect, w, r *sql.DB) (*sqlStore, error) {
+	s := &sqlStore{d: d, w: w, r: r, now: time.Now}
+	if err := s.migrate(ctx); err != nil {
+		s.Close()
+		return nil, err
+	}
+	return s, nil
+}
+
+func (s *sqlStore) Close() error {
+	err := s.w.Close()
+	if s.r != s.w {
+		err = errors.Join(err, s.r.Close())
+	}
+	return err
+}
+
+func (s *sqlStore) q(query string) string { return s.d.rebind(query) }
+
+func (s *sqlStore) migrate(ctx context.Context) error {
+	tx, err := s.w.BeginTx(ctx, nil)
+	if err != nil {
+		return fmt.Errorf("store: migrate: %w", err)
+	}
+	defer tx.Rollback()
+	if s.d.lock != "" {
+		if _, err := tx.ExecContext(ctx, s.d.lock); err != nil {
+			return fmt.Errorf("store: migrate: lock: %w", err)
+		}
+	}
+	if _, err := tx.ExecContext(ctx, `CREATE TABLE IF NOT EXISTS schema_version (version INTEGER NOT NULL)`); err != nil {
+		return fmt.Errorf("store: migrate: %w", err)
+	}
+	var version int
+	err = tx.QueryRowContext(ctx, `SELECT version FROM schema_version`).Scan(&version)
+	switch {
+	case errors.Is(err, sql.ErrNoRows):
+		if _, err := tx.ExecContext(ctx, `INSERT INTO schema_version (version) VALUES (0)`); err != nil {
+			return fmt.Errorf("store: migrate: %w", err)
+		}
+	case err != nil:
+		return fmt.Errorf("store: migrate: %w", err)
+	}
+	if version > len(s.d.migrations) {
+		return fmt.Errorf("store: the %s database is at schema version %d, newer than this build knows (%d): run a newer wasmchat", s.d.name, version, len(s.d.migrations))
+	}
+	for i := version; i < len(s.d.migrations); i++ {
+		if _, err := tx.ExecContext(ctx, s.d.migrations[i]); err != nil {
+			return fmt.Errorf("store: migration %d: %w", i+1, err)
+		}
+	}
+	if _, err := tx.ExecContext(ctx, s.q(`UPDATE schema_version SET version = ?`), len(s.d.migrations)); err != nil {
+		return fmt.Errorf("store: migrate: %w", err)
+	}
+	return tx.Commit()
+}
+
+func newID() string { return rand.Text() }
+
+func ms(t time.Time) int64 { return t.UnixMilli() }
+
+func fromMS(v int64) time.Time { return time.UnixMilli(v).UTC() }
+
+// HashToken is how a token is kept: the hex SHA-256 of the token.
+func HashToken(token string) string {
+	sum := sha256.Sum256([]byte(token))
+	return hex.EncodeToString(sum[:])
+}
+
+// checkID rejects ids a client could use to store unbounded keys.
+func checkID(id string) error {
+	if len(id) > MaxIDBytes || !utf8.ValidString(id) {
+		return fmt.Errorf("store: id longer than %d bytes or not UTF-8", MaxIDBytes)
+	}
+	return nil
+}
+
+// Title returns a conversation title made from its first question: its
+// first line, trimmed to 60 characters.
+func Title(question string) string {
+	line, _, _ := strings.Cut(strings.TrimSpace(question), "\n")
+	line = strings.TrimSpace(line)
+	if utf8.RuneCountInString(line) > 60 {
+		line = string([]rune(line)[:59]) + "…"
+	}
+	if line == "" {
+		line = "New chat"
+	}
+	return line
+}
+
+func clampTitle(t string) string {
+	t = strings.ReplaceAll(strings.ToValidUTF8(strings.TrimSpace(t), ""), "\x00", "")
+	if utf8.RuneCountInString(t) > MaxTitleRunes {
+		t = string([]rune(t)[:MaxTitleRunes])
+	}
+	return t
+}
+
+// --- users and tokens ---
+
+func (s *sqlStore) Authenticate(ctx context.Context, token string) (string, error) {
+	if token == "" {
+		return "", ErrUnauthorized
+	}
+	var user string
+	err := s.r.QueryRowContext(ctx, s.q(`SELECT user_id FROM tokens WHERE hash = ?`), HashToken(token)).Scan(&user)
+	if errors.Is(err, sql.ErrNoRows) {
+		return "", ErrUnauthorized
+	}
+	if err != nil {
+		return "", fmt.Errorf("store: authenticate: %w", err)
+	}
+	return user, nil
+}
+
+// userLocked returns the id of the user named name, creating the user.
+func (s *sqlStore) user(ctx context.Context, tx *sql.Tx, name string) (string, error) {
+	if name == "" || utf8.RuneCountInString(name) > 100 {
+		return "", errors.New("store: a user name is 1 to 100 characters")
+	}
+	if _, err := tx.ExecContext(ctx, s.q(`INSERT INTO users (id, name, created) VALUES (?, ?, ?) ON CONFLICT (name) DO NOTHING`),
+		newID(), name, ms(s.now())); err != nil {
+		return "", err
+	}
+	var id string
+	err := tx.QueryRowContext(ctx, s.q(`SELECT id FROM users WHERE name = ?`), name).Scan(&id)
+	return id, err
+}
+
+func (s *sqlStore) AddToken(ctx context.Context, name, label string) (Token, string, error) {
+	var b [24]byte
+	_, _ = rand.Read(b[:])
+	secret := hex.EncodeToString(b[:])
+	t := Token{ID: newID(), UserName: name, Label: label, Created: fromMS(ms(s.now()))}
+	err := s.tx(ctx, func(tx *sql.Tx) error {
+		var err error
+		if t.User, err = s.user(ctx, tx, name); err != nil {
+			return err
+		}
+		_, err = tx.ExecContext(ctx, s.q(`INSERT INTO tokens (id, user_id, hash, label, created) VALUES (?, ?, ?, ?, ?)`),
+			t.ID, t.User, HashToken(secret), label, ms(t.Created))
+		return err
+	})
+	if err != nil {
+		return Token{}, "", fmt.Errorf("store: add token: %w", err)
+	}
+	return t, secret, nil
+}
+
+func (s *sqlStore) AddTokenHash(ctx context.Context, name, hash string, created time.Time) error {
+	err := s.tx(ctx, func(tx *sql.Tx) error {
+		user, err := s.user(ctx, tx, name)
+		if err != nil {
+			return err
+		}
+		_, err = tx.ExecContext(ctx, s.q(`INSERT INTO tokens (id, user_id, hash, label, created) VALUES (?, ?, ?, 'imported', ?) ON CONFLICT (hash) DO NOTHING`),
+			newID(), user, hash, ms(created))
+		return err
+	})
+	if err != nil {
+		return fmt.Errorf("store: add token hash: %w", err)
+	}
+	return nil
+}
+
+func (s *sqlStore) Tokens(ctx context.Context) ([]Token, error) {
+	rows, err := s.r.QueryContext(ctx, `SELECT t.id, t.user_id, u.name, t.label, t.created FROM tokens t JOIN users u ON u.id = t.user_id ORDER BY t.created, t.id`)
+	if err != nil {
+		return nil, fmt.Errorf("store: tokens: %w", err)
+	}
+	defer rows.Close()
+	var out []Token
+	for rows.Next() {
+		var t Token
+		var created int64
+		if err := rows.Scan(&t.ID, &t.User, &t.UserName, &t.Label, &created); err != nil {
+			return nil, fmt.Errorf("store: tokens: %w", err)
+		}
+		t.Created = fromMS(created)
+		out = append(out, t)
+	}
+	return out, rows.Err()
+}
+
+func (s *sqlStore) RevokeToken(ctx context.Context, id string) error {
+	return s.execOne(ctx, "revoke token", `DELETE FROM tokens WHERE id = ?`, id)
+}
+
+// --- conversations ---
+
+const convColumns = `id, title, channel, app, created, updated`
+
+func scanConv(row interface{ Scan(...any) error }) (Conversation, error) {
+	var c Conversation
+	var created, updated int64
+	err := row.Scan(&c.ID, &c.Title, &c.Channel, &c.App, &created, &updated)
+	c.Created, c.Updated = fromMS(created), fromMS(updated)
+	return c, err
+}
+
+func (s *sqlStore) OpenConversation(ctx context.Context, user string, c Conversation) (Conversation, bool, error) {
+	if err := checkID(c.ID); err != nil {
+		return Conversation{}, false, err
+	}
+	if c.ID == "" {
+		c.ID = newID()
+	}
+	now := fromMS(ms(s.now()))
+	c.Title, c.Created, c.Updated = clampTitle(c.Title), now, now
+	res, err := s.w.ExecContext(ctx, s.q(`INSERT INTO conversations (user_id, id, title, channel, app, created, updated)
+		VALUES (?, ?, ?, ?, ?, ?, ?) ON CONFLICT (user_id, id) DO NOTHING`),
+		user, c.ID, c.Title, c.Channel, c.App, ms(now), ms(now))
+	if err != nil {
+		return Conversation{}, false, fmt.Errorf("store: open conversation: %w", err)
+	}
+	if n, _ := res.RowsAffected(); n == 1 {
+		return c, true, nil
+	}
+	got, err := s.Conversation(ctx, user, c.ID)
+	return got, false, err
+}
+
+func (s *sqlStore) Conversations(ctx context.Context, user string, limit int) ([]Conversation, error) {
+	if limit <= 0 {
+		limit = math.MaxInt32
+	}
+	rows, err := s.r.QueryContext(ctx, s.q(`SELECT `+convColumns+` FROM conversations WHERE user_id = ? ORDER BY updated DESC, id LIMIT ?`), user, limit)
+	if err != nil {
+		return nil, fmt.Errorf("store: conversations: %w", err)
+	}
+	defer rows.Close()
+	out := []Conversation{}
+	for rows.Next() {
+		c, err := scanConv(rows)
+		if err != nil {
+			return nil, fmt.Errorf("store: conversations: %w", err)
+		}
+		out = append(out, c)
+	}
+	return out, rows.Err()
+}
+
+func (s *sqlStore) Conversation(ctx context.Context, user, id string) (Conversation, error) {
+	c, err := scanConv(s.r.QueryRowContext(ctx, s.q(`SELECT `+convColumns+` FROM conversations WHERE user_id = ? AND id = ?`), user, id))
+	if errors.Is(err, sql.ErrNoRows) {
+		return Conversation{}, ErrNotFound
+	}
+	if err != nil {
+		return Conversation{}, fmt.Errorf("store: conversation: %w", err)
+	}
+	return c, nil
+}
+
+func (s *sqlStore) RenameConversation(ctx context.Context, user, id, title string) error {
+	title = clampTitle(title)
+	if title == "" {
+		return errors.New("store: empty title")
+	}
+	return s.execOne(ctx, "rename", `UPDATE conversations SET title = ? WHERE user_id = ? AND id = ?`, title, user, id)
+}
+
+func (s *sqlStore) DeleteConversation(ctx context.Context, user, id string) error {
+	// Messages go with it (ON DELETE CASCADE).
+	return s.execOne(ctx, "delete", `DELETE FROM conversations WHERE user_id = ? AND id = ?`, user, id)
+}
+
+// --- messages ---
+
+const msgColumns = `id, conversation_id, role, text, status, finish, error_code, error_text, usage_prompt, usage_completion, usage_total, client, created`
+
+func scanMsg(row interface{ Scan(...any) error }) (Message, error) {
+	var m Message
+	var created int64
+	var up, uc, ut sql.NullInt64
+	err := row.Scan(&m.ID, &m.Conversation, &m.Role, &m.Text, &m.Status, &m.Finish, &m.ErrorCode, &m.ErrorText, &up, &uc, &ut, &m.Client, &created)
+	if ut.Valid {
+		m.Usage = &protocol.Usage{Prompt: int(up.Int64), Completion: int(uc.Int64), Total: int(ut.Int64)}
+	}
+	m.Created = fromMS(created)
+	return m, err
+}
+
+func usageArgs(u *protocol.Usage) (any, any, any) {
+	if u == nil {
+		return nil, nil, nil
+	}
+	return u.Prompt, u.Completion, u.Total
+}
+
+func (s *sqlStore) Messages(ctx context.Context, user, conv string, limit int) ([]Message, error) {
+	query := `SELECT ` + msgColumns + ` FROM messages WHERE user_id = ? AND conversation_id = ? ORDER BY n`
+	args := []any{user, conv}
+	if limit > 0 {
+		query = `SELECT ` + msgColumns + ` FROM (SELECT n, ` + msgColumns + ` FROM messages WHERE user_id = ? AND conversation_id = ? ORDER BY n DESC LIMIT ?) last ORDER BY n`
+		args = append(args, limit)
+	}
+	rows, err := s.r.QueryContext(ctx, s.q(query), args...)
+	if err != nil {
+		return nil, fmt.Errorf("store: messages: %w", err)
+	}
+	defer rows.Close()
+	out := []Message{}
+	for rows.Next() {
+		m, err := scanMsg(rows)
+		if err != nil {
+			return nil, fmt.Errorf("store: messages: %w", err)
+		}
+		out = append(out, m)
+	}
+	return out, rows.Err()
+}
+
+func (s *sqlStore) Message(ctx context.Context, user, id string) (Message, error) {
+	m, err := scanMsg(s.r.QueryRowContext(ctx, s.q(`SELECT `+msgColumns+` FROM messages WHERE user_id = ? AND id = ?`), user, id))
+	if errors.Is(err, sql.ErrNoRows) {
+		return Message{}, ErrNotFound
+	}
+	if err != nil {
+		return Message{}, fmt.Errorf("store: message: %w", err)
+	}
+	return m, nil
+}
+
+func (s *sqlStore) AddMessage(ctx context.Context, user string, m Message) (Message, error) {
+	if err := errors.Join(checkID(m.ID), checkID(m.Client)); err != nil {
+		return Message{}, err
+	}
+	if m.ID == "" {
+		m.ID = newID()
+	}
+	if m.Created.IsZero() {
+		m.Created = s.now()
+	}
+	m.Created = fromMS(ms(m.Created))
+	err := s.tx(ctx, func(tx *sql.Tx) error {
+		return s.insertMessage(ctx, tx, user, m, true)
+	})
+	if err != nil {
+		return Message{}, err
+	}
+	return m, nil
+}
+
+// insertMessage adds m to its conversation, which must be the user's; touch
+// marks the conversation updated.
+func (s *sqlStore) insertMessage(ctx context.Context, tx *sql.Tx, user string, m Message, touch bool) error {
+	if touch {
+		res, err := tx.ExecContext(ctx, s.q(`UPDATE conversations SET updated = ? WHERE user_id = ? AND id = ?`), ms(m.Created), user, m.Conversation)
+		if err != nil {
+			return fmt.Errorf("store: add message: %w", err)
+		}
+		if n, _ := res.RowsAffected(); n == 0 {
+			return ErrNotFound
+		}
+	}
+	p, c, t := usageArgs(m.Usage)
+	_, err := tx.ExecContext(ctx, s.q(`INSERT INTO messages (user_id, id, conversation_id, role, text, status, finish, error_code, error_text, usage_prompt, usage_completion, usage_total, client, created, updated)
+		VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`),
+		user, m.ID, m.Conversation, m.Role, s.d.clean(m.Text), m.Status, m.Finish, m.ErrorCode, s.d.clean(m.ErrorText), p, c, t, m.Client, ms(m.Created), ms(m.Created))
+	if err != nil {
+		return fmt.Errorf("store: add message: %w", err)
+	}
+	return nil
+}
+
+func (s *sqlStore) AppendAnswer(ctx context.Context, user, id, text string) error {
+	if text == "" {
+		return nil
+	}
+	return s.execOne(ctx, "append answer", `UPDATE messages SET text = text || ?, updated = ? WHERE user_id = ? AND id = ? AND status = 'streaming'`,
+		s.d.clean(text), ms(s.now()), user, id)
+}
+
+func (s *sqlStore) EndAnswer(ctx context.Context, user, id string, end Message) error {
+	p, c, t := usageArgs(end.Usage)
+	now := ms(s.now())
+	return s.tx(ctx, func(tx *sql.Tx) error {
+		var conv string
+		err := tx.QueryRowContext(ctx, s.q(`UPDATE messages SET text = ?, status = ?, finish = ?, error_code = ?, error_text = ?,
+			usage_prompt = ?, usage_completion = ?, usage_total = ?, updated = ? WHERE user_id = ? AND id = ? RETURNING conversation_id`),
+			s.d.clean(end.Text), end.Status, end.Finish, end.ErrorCode, s.d.clean(end.ErrorText), p, c, t, now, user, id).Scan(&conv)
+		if errors.Is(err, sql.ErrNoRows) {
+			return ErrNotFound
+		}
+		if err != nil {
+			return fmt.Errorf("store: end answer: %w", err)
+		}
+		_, err = tx.ExecContext(ctx, s.q(`UPDATE conversations SET updated = ? WHERE user_id = ? AND id = ?`), now, user, conv)
+		return err
+	})
+}
+
+func (s *sqlStore) InterruptUnfinished(ctx context.Context, before time.Time) (int, error) {
+	res, err := s.w.ExecContext(ctx, s.q(`UPDATE messages SET status = ?, finish = ? WHERE status = 'streaming' AND updated < ?`),
+		StatusDone, protocol.FinishInterrupted, ms(before))
+	if err != nil {
+		return 0, fmt.Errorf("store: interrupt unfinished: %w", err)
+	}
+	n, _ := res.RowsAffected()
+	return int(n), nil
+}
+
+// --- search, export, import ---
+
+// likePattern returns q as a LIKE pattern matching it anywhere.
+func likePattern(q string) string {
+	r := strings.NewReplacer(`\`, `\\`, `%`, `\%`, `_`, `\_`)
+	return "%" + r.Replace(q) + "%"
+}
+
+func (s *sqlStore) Search(ctx context.Context, user, q string, limit int) ([]Hit, error) {
+	q = strings.TrimSpace(q)
+	hits := []Hit{}
+	if q == "" {
+		return hits, nil
+	}
+	if limit <= 0 {
+		limit = 50
+	}
+	pat := likePattern(q)
+	rows, err := s.r.QueryContext(ctx, s.q(`SELECT id, title, updated FROM conversations
+		WHERE user_id = ? AND title `+s.d.like+` ? ESCAPE '\' ORDER BY updated DESC LIMIT ?`), user, pat, limit)
+	if err != nil {
+		return nil, fmt.Errorf("store: search: %w", err)
+	}
+	for rows.Next() {
+		var h Hit
+		var updated int64
+		if err := rows.Scan(&h.Conversation, &h.Title, &updated); err != nil {
+			rows.Close()
+			return nil, fmt.Errorf("store: search: %w", err)
+		}
+		h.Updated, h.Snippet = fromMS(updated), h.Title
+		hits = append(hits, h)
+	}
+	rows.Close()
+	if err := rows.Err(); err != nil {
+		return nil, fmt.Errorf("store: search: %w", err)
+	}
+	rows, err = s.r.QueryContext(ctx, s.q(`SELECT m.conversation_id, c.title, m.id, m.role, m.text, c.updated
+		FROM messages m JOIN conversations c ON c.user_id = m.user_id AND c.id = m.conversation_id
+		WHERE m.user_id = ? AND m.text `+s.d.like+` ? ESCAPE '\' ORDER BY m.n DESC LIMIT ?`), user, pat, limit)
+	if err != nil {
+		return nil, fmt.Errorf("store: search: %w", err)
+	}
+	defer rows.Close()
+	for rows.Next() {
+		var h Hit
+		var text string
+		var updated int64
+		if err := rows.Scan(&h.Conversation, &h.Title, &h.Message, &h.Role, &text, &updated); err != nil {
+			return nil, fmt.Errorf("store: search: %w", err)
+		}
+		h.Updated, h.Snippet = fromMS(updated), Snippet(text, q, 60)
+		hits = append(hits, h)
+	}
+	if len(hits) > limit {
+		hits = hits[:limit]
+	}
+	return hits, rows.Err()
+}
+
+// Snippet returns the part of text around the first case-insensitive
+// match of q, with up to around runes on each side.
+func Snippet(text, q string, around int) string {
+	lt, lq := []rune(strings.ToLower(text)), []rune(strings.ToLower(q))
+	rt := []rune(text)
+	at := 0
+	if len(lt) == len(rt) { // lower-casing kept the length: positions agree
+		for i := 0; i+len(lq) <= len(lt); i++ {
+			if string(lt[i:i+len(lq)]) == string(lq) {
+				at = i
+				break
+			}
+		}
+	}
+	from, to := max(0, at-around), min(len(rt), at+len(lq)+around)
+	s := strings.Join(strings.Fields(string(rt[from:to])), " ")
+	if from > 0 {
+		s = "…" + s
+	}
+	if to < len(rt) {
+		s += "…"
+	}
+	return s
+}
+
+func (s *sqlStore) Export(ctx context.Context, user string) ([]Export, error) {
+	convs, err := s.Conversations(ctx, user, 0)
+	if err != nil {
+		return nil, err
+	}
+	out := make([]Export, len(convs))
+	index := make(map[string]int, len(convs))
+	for i, c := range convs {
+		out[i] = Export{Conversation: c, Messages: []Message{}}
+		index[c.ID] = i
+	}
+	rows, err := s.r.QueryContext(ctx, s.q(`SELECT `+msgColumns+` FROM messages WHERE user_id = ? ORDER BY n`), user)
+	if err != nil {
+		return nil, fmt.Errorf("store: export: %w", err)
+	}
+	defer rows.Close()
+	for rows.Next() {
+		m, err := scanMsg(rows)
+		if err != nil {
+			return nil, fmt.Errorf("store: export: %w", err)
+		}
+		if i, ok := index[m.Conversation]; ok {
+			out[i].Messages = append(out[i].Messages, m)
+		}
+	}
+	return out, rows.Err()
+}
+
+func (s *sqlStore) Import(ctx context.Context, user string, convs []Export) (int, error) {
+	n := 0
+	err := s.tx(ctx, func(tx *sql.Tx) error {
+		for _, e := range convs {
+			c := e.Conversation
+			if err := checkID(c.ID); err != nil {
+				return err
+			}
+			if c.ID == "" {
+				c.ID = newID()
+			}
+			now := s.now()
+			if c.Created.IsZero() {
+				c.Created = now
+			}
+			if c.Updated.IsZero() {
+				c.Updated = c.Created
+			}
+			res, err := tx.ExecContext(ctx, s.q(`INSERT INTO conversations (user_id, id, title, channel, app, created, updated)
+				VALUES (?, ?, ?, ?, ?, ?, ?) ON CONFLICT (user_id, id) DO NOTHING`),
+				user, c.ID, clampTitle(c.Title), c.Channel, c.App, ms(c.Created), ms(c.Updated))
+			if err != nil {
+				return fmt.Errorf("store: import: %w", err)
+			}
+			if k, _ := res.RowsAffected(); k == 0 {
+				continue // already there
+			}
+			for _, m := range e.Messages {
+				// Message ids are the user's, like conversation ids; an
+				// imported message gets a new one, so importing another
+				// export of the same messages never collides.
+				m.ID, m.Conversation = newID(), c.ID
+				if m.Created.IsZero() {
+					m.Created = c.Created
+				}
+				if m.Status == StatusStreaming || m.Status == "" {
+					m.Status = StatusDone
+				}
+				if err := errors.Join(checkID(m.Client)); err != nil {
+					m.Client = ""
+				}
+				if err := s.insertMessage(ctx, tx, user, m, false); err != nil {
+					return err
+				}
+			}
+			n++
+		}
+		return nil
+	})
+	if err != nil {
+		return 0, err
+	}
+	return n, nil
+}
+
+// --- helpers ---
+
+func (s *sqlStore) tx(ctx context.Context, f func(*sql.Tx) error) error {
+	tx, err := s.w.BeginTx(ctx, nil)
+	if err != nil {
+		return err
+	}
+	if err := f(tx); err != nil {
+		tx.Rollback()
+		return err
+	}
+	return tx.Commit()
+}
+
+// execOne runs a write that must change one row; none is ErrNotFound.
+func (s *sqlStore) execOne(ctx context.Context, what, query string, args ...any) error {
+	res, err := s.w.ExecContext(ctx, s.q(query), args...)
+	if err != nil {
+		return fmt.Errorf("store: %s: %w", what, err)
+	}
+	if n, _ := res.RowsAffected(); n == 0 {
+		return ErrNotFound
+	}
+	return nil
+}
+
+func (s *sqlStore) Touch(ctx context.Context, user, id string) error {
+	return s.execOne(ctx, "touch answer", `UPDATE messages SET updated = ? WHERE user_id = ? AND id = ? AND status = 'streaming'`,
+		ms(s.now()), user, id)
+}

@@ -1,0 +1,103 @@
+package store
+
+import (
+	"context"
+	"database/sql"
+	"fmt"
+	"net/url"
+	"os"
+	"path/filepath"
+
+	_ "modernc.org/sqlite" // the "sqlite" database/sql driver, pure Go
+)
+
+// SQLiteFile is the database file inside the data folder.
+const SQLiteFile = "wasmchat.db"
+
+var sqliteMigrations = []string{
+	// 1: users, tokens, conversations, messages.
+	`CREATE TABLE users (
+		id TEXT PRIMARY KEY,
+		name TEXT NOT NULL UNIQUE,
+		created INTEGER NOT NULL
+	);
+	CREATE TABLE tokens (
+		id TEXT PRIMARY KEY,
+		user_id TEXT NOT NULL REFERENCES users (id) ON DELETE CASCADE,
+		hash TEXT NOT NULL UNIQUE,
+		label TEXT NOT NULL DEFAULT '',
+		created INTEGER NOT NULL
+	);
+	CREATE TABLE conversations (
+		user_id TEXT NOT NULL,
+		id TEXT NOT NULL,
+		title TEXT NOT NULL,
+		channel INTEGER NOT NULL DEFAULT 0,
+		app TEXT NOT NULL DEFAULT '',
+		created INTEGER NOT NULL,
+		updated INTEGER NOT NULL,
+		PRIMARY KEY (user_id, id)
+	);
+	CREATE INDEX conversations_recent ON conversations (user_id, updated DESC);
+	CREATE TABLE messages (
+		n INTEGER PRIMARY KEY AUTOINCREMENT,
+		user_id TEXT NOT NULL,
+		id TEXT NOT NULL,
+		conversation_id TEXT NOT NULL,
+		role TEXT NOT NULL,
+		text TEXT NOT NULL DEFAULT '',
+		status TEXT NOT NULL,
+		finish TEXT NOT NULL DEFAULT '',
+		error_code TEXT NOT NULL DEFAULT '',
+		error_text TEXT NOT NULL DEFAULT '',
+		usage_prompt INTEGER,
+		usage_completion INTEGER,
+		usage_total INTEGER,
+		client TEXT NOT NULL DEFAULT '',
+		created INTEGER NOT NULL,
+		updated INTEGER NOT NULL,
+		UNIQUE (user_id, id),
+		FOREIGN KEY (user_id, conversation_id) REFERENCES conversations (user_id, id) ON DELETE CASCADE
+	);
+	CREATE INDEX messages_conversation ON messages (user_id, conversation_id, n);
+	CREATE INDEX messages_streaming ON messages (status) WHERE status = 'streaming';`,
+}
+
+// OpenSQLite opens (creating it if needed) the database in data folder
+// dir and brings its schema up to date. It runs in WAL mode with one
+// writing connection, so concurrent writers queue instead of failing with
+// SQLITE_BUSY, and a few reading connections that never wait for it.
+func OpenSQLite(ctx context.Context, dir string) (Store, error) {
+	if err := os.MkdirAll(dir, 0o700); err != nil {
+		return nil, fmt.Errorf("store: create data folder: %w", err)
+	}
+	path := filepath.Join(dir, SQLiteFile)
+	q := url.Values{}
+	for _, p := range []string{"busy_timeout(10000)", "journal_mode(WAL)", "foreign_keys(1)", "synchronous(NORMAL)"} {
+		q.Add("_pragma", p)
+	}
+	dsn := "file:" + path + "?" + q.Encode()
+	w, err := sql.Open("sqlite", dsn+"&_txlock=immediate")
+	if err != nil {
+		return nil, fmt.Errorf("store: open %s: %w", path, err)
+	}
+	w.SetMaxOpenConns(1)
+	r, err := sql.Open("sqlite", dsn)
+	if err != nil {
+		w.Close()
+		return nil, fmt.Errorf("store: open %s: %w", path, err)
+	}
+	r.SetMaxOpenConns(4)
+	d := dialect{
+		name:       "sqlite",
+		migrations: sqliteMigrations,
+		like:       "LIKE", // ASCII case-insensitive; other scripts match exactly
+		rebind:     func(q string) string { return q },
+		clean:      func(s string) string { return s },
+	}
+	s, err := newSQLStore(ctx, d, w, r)
+	if err != nil {
+		return nil, fmt.Errorf("%w (database %s)", err, path)
+	}
+	return s, nil
+}

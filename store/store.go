@@ -1,0 +1,172 @@
+// Package store keeps users, their tokens, conversations and messages.
+//
+// Two implementations pass one contract suite (contract_test.go): SQLite in
+// a file through modernc.org/sqlite (pure Go; the embedded default) and
+// PostgreSQL through pgx, for several server instances sharing one
+// database. Both are the same database/sql code over a dialect: the SQL
+// that differs (DDL, placeholders, case-insensitive matching) is in
+// sqlite.go and postgres.go.
+//
+// # Isolation
+//
+// Every conversation and message is keyed by (user, id): a query can only
+// name rows of the user it is given, and an id chosen by one user's client
+// can never reach, collide with or reveal another user's row.
+//
+// # Answers
+//
+// An answer is a message of role assistant created with status
+// StatusStreaming; its text grows by AppendAnswer while it streams and is
+// set whole by EndAnswer. A server that died mid-answer leaves it
+// streaming: InterruptUnfinished ends those as interrupted with the text
+// they had; the server runs it at start (one SQLite process: every
+// unfinished answer is a dead one) and, with several instances sharing
+// PostgreSQL, periodically for answers no instance has written to lately.
+package store
+
+import (
+	"context"
+	"errors"
+	"time"
+
+	"github.com/wasmchat/wasmchat/protocol"
+)
+
+// Errors of the store. Wrapped errors from the database are neither.
+var (
+	ErrNotFound     = errors.New("store: not found")
+	ErrUnauthorized = errors.New("store: unknown or revoked token")
+)
+
+// Message statuses.
+const (
+	StatusStreaming = "streaming" // an answer still being generated
+	StatusDone      = "done"      // a question, or an answer that ended (see Finish)
+	StatusError     = "error"     // an answer that failed (see ErrorCode)
+)
+
+// Roles of a message.
+const (
+	RoleUser      = "user"
+	RoleAssistant = "assistant"
+)
+
+// Limits the store enforces on what it is given.
+const (
+	MaxTitleRunes = 200
+	MaxIDBytes    = 64
+)
+
+// Token is a bearer token as listed: never the token itself, which only
+// AddToken returns, once.
+type Token struct {
+	ID       string    `json:"id"`
+	User     string    `json:"user"` // the user's id
+	UserName string    `json:"user_name"`
+	Label    string    `json:"label,omitempty"`
+	Created  time.Time `json:"created"`
+}
+
+// Conversation is a conversation's header.
+type Conversation struct {
+	ID      string    `json:"id"`
+	Title   string    `json:"title"`
+	Channel int       `json:"channel"`
+	App     string    `json:"app,omitempty"`
+	Created time.Time `json:"created"`
+	Updated time.Time `json:"updated"`
+}
+
+// Message is a question or an answer.
+type Message struct {
+	ID           string          `json:"id"`
+	Conversation string          `json:"conversation"`
+	Role         string          `json:"role"`
+	Text         string          `json:"text"`
+	Status       string          `json:"status"`
+	Finish       string          `json:"finish,omitempty"`     // protocol.Finish*, for an answer that ended
+	ErrorCode    string          `json:"error_code,omitempty"` // protocol.Code*, for StatusError
+	ErrorText    string          `json:"error,omitempty"`
+	Usage        *protocol.Usage `json:"usage,omitempty"`
+	Client       string          `json:"client,omitempty"` // the ask's client id
+	Created      time.Time       `json:"created"`
+}
+
+// Hit is a search result: a message, or a conversation's title when the
+// match is there (then Message is empty).
+type Hit struct {
+	Conversation string    `json:"conversation"`
+	Title        string    `json:"title"`
+	Message      string    `json:"message,omitempty"`
+	Role         string    `json:"role,omitempty"`
+	Snippet      string    `json:"snippet"`
+	Updated      time.Time `json:"updated"`
+}
+
+// Export is one conversation with its messages, as exported and imported.
+type Export struct {
+	Conversation
+	Messages []Message `json:"messages"`
+}
+
+// Store is what the server keeps. Every method taking a user reads and
+// writes only that user's rows. Methods are safe for concurrent use.
+type Store interface {
+	// Authenticate returns the id of the user a token belongs to, or
+	// ErrUnauthorized.
+	Authenticate(ctx context.Context, token string) (user string, err error)
+	// AddToken creates a token for the user named name (creating the user
+	// on first use) and returns it; only its hash is kept.
+	AddToken(ctx context.Context, name, label string) (Token, string, error)
+	Tokens(ctx context.Context) ([]Token, error)
+	// RevokeToken deletes a token; its connections are refused from then on.
+	RevokeToken(ctx context.Context, id string) error
+	// AddTokenHash keeps a token known only by its SHA-256 hash (hex), for
+	// tokens made before the store held them. A hash already kept is left.
+	AddTokenHash(ctx context.Context, name, hash string, created time.Time) error
+
+	// OpenConversation returns the user's conversation c.ID, creating it
+	// from c (a new id when c.ID is empty) when the user has none of that
+	// id. created tells which.
+	OpenConversation(ctx context.Context, user string, c Conversation) (conv Conversation, created bool, err error)
+	// Conversations lists the user's conversations, most recently updated
+	// first, at most limit (0: all).
+	Conversations(ctx context.Context, user string, limit int) ([]Conversation, error)
+	// Conversation returns one conversation's header.
+	Conversation(ctx context.Context, user, id string) (Conversation, error)
+	// Messages returns the last limit (0: all) messages of a conversation,
+	// oldest first.
+	Messages(ctx context.Context, user, conversation string, limit int) ([]Message, error)
+	RenameConversation(ctx context.Context, user, id, title string) error
+	DeleteConversation(ctx context.Context, user, id string) error
+	// Search finds q in the user's titles and messages, case-insensitively
+	// as a substring (so Chinese needs no word segmentation), most recent
+	// first.
+	Search(ctx context.Context, user, q string, limit int) ([]Hit, error)
+
+	// AddMessage appends a message to one of the user's conversations and
+	// marks the conversation updated. An empty ID gets a new one.
+	AddMessage(ctx context.Context, user string, m Message) (Message, error)
+	// Message returns one of the user's messages.
+	Message(ctx context.Context, user, id string) (Message, error)
+	// AppendAnswer adds streamed text to an answer still streaming.
+	AppendAnswer(ctx context.Context, user, id, text string) error
+	// EndAnswer sets an answer's whole text and how it ended (Status,
+	// Finish, ErrorCode, ErrorText, Usage of end).
+	EndAnswer(ctx context.Context, user, id string, end Message) error
+	// InterruptUnfinished ends the answers still streaming that were last
+	// written before before as interrupted, keeping their text: those a
+	// crashed server left. (A live answer is written at least every few
+	// seconds, see AppendAnswer and Touch.)
+	InterruptUnfinished(ctx context.Context, before time.Time) (int, error)
+	// Touch marks an answer still streaming as alive without new text.
+	Touch(ctx context.Context, user, id string) error
+
+	// Export returns all of the user's conversations with their messages.
+	Export(ctx context.Context, user string) ([]Export, error)
+	// Import adds conversations to the user's. A conversation whose id the
+	// user already has is skipped, so importing twice adds nothing.
+	Import(ctx context.Context, user string, convs []Export) (imported int, err error)
+
+	Close() error
+}
