@@ -30,10 +30,11 @@ type answer struct {
 	last  protocol.ServerFrame // the frame that ends it: the end, or an error
 	endAt time.Time
 	wake  chan struct{} // closed and replaced on every change
+	endc  chan struct{} // closed at the end
 }
 
 func newAnswer(id, conversation, owner string, cancel context.CancelFunc) *answer {
-	return &answer{id: id, conversation: conversation, owner: owner, cancel: cancel, wake: make(chan struct{})}
+	return &answer{id: id, conversation: conversation, owner: owner, cancel: cancel, wake: make(chan struct{}), endc: make(chan struct{})}
 }
 
 // append adds a chunk and reports whether the answer still has room.
@@ -61,6 +62,7 @@ func (a *answer) end(last protocol.ServerFrame, now time.Time) {
 		return
 	}
 	a.ended, a.last, a.endAt = true, last, now
+	close(a.endc)
 	a.notifyLocked()
 }
 
@@ -92,6 +94,17 @@ func (a *answer) read(off int) (chunk string, ended bool, wake <-chan struct{}) 
 	return string(a.text[off:end]), a.ended && end == len(a.text), a.wake
 }
 
+// readAll returns all the text from off on, and whether the answer has
+// ended (then the text is whole).
+func (a *answer) readAll(off int) (string, bool) {
+	a.mu.Lock()
+	defer a.mu.Unlock()
+	return string(a.text[off:]), a.ended
+}
+
+// done returns a channel closed once the answer has ended.
+func (a *answer) done() <-chan struct{} { return a.endc }
+
 // validOffset reports whether a client may resume from off: inside the text
 // and at a rune boundary.
 func (a *answer) validOffset(off int) bool {
@@ -101,6 +114,14 @@ func (a *answer) validOffset(off int) bool {
 		return false
 	}
 	return off == len(a.text) || utf8.RuneStart(a.text[off])
+}
+
+// pastEnd reports whether off is past the end of an ended answer: a client
+// that received more of it than the store had saved when a server died.
+func (a *answer) pastEnd(off int) bool {
+	a.mu.Lock()
+	defer a.mu.Unlock()
+	return a.ended && off > len(a.text)
 }
 
 // endFrame returns the frame that ends the answer for a reader at off, the

@@ -42,32 +42,6 @@ func TestBuildTurns(t *testing.T) {
 	}
 }
 
-func TestConversationsScopedToOwner(t *testing.T) {
-	t.Parallel()
-	cs := newConversations()
-	id, _ := cs.open("alice", 0, "", false)
-	cs.add(id, Turn{RoleUser, "alice's secret"})
-	// Bob names alice's conversation: he gets a new one and reads nothing.
-	bobID, turns := cs.open("bob", 0, id, false)
-	if bobID == id || len(turns) != 0 {
-		t.Errorf("bob opened %q with %d turns", bobID, len(turns))
-	}
-	// A seed-form question continues the seat's current conversation.
-	again, turns := cs.open("alice", 0, "", true)
-	if again != id || len(turns) != 1 {
-		t.Errorf("seed form: %q with %d turns, want %q with 1", again, len(turns), id)
-	}
-	// Another channel is another seat.
-	if other, _ := cs.open("alice", 1, "", true); other == id {
-		t.Error("the app channel continued the chat channel's conversation")
-	}
-	// A named conversation unknown here (the server restarted) starts anew
-	// under its id.
-	if got, turns := cs.open("alice", 0, "from-before", false); got != "from-before" || len(turns) != 0 {
-		t.Errorf("unknown id: %q, %d turns", got, len(turns))
-	}
-}
-
 func TestParseApps(t *testing.T) {
 	t.Parallel()
 	yamlDoc := `

@@ -18,6 +18,7 @@ import (
 
 	"github.com/wasmchat/wasmchat/protocol"
 	"github.com/wasmchat/wasmchat/server"
+	"github.com/wasmchat/wasmchat/store"
 )
 
 func TestMain(m *testing.M) {
@@ -103,10 +104,29 @@ type testServer struct {
 
 func newTestServer(tb testing.TB, up *scripted) *testServer {
 	tb.Helper()
-	srv, err := server.New(server.Config{
-		Tokens: testTokens, Upstream: up, Page: &app.Handler{Title: "test"},
-		Web: testWeb("wasm-v1"), Version: "test",
-	})
+	return newTestServerWith(tb, server.Config{Upstream: up, Store: testStore(tb)})
+}
+
+// testStore is a SQLite store in a temporary folder.
+func testStore(tb testing.TB) store.Store {
+	tb.Helper()
+	st, err := store.OpenSQLite(context.Background(), tb.TempDir())
+	if err != nil {
+		tb.Fatal(err)
+	}
+	tb.Cleanup(func() { st.Close() })
+	return st
+}
+
+// newTestServerWith starts a server of cfg, with the test tokens, page and
+// web files unless cfg sets them.
+func newTestServerWith(tb testing.TB, cfg server.Config) *testServer {
+	tb.Helper()
+	if cfg.Tokens == nil {
+		cfg.Tokens = testTokens
+	}
+	cfg.Page, cfg.Web, cfg.Version = &app.Handler{Title: "test"}, testWeb("wasm-v1"), "test"
+	srv, err := server.New(cfg)
 	if err != nil {
 		tb.Fatal(err)
 	}
@@ -117,6 +137,7 @@ func newTestServer(tb testing.TB, up *scripted) *testServer {
 		defer cancel()
 		_ = srv.Shutdown(ctx)
 	})
+	up, _ := cfg.Upstream.(*scripted)
 	return &testServer{Server: srv, URL: hs.URL, up: up}
 }
 

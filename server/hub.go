@@ -11,18 +11,32 @@ import (
 	"time"
 
 	"github.com/wasmchat/wasmchat/protocol"
+	"github.com/wasmchat/wasmchat/store"
 )
+
+// Intervals of an answer's progressive saves.
+const (
+	// saveEvery is how often a streaming answer's new text is written to the
+	// store: a crash loses at most this much of it.
+	saveEvery = 250 * time.Millisecond
+	// touchEvery is how often an answer that has no new text is marked
+	// alive, so other instances do not take it for a crashed one's.
+	touchEvery = 10 * time.Second
+)
+
+// errUnknownApp is returned by ask for an app that does not exist.
+var errUnknownApp = errors.New("unknown app")
 
 // hub owns every answer being generated or recently ended. Generation runs
 // under the hub's context, not a connection's: a dropped socket does not
 // stop an answer, a stop frame or the server's shutdown does.
 type hub struct {
 	upstream Upstream
+	store    store.Store
 	log      *slog.Logger
 	retain   time.Duration // how long an ended answer stays for resumes
 	apps     []App
 	budget   int // context budget in characters
-	convs    *conversations
 
 	ctx context.Context // ends when generations must stop
 	wg  sync.WaitGroup  // running generations
@@ -30,26 +44,29 @@ type hub struct {
 	mu       sync.Mutex
 	answers  map[string]*answer
 	byClient map[clientKey]*answer // idempotent asks
+	current  map[seat]string       // the seed form's current conversation
 }
 
 type clientKey struct{ owner, id string }
 
 func newHub(ctx context.Context, cfg Config) *hub {
 	return &hub{
-		upstream: cfg.Upstream, log: cfg.Logger, retain: cfg.Retain, apps: cfg.Apps,
-		budget: cfg.ContextChars, convs: newConversations(), ctx: ctx,
+		upstream: cfg.Upstream, store: cfg.Store, log: cfg.Logger, retain: cfg.Retain, apps: cfg.Apps,
+		budget: cfg.ContextChars, ctx: ctx,
 		answers:  make(map[string]*answer),
 		byClient: make(map[clientKey]*answer),
+		current:  make(map[seat]string),
 	}
 }
 
 // ask starts the answer to an ask frame, or returns the answer an earlier
 // ask with the same client id started, so a resent question never starts a
-// second generation.
+// second generation. The question and the (empty) answer are in the store
+// before ask returns: an acknowledged question is never lost.
 func (h *hub) ask(owner string, channel int, f protocol.ClientFrame) (*answer, error) {
 	app, err := appFor(h.apps, channel, f.App)
 	if err != nil {
-		return nil, err
+		return nil, errUnknownApp
 	}
 	h.mu.Lock()
 	defer h.mu.Unlock()
@@ -60,28 +77,61 @@ func (h *hub) ask(owner string, channel int, f protocol.ClientFrame) (*answer, e
 			return a, nil
 		}
 	}
-	conv, history := h.convs.open(owner, channel, f.Conversation, f.Seed)
-	h.convs.add(conv, Turn{Role: RoleUser, Text: f.Text})
+	// The store calls run under h.mu: asks are few, and two copies of one
+	// ask must not both get through.
+	ctx, cancelStore := context.WithTimeout(h.ctx, 10*time.Second)
+	defer cancelStore()
+	s := seat{owner, channel}
+	id := f.Conversation
+	if f.Seed {
+		id = h.current[s]
+	}
+	conv := store.Conversation{ID: id, Title: store.Title(f.Text), Channel: channel}
 	req := Request{Channel: channel}
 	system := ""
 	if app != nil {
+		conv.App = app.ID
 		req.App, req.Model, req.Temperature, system = app.ID, app.Model, app.Temperature, app.System
 	}
-	req.Turns = buildTurns(system, history, f.Text, h.budget)
+	c, _, err := h.store.OpenConversation(ctx, owner, conv)
+	if err != nil {
+		return nil, err
+	}
+	h.current[s] = c.ID
+	msgs, err := h.store.Messages(ctx, owner, c.ID, historyMessages)
+	if err != nil {
+		return nil, err
+	}
+	req.Turns = buildTurns(system, history(msgs), f.Text, h.budget)
+	clientID := f.ID
+	if len(clientID) > store.MaxIDBytes {
+		clientID = ""
+	}
+	if _, err := h.store.AddMessage(ctx, owner, store.Message{
+		Conversation: c.ID, Role: store.RoleUser, Text: f.Text, Status: store.StatusDone, Client: clientID,
+	}); err != nil {
+		return nil, err
+	}
+	a := newAnswer(rand.Text(), c.ID, owner, nil)
+	if _, err := h.store.AddMessage(ctx, owner, store.Message{
+		ID: a.id, Conversation: c.ID, Role: store.RoleAssistant, Status: store.StatusStreaming, Client: clientID,
+	}); err != nil {
+		return nil, err
+	}
 
-	ctx, cancel := context.WithCancel(h.ctx)
-	a := newAnswer(rand.Text(), conv, owner, cancel)
+	gctx, cancel := context.WithCancel(h.ctx)
+	a.cancel = cancel
 	h.answers[a.id] = a
 	if f.ID != "" {
 		h.byClient[key] = a
 	}
 	h.wg.Add(1)
-	go h.generate(ctx, a, req)
+	go h.generate(gctx, a, req)
 	return a, nil
 }
 
-// get returns the answer id if owner owns it. Another user's answer is as
-// unknown as one that never existed.
+// get returns the answer id if owner owns it and it is in memory. Another
+// user's answer is as unknown as one that never existed.
 func (h *hub) get(owner, id string) (*answer, bool) {
 	h.mu.Lock()
 	defer h.mu.Unlock()
@@ -89,6 +139,34 @@ func (h *hub) get(owner, id string) (*answer, bool) {
 	if !ok || a.owner != owner {
 		return nil, false
 	}
+	return a, true
+}
+
+// resume returns the answer id for a resume: from memory, or rebuilt from
+// the store when this server no longer has it (it restarted, or evicted
+// it). A stored answer comes back ended, with its text: one that was still
+// streaming when a server died ends interrupted.
+func (h *hub) resume(ctx context.Context, owner, id string) (*answer, bool) {
+	if a, ok := h.get(owner, id); ok {
+		return a, true
+	}
+	m, err := h.store.Message(ctx, owner, id)
+	if err != nil || m.Role != store.RoleAssistant {
+		if err != nil && !errors.Is(err, store.ErrNotFound) {
+			h.log.Warn("store: resume", "err", err)
+		}
+		return nil, false
+	}
+	a := newAnswer(m.ID, m.Conversation, owner, func() {})
+	a.text = []byte(m.Text)
+	last := protocol.ServerFrame{Status: protocol.StatusEnd, Finish: m.Finish, Usage: m.Usage}
+	switch m.Status {
+	case store.StatusError:
+		last = protocol.ServerFrame{Status: protocol.StatusError, Code: m.ErrorCode, Content: m.ErrorText}
+	case store.StatusStreaming:
+		last.Finish = protocol.FinishInterrupted
+	}
+	a.end(last, time.Now())
 	return a, true
 }
 
@@ -110,6 +188,8 @@ func (h *hub) evictLocked(now time.Time) {
 func (h *hub) generate(ctx context.Context, a *answer, req Request) {
 	defer h.wg.Done()
 	defer a.cancel()
+	saved := make(chan int)
+	go func() { saved <- h.save(a) }()
 	tooLong := false
 	emit := func(chunk string) {
 		if !tooLong && !a.append(chunk) {
@@ -118,10 +198,55 @@ func (h *hub) generate(ctx context.Context, a *answer, req Request) {
 		}
 	}
 	res, err := h.upstream.Stream(ctx, req, emit)
-	a.end(h.lastFrame(ctx, a, res, err, tooLong), time.Now())
-	if text, _ := a.finished(); text != "" {
-		// The conversation keeps what the user saw, cut short or not.
-		h.convs.add(a.conversation, Turn{Role: RoleAssistant, Text: text})
+	last := h.lastFrame(ctx, a, res, err, tooLong)
+	a.end(last, time.Now())
+	<-saved
+	// The end is written even while the server shuts down: that is when it
+	// matters most.
+	sctx, cancel := context.WithTimeout(context.WithoutCancel(h.ctx), 10*time.Second)
+	defer cancel()
+	text, _ := a.finished()
+	end := store.Message{Text: text, Status: store.StatusDone, Finish: last.Finish, Usage: last.Usage}
+	if last.Status == protocol.StatusError {
+		end = store.Message{Text: text, Status: store.StatusError, ErrorCode: last.Code, ErrorText: last.Content}
+	}
+	if err := h.store.EndAnswer(sctx, a.owner, a.id, end); err != nil {
+		h.log.Warn("store: end answer", "answer", a.id, "err", err)
+	}
+}
+
+// save writes a streaming answer's new text to the store every saveEvery
+// until it ends, and returns how many bytes it wrote. A failed write is
+// retried with the next tick's text; the end writes the whole text anyway.
+func (h *hub) save(a *answer) int {
+	t := time.NewTicker(saveEvery)
+	defer t.Stop()
+	saved, lastWrite := 0, time.Now()
+	for {
+		chunk, ended := a.readAll(saved)
+		if ended {
+			return saved
+		}
+		now := time.Now()
+		ctx, cancel := context.WithTimeout(context.WithoutCancel(h.ctx), 5*time.Second)
+		switch {
+		case chunk != "":
+			if err := h.store.AppendAnswer(ctx, a.owner, a.id, chunk); err != nil {
+				h.log.Warn("store: save answer", "answer", a.id, "err", err)
+			} else {
+				saved += len(chunk)
+				lastWrite = now
+			}
+		case now.Sub(lastWrite) >= touchEvery:
+			if err := h.store.Touch(ctx, a.owner, a.id); err == nil {
+				lastWrite = now
+			}
+		}
+		cancel()
+		select {
+		case <-t.C:
+		case <-a.done():
+		}
 	}
 }
 

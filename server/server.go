@@ -16,12 +16,16 @@ import (
 	"github.com/maxence-charriere/go-app/v9/pkg/app"
 
 	"github.com/wasmchat/wasmchat/protocol"
+	"github.com/wasmchat/wasmchat/store"
 )
 
 // Config is what New needs. cmd/wasmchat fills it from flags and the
 // environment; nothing in this package reads either.
 type Config struct {
-	Tokens   Tokens   // required
+	// Store keeps conversations, messages and (unless Tokens is set) the
+	// tokens. Required; the caller closes it after Shutdown.
+	Store    store.Store
+	Tokens   Tokens   // authenticates WebSocket and API clients; default Store
 	Upstream Upstream // required
 	// Page describes the page (title, icons, styles); its routes are
 	// registered with go-app by the caller. New sets its Resources, Version
@@ -46,6 +50,12 @@ type Config struct {
 	// to the model with each question (default 24,000, about 6,000 tokens
 	// of English); the oldest turns are dropped first.
 	ContextChars int
+	// StaleAnswers, when set, is how long a streaming answer may go
+	// unwritten before it is taken for the answer of a crashed instance
+	// and ended interrupted; it is checked every minute. Set it when
+	// several instances share a database. Unset (one instance), every
+	// unfinished answer is ended interrupted at start, and no other time.
+	StaleAnswers time.Duration
 	Logger       *slog.Logger
 }
 
@@ -68,8 +78,11 @@ type Server struct {
 
 // New returns a Server ready to serve.
 func New(cfg Config) (*Server, error) {
-	if cfg.Tokens == nil || cfg.Upstream == nil || cfg.Page == nil || cfg.Web == nil {
-		return nil, errors.New("server: Tokens, Upstream, Page and Web are required")
+	if cfg.Store == nil || cfg.Upstream == nil || cfg.Page == nil || cfg.Web == nil {
+		return nil, errors.New("server: Store, Upstream, Page and Web are required")
+	}
+	if cfg.Tokens == nil {
+		cfg.Tokens = cfg.Store
 	}
 	if cfg.Logger == nil {
 		cfg.Logger = slog.New(slog.DiscardHandler)
@@ -96,6 +109,24 @@ func New(cfg Config) (*Server, error) {
 	s.stopGen = stopGen
 	s.connCtx, s.stopConns = context.WithCancel(context.Background())
 	s.hub = newHub(genCtx, cfg)
+	if err := s.interruptUnfinished(genCtx); err != nil {
+		stopGen()
+		return nil, err
+	}
+	if cfg.StaleAnswers > 0 {
+		go func() {
+			t := time.NewTicker(time.Minute)
+			defer t.Stop()
+			for {
+				select {
+				case <-genCtx.Done():
+					return
+				case <-t.C:
+					_ = s.interruptUnfinished(genCtx)
+				}
+			}
+		}()
+	}
 	apps, _ := json.Marshal(appList(cfg.Apps))
 	s.appsFrame = protocol.ServerFrame{Status: protocol.StatusControl, Type: protocol.ControlApps, Content: string(apps)}
 
@@ -122,6 +153,18 @@ func buildVersion(version string, wasm []byte) string {
 		return h
 	}
 	return version + "-" + h
+}
+
+// interruptUnfinished ends the answers a crashed server left streaming.
+func (s *Server) interruptUnfinished(ctx context.Context) error {
+	n, err := s.hub.store.InterruptUnfinished(ctx, time.Now().Add(-s.cfg.StaleAnswers))
+	if err != nil {
+		return err
+	}
+	if n > 0 {
+		s.log.Warn("ended answers a stopped server left unfinished as interrupted", "answers", n)
+	}
+	return nil
 }
 
 // Version returns the version the page is served with.

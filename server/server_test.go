@@ -82,7 +82,7 @@ func TestPagePrerendered(t *testing.T) {
 func TestVersionFixedPerBuild(t *testing.T) {
 	newServer := func(wasm string) string {
 		s, err := server.New(server.Config{
-			Tokens: testTokens, Upstream: &scripted{}, Page: &app.Handler{}, Web: testWeb(wasm), Version: "v1",
+			Tokens: testTokens, Store: testStore(t), Upstream: &scripted{}, Page: &app.Handler{}, Web: testWeb(wasm), Version: "v1",
 		})
 		if err != nil {
 			t.Fatal(err)
@@ -396,7 +396,7 @@ func TestConversationContext(t *testing.T) {
 func TestApps(t *testing.T) {
 	up := &scripted{chunks: []string{"ok"}}
 	srv, err := server.New(server.Config{
-		Tokens: testTokens, Upstream: up, Page: &app.Handler{}, Web: testWeb("w"),
+		Tokens: testTokens, Store: testStore(t), Upstream: up, Page: &app.Handler{}, Web: testWeb("w"),
 		Apps: []server.App{
 			{ID: "first", Title: "First", System: "be first", Model: "m1"},
 			{ID: "second", Title: "Second", System: "be second"},

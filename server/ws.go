@@ -197,8 +197,13 @@ func (c *conn) handle(ctx context.Context, data []byte) {
 			return
 		}
 		a, err := c.s.hub.ask(c.user, c.channel, f)
-		if err != nil {
+		switch {
+		case errors.Is(err, errUnknownApp):
 			c.sendError(ctx, f.ID, protocol.CodeUnknownApp, "That app does not exist (any more): pick another one.")
+			return
+		case err != nil:
+			c.log.Error("store: ask", "err", err)
+			c.sendError(ctx, f.ID, protocol.CodeUnavailable, "The server could not save the question: it is sent again in a moment.")
 			return
 		}
 		ack := protocol.ServerFrame{
@@ -209,10 +214,12 @@ func (c *conn) handle(ctx context.Context, data []byte) {
 			c.follow(ctx, a, 0)
 		}
 	case protocol.TypeResume:
-		a, ok := c.s.hub.get(c.user, f.Answer)
+		a, ok := c.s.hub.resume(ctx, c.user, f.Answer)
 		switch {
 		case !ok:
 			c.sendAnswerError(ctx, f.Answer, protocol.CodeNotFound, "That answer is no longer available.")
+		case a.pastEnd(f.Offset):
+			_ = c.send(ctx, a.endFrame(f.Offset))
 		case !a.validOffset(f.Offset):
 			c.sendAnswerError(ctx, f.Answer, protocol.CodeBadOffset, "Cannot resume that answer from there.")
 		default:
