@@ -1,0 +1,240 @@
+package server
+
+import (
+	"encoding/json"
+	"errors"
+	"io"
+	"mime"
+	"net/http"
+	"strconv"
+	"strings"
+	"time"
+
+	"github.com/wasmchat/wasmchat/store"
+)
+
+// MaxImportBytes bounds the body of POST /api/import.
+const MaxImportBytes = 64 << 20
+
+// The HTTP API: JSON, authenticated by "Authorization: Bearer <token>"
+// (401 for a missing or unknown one), every call scoped to the token's
+// user. A conversation another user has is as missing as one that never
+// existed (404).
+//
+//	GET    /api/conversations[?limit=N]      the user's conversations, newest first
+//	GET    /api/conversations/{id}[?limit=N] one, with its (last N) messages
+//	PATCH  /api/conversations/{id}           rename: {"title": "..."}
+//	DELETE /api/conversations/{id}           delete it and its messages
+//	GET    /api/conversations/{id}/markdown  it as a Markdown document
+//	GET    /api/search?q=...[&limit=N]       titles and messages containing q
+//	GET    /api/export                       everything, as an import file
+//	POST   /api/import                       a wasmchat export or ChatGPT's conversations.json
+func (s *Server) routeAPI(mux *http.ServeMux) {
+	handle := func(pattern string, h func(w http.ResponseWriter, r *http.Request, user string) error) {
+		mux.HandleFunc(pattern, func(w http.ResponseWriter, r *http.Request) {
+			w.Header().Set("Cache-Control", "no-store")
+			user, ok := s.apiUser(w, r)
+			if !ok {
+				return
+			}
+			if err := h(w, r, user); err != nil {
+				s.apiError(w, err)
+			}
+		})
+	}
+	handle("GET /api/conversations", s.apiList)
+	handle("GET /api/conversations/{id}", s.apiGet)
+	handle("PATCH /api/conversations/{id}", s.apiRename)
+	handle("DELETE /api/conversations/{id}", s.apiDelete)
+	handle("GET /api/conversations/{id}/markdown", s.apiMarkdown)
+	handle("GET /api/search", s.apiSearch)
+	handle("GET /api/export", s.apiExport)
+	handle("POST /api/import", s.apiImport)
+	mux.HandleFunc("/api/", func(w http.ResponseWriter, r *http.Request) {
+		writeJSON(w, http.StatusNotFound, apiErr{"no such API call", "not_found"})
+	})
+}
+
+type apiErr struct {
+	Error string `json:"error"`
+	Code  string `json:"code"`
+}
+
+// errBadRequest is a client's mistake; its text is shown as is.
+type errBadRequest struct{ msg string }
+
+func (e errBadRequest) Error() string { return e.msg }
+
+func (s *Server) apiUser(w http.ResponseWriter, r *http.Request) (string, bool) {
+	auth := r.Header.Get("Authorization")
+	token, ok := strings.CutPrefix(auth, "Bearer ")
+	if ok && token != "" {
+		if user, err := s.cfg.Tokens.Authenticate(r.Context(), strings.TrimSpace(token)); err == nil {
+			return user, true
+		}
+	}
+	w.Header().Set("WWW-Authenticate", `Bearer realm="wasmchat"`)
+	msg := "Sign in: send Authorization: Bearer <token>."
+	if ok {
+		msg = "That token is unknown or revoked."
+	}
+	writeJSON(w, http.StatusUnauthorized, apiErr{msg, "unauthorized"})
+	return "", false
+}
+
+func (s *Server) apiError(w http.ResponseWriter, err error) {
+	var bad errBadRequest
+	switch {
+	case errors.Is(err, store.ErrNotFound):
+		writeJSON(w, http.StatusNotFound, apiErr{"No such conversation.", "not_found"})
+	case errors.As(err, &bad):
+		writeJSON(w, http.StatusBadRequest, apiErr{bad.msg, "bad_request"})
+	default:
+		s.log.Error("api", "err", err)
+		writeJSON(w, http.StatusInternalServerError, apiErr{"The server could not do that; try again.", "internal"})
+	}
+}
+
+func writeJSON(w http.ResponseWriter, status int, v any) {
+	w.Header().Set("Content-Type", "application/json; charset=utf-8")
+	w.WriteHeader(status)
+	_ = json.NewEncoder(w).Encode(v)
+}
+
+func limitParam(r *http.Request) (int, error) {
+	v := r.URL.Query().Get("limit")
+	if v == "" {
+		return 0, nil
+	}
+	n, err := strconv.Atoi(v)
+	if err != nil || n < 0 {
+		return 0, errBadRequest{"limit must be a number of 0 or more"}
+	}
+	return n, nil
+}
+
+func (s *Server) apiList(w http.ResponseWriter, r *http.Request, user string) error {
+	limit, err := limitParam(r)
+	if err != nil {
+		return err
+	}
+	convs, err := s.cfg.Store.Conversations(r.Context(), user, limit)
+	if err != nil {
+		return err
+	}
+	writeJSON(w, http.StatusOK, map[string]any{"conversations": convs})
+	return nil
+}
+
+func (s *Server) apiGet(w http.ResponseWriter, r *http.Request, user string) error {
+	limit, err := limitParam(r)
+	if err != nil {
+		return err
+	}
+	e, err := s.conversation(r, user, limit)
+	if err != nil {
+		return err
+	}
+	writeJSON(w, http.StatusOK, e)
+	return nil
+}
+
+func (s *Server) conversation(r *http.Request, user string, limit int) (store.Export, error) {
+	id := r.PathValue("id")
+	c, err := s.cfg.Store.Conversation(r.Context(), user, id)
+	if err != nil {
+		return store.Export{}, err
+	}
+	msgs, err := s.cfg.Store.Messages(r.Context(), user, id, limit)
+	return store.Export{Conversation: c, Messages: msgs}, err
+}
+
+func (s *Server) apiRename(w http.ResponseWriter, r *http.Request, user string) error {
+	var body struct {
+		Title string `json:"title"`
+	}
+	if err := json.NewDecoder(http.MaxBytesReader(w, r.Body, 16<<10)).Decode(&body); err != nil {
+		return errBadRequest{`send {"title": "..."}`}
+	}
+	if strings.TrimSpace(body.Title) == "" {
+		return errBadRequest{"the title is empty"}
+	}
+	id := r.PathValue("id")
+	if err := s.cfg.Store.RenameConversation(r.Context(), user, id, body.Title); err != nil {
+		return err
+	}
+	c, err := s.cfg.Store.Conversation(r.Context(), user, id)
+	if err != nil {
+		return err
+	}
+	writeJSON(w, http.StatusOK, c)
+	return nil
+}
+
+func (s *Server) apiDelete(w http.ResponseWriter, r *http.Request, user string) error {
+	if err := s.cfg.Store.DeleteConversation(r.Context(), user, r.PathValue("id")); err != nil {
+		return err
+	}
+	w.WriteHeader(http.StatusNoContent)
+	return nil
+}
+
+func (s *Server) apiMarkdown(w http.ResponseWriter, r *http.Request, user string) error {
+	e, err := s.conversation(r, user, 0)
+	if err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "text/markdown; charset=utf-8")
+	w.Header().Set("Content-Disposition", mime.FormatMediaType("attachment", map[string]string{"filename": e.Title + ".md"}))
+	_, _ = io.WriteString(w, store.Markdown(e))
+	return nil
+}
+
+func (s *Server) apiSearch(w http.ResponseWriter, r *http.Request, user string) error {
+	limit, err := limitParam(r)
+	if err != nil {
+		return err
+	}
+	q := r.URL.Query().Get("q")
+	if len(q) > 500 {
+		return errBadRequest{"the search is too long"}
+	}
+	hits, err := s.cfg.Store.Search(r.Context(), user, q, limit)
+	if err != nil {
+		return err
+	}
+	writeJSON(w, http.StatusOK, map[string]any{"hits": hits})
+	return nil
+}
+
+func (s *Server) apiExport(w http.ResponseWriter, r *http.Request, user string) error {
+	convs, err := s.cfg.Store.Export(r.Context(), user)
+	if err != nil {
+		return err
+	}
+	w.Header().Set("Content-Disposition", `attachment; filename="wasmchat-export.json"`)
+	writeJSON(w, http.StatusOK, store.File{Format: store.ExportFormat, Exported: time.Now().UTC(), Conversations: convs})
+	return nil
+}
+
+func (s *Server) apiImport(w http.ResponseWriter, r *http.Request, user string) error {
+	data, err := io.ReadAll(http.MaxBytesReader(w, r.Body, MaxImportBytes))
+	var tooBig *http.MaxBytesError
+	if errors.As(err, &tooBig) {
+		writeJSON(w, http.StatusRequestEntityTooLarge, apiErr{"The file is over 64 MiB: split it.", "too_large"})
+		return nil
+	}
+	if err != nil {
+		return errBadRequest{"the upload broke off"}
+	}
+	convs, err := store.DecodeImport(data)
+	if err != nil {
+		return errBadRequest{err.Error()}
+	}
+	n, err := s.cfg.Store.Import(r.Context(), user, convs)
+	if err != nil {
+		return err
+	}
+	writeJSON(w, http.StatusOK, map[string]int{"imported": n, "skipped": len(convs) - n})
+	return nil
+}

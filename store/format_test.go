@@ -1,0 +1,104 @@
+package store_test
+
+import (
+	"encoding/json"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/wasmchat/wasmchat/store"
+)
+
+// chatGPTExport is a small conversations.json in the shape of ChatGPT's
+// data export: a tree of nodes, an edited question leaving a branch that
+// was not shown last, a system node, and an image part.
+const chatGPTExport = `[{
+  "title": "Capital of France",
+  "create_time": 1700000000.5,
+  "update_time": 1700000100.25,
+  "current_node": "a2",
+  "id": "gpt-conv-1",
+  "mapping": {
+    "root": {"id": "root", "message": null, "parent": null, "children": ["sys"]},
+    "sys": {"id": "sys", "message": {"author": {"role": "system"}, "content": {"content_type": "text", "parts": [""]}}, "parent": "root", "children": ["q1", "q1b"]},
+    "q1": {"id": "q1", "message": {"author": {"role": "user"}, "create_time": 1700000001, "content": {"content_type": "text", "parts": ["What is the capital of France?"]}}, "parent": "sys", "children": ["a1"]},
+    "a1": {"id": "a1", "message": {"author": {"role": "assistant"}, "content": {"content_type": "text", "parts": ["Paris."]}}, "parent": "q1", "children": ["q2"]},
+    "q2": {"id": "q2", "message": {"author": {"role": "user"}, "content": {"content_type": "multimodal_text", "parts": [{"content_type": "image_asset_pointer"}, "And of Italy?"]}}, "parent": "a1", "children": ["a2"]},
+    "a2": {"id": "a2", "message": {"author": {"role": "assistant"}, "content": {"content_type": "text", "parts": ["Rome."]}}, "parent": "q2", "children": []},
+    "q1b": {"id": "q1b", "message": {"author": {"role": "user"}, "content": {"content_type": "text", "parts": ["an abandoned edit"]}}, "parent": "sys", "children": []}
+  }
+}]`
+
+func TestDecodeChatGPT(t *testing.T) {
+	convs, err := store.DecodeImport([]byte(chatGPTExport))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(convs) != 1 {
+		t.Fatalf("%d conversations", len(convs))
+	}
+	c := convs[0]
+	if c.ID != "gpt-conv-1" || c.Title != "Capital of France" || !c.Created.Equal(time.UnixMilli(1700000000500)) {
+		t.Errorf("conversation %+v", c.Conversation)
+	}
+	var got []string
+	for _, m := range c.Messages {
+		got = append(got, m.Role+": "+m.Text)
+	}
+	want := []string{"user: What is the capital of France?", "assistant: Paris.", "user: And of Italy?", "assistant: Rome."}
+	if strings.Join(got, "|") != strings.Join(want, "|") {
+		t.Errorf("messages %q, want %q", got, want)
+	}
+}
+
+func TestDecodeOwnExport(t *testing.T) {
+	f := store.File{Format: store.ExportFormat, Conversations: []store.Export{{
+		Conversation: store.Conversation{ID: "c1"},
+		Messages: []store.Message{
+			{Role: "user", Text: "hi"}, {Role: "system", Text: "dropped"}, {Role: "assistant", Text: "hello"},
+		},
+	}}}
+	data, _ := json.Marshal(f)
+	convs, err := store.DecodeImport(data)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(convs[0].Messages) != 2 || convs[0].Title != "hi" {
+		t.Errorf("decoded %+v", convs[0])
+	}
+	md := store.Markdown(convs[0])
+	if !strings.Contains(md, "# hi\n") || !strings.Contains(md, "## Assistant\n\nhello") {
+		t.Errorf("markdown:\n%s", md)
+	}
+}
+
+func TestDecodeImportErrors(t *testing.T) {
+	for _, in := range []string{"", "  ", "hello", `{"format":"other"}`, `{"format":`, `[1]`, `[{"mapping": 3}]`,
+		`[{"id":"` + strings.Repeat("x", 70) + `"}]`} {
+		if _, err := store.DecodeImport([]byte(in)); err == nil {
+			t.Errorf("DecodeImport(%q): no error", in)
+		}
+	}
+}
+
+func FuzzDecodeImport(f *testing.F) {
+	f.Add([]byte(chatGPTExport))
+	f.Add([]byte(`{"format":"wasmchat.export.v1","conversations":[{"id":"a","messages":[{"role":"user","text":"x"}]}]}`))
+	f.Add([]byte(`[{"current_node":"a","mapping":{"a":{"parent":"a"}}}]`))
+	f.Fuzz(func(t *testing.T, data []byte) {
+		convs, err := store.DecodeImport(data)
+		if err != nil {
+			return
+		}
+		for _, c := range convs {
+			if len(c.ID) > store.MaxIDBytes || c.Title == "" {
+				t.Fatalf("conversation %+v", c.Conversation)
+			}
+			for _, m := range c.Messages {
+				if m.Role != store.RoleUser && m.Role != store.RoleAssistant {
+					t.Fatalf("message of role %q", m.Role)
+				}
+			}
+		}
+	})
+}
