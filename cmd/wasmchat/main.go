@@ -3,7 +3,8 @@
 // Command wasmchat serves the wasmchat page and proxies chat to a model.
 //
 //	wasmchat serve [-addr 127.0.0.1:8080] [-data ./data]
-//	wasmchat token add [-data ./data] NAME
+//	wasmchat token add [-data ./data] [-label L] NAME
+//	wasmchat token list|revoke ID
 //	wasmchat version
 //
 // Configuration is read here and nowhere else: each setting has a flag and
@@ -28,7 +29,6 @@ import (
 	chatapp "github.com/wasmchat/wasmchat/app"
 	"github.com/wasmchat/wasmchat/assets"
 	"github.com/wasmchat/wasmchat/server"
-	"github.com/wasmchat/wasmchat/tokens"
 )
 
 // version is stamped at build: -ldflags "-X main.version=...".
@@ -47,7 +47,7 @@ func main() {
 	}
 }
 
-var errUsage = errors.New("usage: wasmchat serve [flags] | wasmchat token add [-data DIR] NAME | wasmchat version")
+var errUsage = errors.New("usage: wasmchat serve [flags] | wasmchat token add [-data DIR] [-label L] NAME | wasmchat token list | wasmchat token revoke ID | wasmchat version")
 
 // run is the whole program, so tests can start it in-process.
 func run(ctx context.Context, args []string, getenv func(string) string, stdout, stderr io.Writer) error {
@@ -58,7 +58,7 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdout,
 	case "serve":
 		return serve(ctx, args[1:], getenv, stdout, stderr)
 	case "token":
-		return token(args[1:], stdout, stderr)
+		return token(ctx, args[1:], getenv, stdout, stderr)
 	case "version":
 		_, err := fmt.Fprintln(stdout, version)
 		return err
@@ -66,36 +66,12 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdout,
 	return errUsage
 }
 
-func token(args []string, stdout, stderr io.Writer) error {
-	if len(args) == 0 || args[0] != "add" {
-		return errUsage
-	}
-	fs := flag.NewFlagSet("token add", flag.ContinueOnError)
-	fs.SetOutput(stderr)
-	data := fs.String("data", "./data", "data folder")
-	if err := fs.Parse(args[1:]); err != nil {
-		return errUsage
-	}
-	if fs.NArg() != 1 {
-		return errUsage
-	}
-	f, err := tokens.Open(*data)
-	if err != nil {
-		return err
-	}
-	t, err := f.Add(fs.Arg(0))
-	if err != nil {
-		return err
-	}
-	fmt.Fprintf(stdout, "token for %s (shown once, keep it secret):\n%s\n", fs.Arg(0), t)
-	return nil
-}
-
 type serveFlags struct {
-	addr, data string
-	grace      time.Duration
-	origins    []string
-	demoRate   float64
+	addr, data  string
+	databaseURL string
+	grace       time.Duration
+	origins     []string
+	demoRate    float64
 
 	upstream     string // auto, demo, openai or seedws
 	baseURL      string
@@ -112,7 +88,8 @@ func parseServe(args []string, getenv func(string) string, stderr io.Writer) (se
 	fs := flag.NewFlagSet("serve", flag.ContinueOnError)
 	fs.SetOutput(stderr)
 	fs.StringVar(&f.addr, "addr", "127.0.0.1:8080", "address to listen on")
-	fs.StringVar(&f.data, "data", "./data", "data folder (tokens)")
+	fs.StringVar(&f.data, "data", "./data", "data folder (the SQLite database)")
+	fs.StringVar(&f.databaseURL, "database-url", "", "PostgreSQL URL, for several instances sharing one database; prefer the env WASMCHAT_DATABASE_URL, which ps does not show (default: SQLite in the data folder)")
 	fs.DurationVar(&f.grace, "grace", 10*time.Second, "on SIGTERM, how long answers in flight may take to finish")
 	fs.Func("origin", "a foreign `origin` pattern allowed to open WebSockets (repeatable)", func(s string) error {
 		f.origins = append(f.origins, s)
@@ -142,6 +119,7 @@ func parseServe(args []string, getenv func(string) string, stderr io.Writer) (se
 		{&f.upstreamWS, "WASMCHAT_UPSTREAM_WS", ""},
 		{&f.ollamaURL, "WASMCHAT_OLLAMA_URL", "http://127.0.0.1:11434/v1/"},
 		{&f.appsFile, "WASMCHAT_APPS", ""},
+		{&f.databaseURL, "WASMCHAT_DATABASE_URL", ""},
 	} {
 		if *e.v == "" {
 			*e.v = getenv(e.env)
@@ -166,9 +144,14 @@ func serve(ctx context.Context, args []string, getenv func(string) string, stdou
 		return err
 	}
 	log := slog.New(slog.NewTextHandler(stderr, nil))
-	toks, err := tokens.Open(f.data)
+	st, err := openStore(ctx, f.data, f.databaseURL)
 	if err != nil {
 		return err
+	}
+	defer st.Close()
+	stale := time.Duration(0) // one process owns the SQLite file
+	if f.databaseURL != "" {
+		stale = 2 * time.Minute
 	}
 	up, err := chooseUpstream(ctx, f, log)
 	if err != nil {
@@ -186,7 +169,8 @@ func serve(ctx context.Context, args []string, getenv func(string) string, stdou
 	}
 	chatapp.Routes()
 	srv, err := server.New(server.Config{
-		Tokens:         toks,
+		Store:          st,
+		StaleAnswers:   stale,
 		Upstream:       up,
 		Page:           chatapp.Handler(),
 		Web:            assets.Web(),
@@ -205,7 +189,7 @@ func serve(ctx context.Context, args []string, getenv func(string) string, stdou
 	}
 	base := "http://" + loopbackIfUnspecified(ln.Addr().(*net.TCPAddr))
 	fmt.Fprintf(stdout, "wasmchat %s listening on %s\n", srv.Version(), base)
-	if err := firstToken(toks, base, stdout); err != nil {
+	if err := firstToken(ctx, st, base, stdout); err != nil {
 		ln.Close()
 		return err
 	}
@@ -224,21 +208,6 @@ func serve(ctx context.Context, args []string, getenv func(string) string, stdou
 	if err := srv.Shutdown(sctx); err != nil {
 		log.Warn("answers interrupted by shutdown", "err", err)
 	}
-	return nil
-}
-
-// firstToken creates a token on a first start and prints the login link:
-// `make run` on a fresh machine then needs no other step.
-func firstToken(toks *tokens.File, base string, stdout io.Writer) error {
-	n, err := toks.Count()
-	if err != nil || n > 0 {
-		return err
-	}
-	t, err := toks.Add("owner")
-	if err != nil {
-		return err
-	}
-	fmt.Fprintf(stdout, "first start: created a token for user \"owner\"; sign in with\n%s/#token=%s\n", base, t)
 	return nil
 }
 

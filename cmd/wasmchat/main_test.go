@@ -5,9 +5,13 @@ package main
 import (
 	"bytes"
 	"context"
+	"crypto/sha256"
 	"errors"
+	"fmt"
 	"io"
 	"net/http"
+	"os"
+	"path/filepath"
 	"strings"
 	"testing"
 	"time"
@@ -15,6 +19,7 @@ import (
 	"github.com/coder/websocket"
 
 	"github.com/wasmchat/wasmchat/protocol"
+	"github.com/wasmchat/wasmchat/store"
 )
 
 // TestTokenAddWhileServing adds a token with `wasmchat token add` while the
@@ -41,6 +46,38 @@ func TestTokenAddWhileServing(t *testing.T) {
 			t.Errorf("token %.6s…: first frame %s (%v), want hello", tok, data, err)
 		}
 	}
+	// list names carol's token; once revoked, it is refused.
+	out.Reset()
+	if err := run(context.Background(), []string{"token", "list", "-data", a.Data}, noenv, &out, io.Discard); err != nil {
+		t.Fatal(err)
+	}
+	var id string
+	for _, line := range strings.Split(out.String(), "\n") {
+		if f := strings.Fields(line); len(f) > 1 && f[1] == "carol" {
+			id = f[0]
+		}
+	}
+	if id == "" || strings.Contains(out.String(), token) {
+		t.Fatalf("token list:\n%s", out.String())
+	}
+	if err := run(context.Background(), []string{"token", "revoke", "-data", a.Data, id}, noenv, io.Discard, io.Discard); err != nil {
+		t.Fatal(err)
+	}
+	if err := run(context.Background(), []string{"token", "revoke", "-data", a.Data, id}, noenv, io.Discard, io.Discard); err == nil {
+		t.Error("revoked a token twice")
+	}
+	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
+	defer cancel()
+	ws, _, err := websocket.Dial(ctx, "ws"+strings.TrimPrefix(a.URL, "http")+"/ws/0",
+		&websocket.DialOptions{Subprotocols: []string{protocol.Subprotocol, protocol.SubprotocolTokenPrefix + token}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	_, data, _ := ws.Read(ctx)
+	ws.CloseNow()
+	if f, _ := protocol.DecodeServer(data); f.Code != protocol.CodeUnauthorized {
+		t.Errorf("revoked token: first frame %s, want unauthorized", data)
+	}
 	res, err := http.Get(a.URL + "/healthz")
 	if err != nil || res.StatusCode != http.StatusOK {
 		t.Fatalf("healthz: %v %v", res, err)
@@ -50,7 +87,7 @@ func TestTokenAddWhileServing(t *testing.T) {
 
 func TestUsageErrors(t *testing.T) {
 	t.Parallel()
-	for _, args := range [][]string{nil, {"fly"}, {"token"}, {"token", "add"}, {"token", "add", "a", "b"}, {"serve", "-nope"}} {
+	for _, args := range [][]string{nil, {"fly"}, {"token"}, {"token", "add"}, {"token", "add", "a", "b"}, {"token", "revoke"}, {"token", "list", "x"}, {"token", "nope"}, {"serve", "-nope"}} {
 		if err := run(context.Background(), args, noenv, io.Discard, io.Discard); !errors.Is(err, errUsage) {
 			t.Errorf("run %q = %v, want usage", args, err)
 		}
@@ -75,3 +112,32 @@ func TestUsageErrors(t *testing.T) {
 }
 
 func noenv(string) string { return "" }
+
+// TestTokensFileImported: the tokens.json of an earlier version is moved
+// into the database once, and its tokens keep working.
+func TestTokensFileImported(t *testing.T) {
+	dir := t.TempDir()
+	sum := sha256.Sum256([]byte("old-secret"))
+	file := fmt.Sprintf(`[{"name":"dave","sha256":"%x","created":"2026-01-02T03:04:05Z"}]`, sum)
+	if err := os.WriteFile(filepath.Join(dir, "tokens.json"), []byte(file), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	var out bytes.Buffer
+	if err := run(context.Background(), []string{"token", "list", "-data", dir}, noenv, &out, io.Discard); err != nil {
+		t.Fatal(err)
+	}
+	if !strings.Contains(out.String(), "dave") {
+		t.Fatalf("token list after import:\n%s", out.String())
+	}
+	if _, err := os.Stat(filepath.Join(dir, "tokens.json.imported")); err != nil {
+		t.Fatal(err)
+	}
+	st, err := store.OpenSQLite(context.Background(), dir)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer st.Close()
+	if _, err := st.Authenticate(context.Background(), "old-secret"); err != nil {
+		t.Errorf("old token: %v", err)
+	}
+}
