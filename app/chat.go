@@ -1,8 +1,12 @@
 package app
 
 import (
+	"context"
 	"crypto/rand"
 	"encoding/json"
+	"fmt"
+	"slices"
+	"strings"
 	"time"
 
 	"github.com/maxence-charriere/go-app/v9/pkg/app"
@@ -19,6 +23,7 @@ const (
 	actionStop     = "wasmchat/stop"     // stop the answers streaming
 	actionApp      = "wasmchat/app"      // value: the app id to ask in ("" for plain chat)
 	actionTheme    = "wasmchat/theme"    // value: "system", "light" or "dark"
+	actionMore     = "wasmchat/more"     // show earlier messages
 )
 
 // continuePrompt is the question "continue" sends in the same conversation.
@@ -27,12 +32,27 @@ const continuePrompt = "Continue your previous answer from where it stopped."
 // noWebSocket is the seed page's message for a browser without WebSocket.
 const noWebSocket = "您的浏览器不支持WebSocket，无法获取数据 (this browser has no WebSocket support)"
 
-// Chat is the chat page: the conversation, the composer and the connection
-// indicator.
+// pageSize is how many of a conversation's last messages render at first;
+// "show earlier" adds as many again. A conversation of 1,000 messages opens
+// as fast as one of 100.
+const pageSize = 100
+
+// Chat is the chat page: the sidebar of conversations, the conversation on
+// screen, the composer and the connection indicator.
 type Chat struct {
 	app.Compo
 
-	conv   Conversation
+	conv *Conversation // on screen
+	// open holds the conversations loaded this session, by openKey: frames
+	// of answers streaming in a conversation not on screen still land in it.
+	open   map[string]*Conversation
+	list   []Summary // the sidebar, newest first
+	shown  int       // how many of the last messages render
+	api    *apiClient
+	drawer bool // the sidebar drawer is open (phones)
+	query  string
+	hits   []Hit
+
 	status wsclient.Status
 	client *wsclient.Client
 	signIn bool   // no usable token: show how to sign in
@@ -44,6 +64,11 @@ type Chat struct {
 	// messages: growing answers then leave the view alone.
 	scrolledUp bool
 	releases   []func()
+}
+
+// OnInit readies an empty page before the first render.
+func (c *Chat) OnInit() {
+	c.conv, c.open, c.shown = &Conversation{}, make(map[string]*Conversation), pageSize
 }
 
 // OnMount restores the conversation kept in browser storage and connects
@@ -62,12 +87,21 @@ func (c *Chat) OnMount(ctx app.Context) {
 		c.theme, _ = a.Value.(string)
 		setTheme(c.theme)
 	})
+	ctx.Handle(actionOpen, func(ctx app.Context, a app.Action) { c.openConversation(ctx, a.Value.(string)) })
+	ctx.Handle(actionNew, func(ctx app.Context, _ app.Action) { c.newChat(ctx) })
+	ctx.Handle(actionRename, func(ctx app.Context, a app.Action) { c.rename(ctx, a.Value.([2]string)) })
+	ctx.Handle(actionDelete, func(ctx app.Context, a app.Action) { c.remove(ctx, a.Value.(string)) })
+	ctx.Handle(actionSearch, func(ctx app.Context, a app.Action) { c.search(ctx, a.Value.(string)) })
+	ctx.Handle(actionDrawer, func(_ app.Context, a app.Action) { c.drawer, _ = a.Value.(bool) })
+	ctx.Handle(actionMore, func(app.Context, app.Action) { c.shown += pageSize })
 	if app.IsServer {
 		return
 	}
 	c.releases = append(c.releases, app.Window().AddEventListener("click", copyCode))
 	c.theme = loadTheme()
 	c.conv = loadConversation()
+	c.open[openKey(c.conv)] = c.conv
+	c.list = loadList()
 	if !app.Window().Get("WebSocket").Truthy() {
 		c.fatal = noWebSocket
 		c.status = wsclient.Status{State: wsclient.Closed}
@@ -79,7 +113,9 @@ func (c *Chat) OnMount(ctx app.Context) {
 		c.status = wsclient.Status{State: wsclient.Closed, Unauthorized: true}
 		return
 	}
+	c.api = &apiClient{base: app.Window().Get("location").Get("origin").String(), token: token}
 	c.connect(ctx, endpointURL(protocol.ChannelChat), token)
+	c.refreshList(ctx)
 }
 
 // OnDismount stops listening to the browser.
@@ -127,8 +163,12 @@ func (c *Chat) connect(ctx app.Context, url, token string) {
 			}
 		}),
 		w.AddEventListener("keydown", func(ctx app.Context, e app.Event) {
-			if e.Get("key").String() == "Escape" {
+			switch key := e.Get("key").String(); {
+			case key == "Escape":
 				c.stop(ctx)
+			case (key == "k" || key == "K") && (e.Get("ctrlKey").Bool() || e.Get("metaKey").Bool()):
+				e.PreventDefault()
+				c.newChat(ctx)
 			}
 		}),
 	)
@@ -151,17 +191,60 @@ func (c *Chat) apply(ctx app.Context, f protocol.ServerFrame) {
 		_ = json.Unmarshal([]byte(f.Content), &c.apps) // unreadable: no apps to offer
 		return
 	}
-	changed := c.conv.Apply(f)
-	if f.Status == protocol.StatusEnd || f.Status == protocol.StatusError || f.Type == protocol.ControlAck {
-		saveConversation(&c.conv) // not per chunk, nor per pong
+	conv := c.target(f)
+	key := openKey(conv)
+	changed := conv.Apply(f)
+	if f.Type == protocol.ControlAck && conv.ID != "" && key != conv.ID {
+		// A new chat got its id: the sidebar lists it from now on.
+		delete(c.open, key)
+		c.open[conv.ID] = conv
+		c.list = touch(c.list, conv.ID, conv.Title(), time.Now())
+		saveList(c.list)
+		changed = conv == c.conv
 	}
-	if !changed {
+	if f.Status == protocol.StatusEnd || f.Status == protocol.StatusError || f.Type == protocol.ControlAck {
+		// Saved on these, not per chunk, nor per pong.
+		if conv == c.conv {
+			saveConversation(conv)
+		} else {
+			cacheConversation(conv)
+		}
+		if f.Status == protocol.StatusEnd && conv.ID != "" {
+			c.list = touch(c.list, conv.ID, conv.Title(), time.Now())
+			saveList(c.list)
+			changed = true
+		}
+	}
+	if !changed || conv != c.conv {
 		ctx.PreventUpdate()
 		return
 	}
 	if follow := followEnd(); follow != nil {
 		ctx.Defer(follow)
 	}
+}
+
+// target returns the conversation frame f is about: the one on screen, or
+// another loaded this session.
+func (c *Chat) target(f protocol.ServerFrame) *Conversation {
+	if c.conv.Has(f) {
+		return c.conv
+	}
+	for _, conv := range c.open {
+		if conv.Has(f) {
+			return conv
+		}
+	}
+	return c.conv
+}
+
+// openKey is the key of conv in Chat.open: its id, or for a new chat not
+// yet acknowledged, its first question's client id.
+func openKey(conv *Conversation) string {
+	if conv.ID != "" || len(conv.Messages) == 0 {
+		return conv.ID
+	}
+	return "new:" + conv.Messages[0].Client
 }
 
 // onScroll follows whether the reader has scrolled away from the end.
@@ -190,8 +273,12 @@ func (c *Chat) onSend(ctx app.Context, a app.Action) {
 // a reload before the ack sends it again rather than losing it.
 func (c *Chat) ask(ctx app.Context, text string) {
 	id := rand.Text()
+	wasNew := c.conv.ID == "" && len(c.conv.Messages) == 0
 	c.conv.Ask(id, text)
-	saveConversation(&c.conv)
+	if wasNew {
+		c.open[openKey(c.conv)] = c.conv
+	}
+	saveConversation(c.conv)
 	if c.client == nil {
 		c.conv.Apply(protocol.ServerFrame{Status: protocol.StatusError, Client: id, Content: "Not connected: sign in first."})
 		return
@@ -262,8 +349,21 @@ func scrollToBottom(ctx app.Context) {
 // Render shows the page.
 func (c *Chat) Render() app.UI {
 	streaming := len(c.conv.Streaming()) > 0
+	msgs := c.conv.Messages
+	earlier := max(0, len(msgs)-c.shown)
+	msgs = msgs[earlier:]
+	return app.Div().Class("shell").Body(
+		&sidebar{List: c.list, Current: c.conv.ID, Query: c.query, Hits: c.hits, Open: c.drawer},
+		app.If(c.drawer, app.Div().Class("scrim").OnClick(func(ctx app.Context, e app.Event) { c.drawer = false })),
+		c.renderChat(streaming, earlier, msgs),
+	)
+}
+
+func (c *Chat) renderChat(streaming bool, earlier int, msgs []*Message) app.UI {
 	return app.Div().Class("chat").Body(
 		app.Header().Class("topbar").Body(
+			app.Button().ID("menu").Class("menu").Type("button").Aria("label", "Conversations").Aria("expanded", c.drawer).Text("☰").
+				OnClick(func(ctx app.Context, e app.Event) { c.drawer = !c.drawer }),
 			app.H1().Class("brand").Text("wasmchat"),
 			&picker{ID: "app", Label: "App", Action: actionApp, Choices: appChoices(c.apps), Selected: c.app},
 			&picker{ID: "theme", Label: "Theme", Action: actionTheme, Choices: themeChoices, Selected: c.theme},
@@ -276,8 +376,12 @@ func (c *Chat) Render() app.UI {
 					app.P().Text("Answers stream in as the model writes them."),
 				),
 			),
-			app.Range(c.conv.Messages).Slice(func(i int) app.UI {
-				m := c.conv.Messages[i]
+			app.If(earlier > 0,
+				app.Button().ID("earlier").Class("earlier").Type("button").Text(fmt.Sprintf("Show earlier messages (%d)", earlier)).
+					OnClick(func(ctx app.Context, e app.Event) { ctx.NewAction(actionMore) }),
+			),
+			app.Range(msgs).Slice(func(i int) app.UI {
+				m := msgs[i]
 				return &messageView{Role: m.Role, Text: m.Text, Ended: m.Ended, Finish: m.Finish, Error: m.Error, Usage: m.Usage}
 			}),
 		),
@@ -306,4 +410,172 @@ var themeChoices = []choice{
 	{Value: "system", Text: "System theme"},
 	{Value: "light", Text: "Light"},
 	{Value: "dark", Text: "Dark"},
+}
+
+// refreshList loads the sidebar from the server; offline, the list kept
+// in browser storage stays.
+func (c *Chat) refreshList(ctx app.Context) {
+	api := c.api
+	go func() {
+		list, err := api.list(context.Background())
+		ctx.Dispatch(func(app.Context) {
+			if err == nil {
+				c.list = list
+				saveList(list)
+			}
+		})
+	}()
+}
+
+// openConversation shows conversation id: at once from memory or the copy
+// kept offline, then as the server has it.
+func (c *Chat) openConversation(ctx app.Context, id string) {
+	c.drawer = false
+	if id == "" || (id == c.conv.ID && !c.conv.Busy() && len(c.conv.Messages) > 0) {
+		return
+	}
+	conv, ok := c.open[id]
+	if !ok {
+		if conv = loadCached(id); conv == nil {
+			conv = &Conversation{ID: id, Notice: "Loading…"}
+		}
+		c.open[id] = conv
+	}
+	c.show(ctx, conv)
+	if c.api == nil {
+		return
+	}
+	api := c.api
+	go func() {
+		stored, err := api.get(context.Background(), id)
+		ctx.Dispatch(func(ctx app.Context) { c.loaded(ctx, conv, stored, err) })
+	}()
+}
+
+// loaded takes a conversation as the server has it. A conversation with
+// something in flight on this page keeps the page's copy, which is ahead.
+func (c *Chat) loaded(ctx app.Context, conv *Conversation, stored storedConversation, err error) {
+	switch {
+	case err != nil && len(conv.Messages) == 0:
+		conv.Notice = "This conversation could not be loaded: " + err.Error()
+	case err != nil:
+		conv.Notice = ""
+	case !conv.Busy():
+		*conv = *stored.conversation()
+		for _, m := range conv.Messages {
+			if m.Role == RoleAssistant && !m.Ended && c.client != nil {
+				// Streaming still (in another tab, or before a reload):
+				// follow it from what is stored.
+				c.client.Resume(context.Background(), m.Answer, len(m.Text))
+			}
+		}
+		if conv == c.conv {
+			saveConversation(conv)
+			ctx.Defer(scrollToBottom)
+		} else {
+			cacheConversation(conv)
+		}
+	}
+	if conv != c.conv {
+		ctx.PreventUpdate()
+	}
+}
+
+// show puts conv on screen.
+func (c *Chat) show(ctx app.Context, conv *Conversation) {
+	if c.conv.ID != "" {
+		cacheConversation(c.conv)
+	}
+	c.conv, c.shown, c.scrolledUp = conv, pageSize, false
+	saveConversation(conv)
+	ctx.Defer(scrollToBottom)
+}
+
+// newChat starts a new conversation (the next question opens it on the
+// server).
+func (c *Chat) newChat(ctx app.Context) {
+	c.drawer = false
+	if c.conv.ID == "" && len(c.conv.Messages) == 0 {
+		return
+	}
+	c.show(ctx, &Conversation{})
+	if el := app.Window().GetElementByID("composer"); el.Truthy() {
+		el.Call("focus")
+	}
+}
+
+func (c *Chat) rename(ctx app.Context, v [2]string) {
+	id, title := v[0], v[1]
+	old := c.list
+	c.list = renamed(slices.Clone(c.list), id, title)
+	if c.api == nil {
+		return
+	}
+	api := c.api
+	go func() {
+		err := api.rename(context.Background(), id, title)
+		ctx.Dispatch(func(app.Context) {
+			if err != nil {
+				c.list, c.conv.Notice = old, "Could not rename: "+err.Error()
+			}
+			saveList(c.list)
+		})
+	}()
+}
+
+func (c *Chat) remove(ctx app.Context, id string) {
+	if c.api == nil {
+		return
+	}
+	api := c.api
+	go func() {
+		err := api.remove(context.Background(), id)
+		ctx.Dispatch(func(ctx app.Context) {
+			if err != nil {
+				c.conv.Notice = "Could not delete: " + err.Error()
+				return
+			}
+			c.list = without(c.list, id)
+			saveList(c.list)
+			delete(c.open, id)
+			uncache(id)
+			if c.conv.ID == id {
+				c.conv = &Conversation{}
+				saveConversation(c.conv)
+			}
+		})
+	}()
+}
+
+func (c *Chat) search(ctx app.Context, q string) {
+	c.query = q
+	if q == "" || c.api == nil {
+		c.hits = nil
+		return
+	}
+	api := c.api
+	go func() {
+		hits, err := api.search(context.Background(), q)
+		ctx.Dispatch(func(app.Context) {
+			if q != c.query {
+				return // a later search is on its way
+			}
+			if err != nil {
+				hits = searchOffline(c.list, q)
+			}
+			c.hits = hits
+		})
+	}()
+}
+
+// searchOffline searches the titles of the list kept offline.
+func searchOffline(list []Summary, q string) []Hit {
+	q = strings.ToLower(q)
+	var hits []Hit
+	for _, s := range list {
+		if strings.Contains(strings.ToLower(s.Title), q) {
+			hits = append(hits, Hit{Conversation: s.ID, Title: s.Title, Snippet: s.Title})
+		}
+	}
+	return hits
 }

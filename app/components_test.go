@@ -74,15 +74,44 @@ func TestChatFlow(t *testing.T) {
 	if len(c.conv.Messages) != 2 {
 		t.Fatalf("%d messages, want 2", len(c.conv.Messages))
 	}
-	// Chat's root div: header, main (messages), composer. In main: the two
-	// message components.
+	// Chat's root div: the sidebar, then the chat: header, main
+	// (messages), composer. In main: the two message components.
 	for i, want := range []*messageView{
 		{Role: RoleUser, Text: "hello?", Ended: true},
 		{Role: RoleAssistant, Text: answer, Ended: true, Finish: "stop"},
 	} {
-		if err := app.TestMatch(c, app.TestUIDescriptor{Path: app.TestPath(0, 1, i), Expected: want}); err != nil {
+		if err := app.TestMatch(c, app.TestUIDescriptor{Path: app.TestPath(0, 1, 1, i), Expected: want}); err != nil {
 			t.Errorf("message %d: %v", i, err)
 		}
+	}
+}
+
+// TestChatFramesOffScreen: an answer keeps streaming into its conversation
+// while another is on screen, and a new chat joins the sidebar at its ack.
+func TestChatFramesOffScreen(t *testing.T) {
+	c := &Chat{}
+	d := app.NewClientTester(c)
+	defer d.Close()
+	var first *Conversation
+	d.Dispatch(app.Dispatch{Mode: app.Update, Source: c, Function: func(ctx app.Context) {
+		c.conv.Ask("q1", "first question") // as ask does, connected
+		c.open[openKey(c.conv)] = c.conv
+		first = c.conv
+		client := "q1"
+		c.apply(ctx, protocol.ServerFrame{Status: protocol.StatusControl, Type: protocol.ControlAck, Client: client, Answer: "a1", Conversation: "conv-1"})
+		c.apply(ctx, protocol.ServerFrame{Status: protocol.StatusChunk, Answer: "a1", Content: "Hel"})
+		c.newChat(ctx)
+		c.apply(ctx, protocol.ServerFrame{Status: protocol.StatusEnd, Answer: "a1", Offset: 3, Content: "lo", Finish: "stop"})
+	}})
+	d.Consume()
+	if c.conv == first || len(c.conv.Messages) != 0 {
+		t.Fatalf("on screen: %+v, want a new chat", c.conv)
+	}
+	if m := first.Messages[1]; m.Text != "Hello" || !m.Ended {
+		t.Errorf("the answer off screen: %+v", *m)
+	}
+	if len(c.list) != 1 || c.list[0].ID != "conv-1" || c.list[0].Title != "first question" || c.open["conv-1"] != first {
+		t.Errorf("sidebar %+v, open %v", c.list, c.open)
 	}
 }
 

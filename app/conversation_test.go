@@ -2,6 +2,7 @@ package app
 
 import (
 	"testing"
+	"time"
 
 	"github.com/wasmchat/wasmchat/protocol"
 )
@@ -76,5 +77,48 @@ func TestConversationInFlight(t *testing.T) {
 	want := protocol.ClientFrame{Type: protocol.TypeAsk, ID: "q3", Conversation: "k", Text: "third"}
 	if len(asks) != 1 || asks[0] != want {
 		t.Errorf("asks in flight: %+v, want %+v", asks, want)
+	}
+}
+
+func TestSidebarList(t *testing.T) {
+	now := time.Now()
+	var list []Summary
+	list = touch(list, "a", "A", now)
+	list = touch(list, "b", "B", now)
+	list = touch(list, "a", "ignored: a keeps its title", now)
+	if len(list) != 2 || list[0].ID != "a" || list[0].Title != "A" || list[1].ID != "b" {
+		t.Fatalf("after touches: %+v", list)
+	}
+	list = renamed(list, "b", "Bee")
+	list = without(list, "a")
+	if len(list) != 1 || list[0].Title != "Bee" {
+		t.Fatalf("after rename and delete: %+v", list)
+	}
+	if hits := searchOffline([]Summary{{ID: "x", Title: "Go Generics"}, {ID: "y", Title: "翻译"}}, "generic"); len(hits) != 1 || hits[0].Conversation != "x" {
+		t.Errorf("offline search: %+v", hits)
+	}
+}
+
+func TestStoredConversation(t *testing.T) {
+	s := storedConversation{Summary: Summary{ID: "c"}, Messages: []storedMessage{
+		{ID: "m1", Role: RoleUser, Text: "q", Status: "done", Client: "k"},
+		{ID: "m2", Role: RoleAssistant, Text: "partial", Status: "streaming", Client: "k"},
+		{ID: "m3", Role: RoleAssistant, Text: "", Status: "error", ErrorText: "failed"},
+	}}
+	c := s.conversation()
+	if c.ID != "c" || len(c.Messages) != 3 {
+		t.Fatalf("%+v", c)
+	}
+	if m := c.Messages[1]; m.Answer != "m2" || m.Ended || m.Client != "k" {
+		t.Errorf("streaming answer %+v", *m)
+	}
+	if m := c.Messages[2]; !m.Ended || m.Error != "failed" {
+		t.Errorf("failed answer %+v", *m)
+	}
+	if !c.Busy() {
+		t.Error("a conversation with an answer streaming is not busy")
+	}
+	if !c.Has(protocol.ServerFrame{Answer: "m2"}) || c.Has(protocol.ServerFrame{Answer: "zz"}) {
+		t.Error("Has")
 	}
 }

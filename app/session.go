@@ -2,6 +2,7 @@ package app
 
 import (
 	"encoding/json"
+	"slices"
 	"strings"
 
 	"github.com/maxence-charriere/go-app/v9/pkg/app"
@@ -48,14 +49,13 @@ const conversationKey = "wasmchat.conversation"
 
 // loadConversation returns the conversation kept in browser storage, so a
 // reload shows it again and resumes what was in flight.
-func loadConversation() Conversation {
+func loadConversation() *Conversation {
 	var c Conversation
-	v := app.Window().Get("localStorage").Call("getItem", conversationKey)
-	if v.Truthy() {
-		_ = json.Unmarshal([]byte(v.String()), &c) // unreadable: start afresh
+	if !getJSON(conversationKey, &c) {
+		c = Conversation{} // unreadable: start afresh
 	}
 	c.Notice = ""
-	return c
+	return &c
 }
 
 // saveConversation keeps c in browser storage. Chat calls it on asks, acks,
@@ -66,7 +66,8 @@ func saveConversation(c *Conversation) {
 	if err != nil {
 		return
 	}
-	app.Window().Get("localStorage").Call("setItem", conversationKey, string(b))
+	setItem(conversationKey, string(b))
+	cacheConversation(c)
 }
 
 // themeKey is the localStorage key of the chosen theme.
@@ -96,4 +97,83 @@ func setTheme(theme string) {
 		root.Call("removeAttribute", "data-theme")
 	}
 	w.Get("localStorage").Call("setItem", themeKey, theme)
+}
+
+// Keys of what the page keeps for reading offline: the sidebar's list, and
+// the last conversations opened, each under cachePrefix+id, most recently
+// used first in cacheIndexKey.
+const (
+	listKey       = "wasmchat.conversations"
+	cachePrefix   = "wasmchat.conv."
+	cacheIndexKey = "wasmchat.cached"
+	// cacheSize is how many conversations are kept for offline reading.
+	cacheSize = 30
+)
+
+// setItem writes to localStorage and reports whether it could: a full
+// storage throws, which must not take the page down.
+func setItem(key, value string) (ok bool) {
+	defer func() {
+		if recover() != nil {
+			ok = false
+		}
+	}()
+	app.Window().Get("localStorage").Call("setItem", key, value)
+	return true
+}
+
+func getJSON(key string, v any) bool {
+	s := app.Window().Get("localStorage").Call("getItem", key)
+	return s.Truthy() && json.Unmarshal([]byte(s.String()), v) == nil
+}
+
+func loadList() []Summary {
+	var list []Summary
+	getJSON(listKey, &list)
+	return list
+}
+
+func saveList(list []Summary) {
+	b, _ := json.Marshal(list)
+	setItem(listKey, string(b))
+}
+
+// loadCached returns the copy of conversation id kept for offline reading.
+func loadCached(id string) *Conversation {
+	var c Conversation
+	if id == "" || !getJSON(cachePrefix+id, &c) || c.ID != id {
+		return nil
+	}
+	return &c
+}
+
+// cacheConversation keeps c for offline reading, evicting the least
+// recently used conversations beyond cacheSize, or while storage is full.
+func cacheConversation(c *Conversation) {
+	if c.ID == "" {
+		return
+	}
+	b, err := json.Marshal(c)
+	if err != nil {
+		return
+	}
+	var index []string
+	getJSON(cacheIndexKey, &index)
+	index = append([]string{c.ID}, slices.DeleteFunc(index, func(id string) bool { return id == c.ID })...)
+	storage := app.Window().Get("localStorage")
+	for len(index) > cacheSize {
+		storage.Call("removeItem", cachePrefix+index[len(index)-1])
+		index = index[:len(index)-1]
+	}
+	for !setItem(cachePrefix+c.ID, string(b)) && len(index) > 1 {
+		storage.Call("removeItem", cachePrefix+index[len(index)-1])
+		index = index[:len(index)-1]
+	}
+	ib, _ := json.Marshal(index)
+	setItem(cacheIndexKey, string(ib))
+}
+
+// uncache forgets a deleted conversation.
+func uncache(id string) {
+	app.Window().Get("localStorage").Call("removeItem", cachePrefix+id)
 }

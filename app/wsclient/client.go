@@ -354,6 +354,23 @@ func (c *Client) Track(answer string, held int) {
 	c.mu.Unlock()
 }
 
+// Resume makes the client follow an answer from offset held, now if a
+// connection is open: for an answer still streaming in a conversation the
+// page just loaded. An answer the client follows already is left as it is.
+func (c *Client) Resume(ctx context.Context, answer string, held int) {
+	c.mu.Lock()
+	_, ok := c.held[answer]
+	if !ok {
+		c.held[answer] = held
+		c.resumed[answer] = held
+	}
+	ws := c.conn
+	c.mu.Unlock()
+	if !ok && ws != nil {
+		_ = ws.Write(ctx, websocket.MessageText, protocol.ClientFrame{Type: protocol.TypeResume, Answer: answer, Offset: held}.Encode())
+	}
+}
+
 // Send writes a frame on the open connection, or returns ErrNotConnected.
 func (c *Client) Send(ctx context.Context, f protocol.ClientFrame) error {
 	c.mu.Lock()

@@ -23,6 +23,7 @@ import (
 	"github.com/wasmchat/wasmchat/internal/chaos"
 	"github.com/wasmchat/wasmchat/protocol"
 	"github.com/wasmchat/wasmchat/server"
+	"github.com/wasmchat/wasmchat/store"
 	"github.com/wasmchat/wasmchat/upstream/demo"
 )
 
@@ -41,8 +42,13 @@ func (t tokens) Authenticate(_ context.Context, tok string) (string, error) {
 // host:port. It stops at the end of the test.
 func startServer(t *testing.T, up server.Upstream) string {
 	t.Helper()
+	st, err := store.OpenSQLite(context.Background(), t.TempDir())
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { st.Close() })
 	srv, err := server.New(server.Config{
-		Tokens: tokens{"tok": "alice"}, Upstream: up, Page: &app.Handler{},
+		Tokens: tokens{"tok": "alice"}, Store: st, Upstream: up, Page: &app.Handler{},
 		Web: fstest.MapFS{"app.wasm": {Data: []byte("wasm")}},
 	})
 	if err != nil {
@@ -370,6 +376,33 @@ func TestResumeAfterReload(t *testing.T) {
 	rec2.waitEnds(t, 1)
 	if got, want := rec2.text(answer), strings.Join(up.text("reload"), ""); got != want {
 		t.Errorf("after the reload: %d bytes, want %d", len(got), len(want))
+	}
+}
+
+// TestResumeWhileConnected: a second page (another tab) that opens the
+// conversation mid-answer follows the answer from where it loaded it.
+func TestResumeWhileConnected(t *testing.T) {
+	up := &longAnswers{chunks: 2000}
+	addr := startServer(t, up)
+	rec := newRecorder(t)
+	c := wsclient.New(rec.config(wsURL(addr)))
+	running(t, c)
+	c.Ask(context.Background(), ask("q", "two tabs"))
+	waitFor(t, "some text", func() bool { return len(rec.text(rec.answer("q"))) > 100 })
+	answer := rec.answer("q")
+
+	rec2 := newRecorder(t)
+	c2 := wsclient.New(rec2.config(wsURL(addr)))
+	running(t, c2)
+	waitFor(t, "the second tab connected", func() bool { return c2.Status().State == wsclient.Open })
+	rec2.texts[answer] = new(strings.Builder)
+	rec2.texts[answer].WriteString(rec.text(answer)[:2])
+	c2.Resume(context.Background(), answer, 2)
+	c2.Resume(context.Background(), answer, 0) // already followed: ignored
+	rec2.waitEnds(t, 1)
+	rec.waitEnds(t, 1)
+	if got, want := rec2.text(answer), rec.text(answer); got != want || len(got) < 1000 {
+		t.Errorf("second tab: %d bytes, first %d", len(got), len(want))
 	}
 }
 

@@ -1,0 +1,75 @@
+package app
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"net/http"
+	"net/url"
+	"time"
+)
+
+// apiClient calls the server's HTTP API with the page's token.
+type apiClient struct {
+	base  string // the page's origin
+	token string
+}
+
+// errOffline is the error of a call that got no answer from the server.
+var errOffline = errors.New("the server cannot be reached")
+
+func (a *apiClient) do(ctx context.Context, method, path string, body, out any) error {
+	ctx, cancel := context.WithTimeout(ctx, 20*time.Second)
+	defer cancel()
+	header := map[string]string{"Authorization": "Bearer " + a.token}
+	var data []byte
+	if body != nil {
+		var err error
+		if data, err = json.Marshal(body); err != nil {
+			return err
+		}
+		header["Content-Type"] = "application/json"
+	}
+	status, res, err := fetch(ctx, method, a.base+path, header, data)
+	if err != nil {
+		return err
+	}
+	if status >= 300 {
+		var e struct{ Error string }
+		_ = json.Unmarshal(res, &e)
+		if e.Error == "" {
+			e.Error = http.StatusText(status)
+		}
+		return errors.New(e.Error)
+	}
+	if out == nil {
+		return nil
+	}
+	return json.Unmarshal(res, out)
+}
+
+func (a *apiClient) list(ctx context.Context) ([]Summary, error) {
+	var out struct{ Conversations []Summary }
+	err := a.do(ctx, http.MethodGet, "/api/conversations", nil, &out)
+	return out.Conversations, err
+}
+
+func (a *apiClient) get(ctx context.Context, id string) (storedConversation, error) {
+	var out storedConversation
+	err := a.do(ctx, http.MethodGet, "/api/conversations/"+url.PathEscape(id), nil, &out)
+	return out, err
+}
+
+func (a *apiClient) rename(ctx context.Context, id, title string) error {
+	return a.do(ctx, http.MethodPatch, "/api/conversations/"+url.PathEscape(id), map[string]string{"title": title}, nil)
+}
+
+func (a *apiClient) remove(ctx context.Context, id string) error {
+	return a.do(ctx, http.MethodDelete, "/api/conversations/"+url.PathEscape(id), nil, nil)
+}
+
+func (a *apiClient) search(ctx context.Context, q string) ([]Hit, error) {
+	var out struct{ Hits []Hit }
+	err := a.do(ctx, http.MethodGet, "/api/search?q="+url.QueryEscape(q)+"&limit=50", nil, &out)
+	return out.Hits, err
+}

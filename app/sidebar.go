@@ -1,0 +1,134 @@
+package app
+
+import (
+	"strings"
+	"time"
+
+	"github.com/maxence-charriere/go-app/v9/pkg/app"
+)
+
+// Actions the sidebar sends to Chat.
+const (
+	actionOpen   = "wasmchat/open"   // value: a conversation id
+	actionNew    = "wasmchat/new"    // start a new chat
+	actionRename = "wasmchat/rename" // value: [2]string{id, title}
+	actionDelete = "wasmchat/delete" // value: a conversation id
+	actionSearch = "wasmchat/search" // value: the query ("" ends the search)
+	actionDrawer = "wasmchat/drawer" // value: bool, the drawer open (phones)
+)
+
+// sidebar lists the conversations, newest first, with search, rename and
+// delete. On phones it is a drawer over the chat. Chat owns the list; the
+// sidebar only keeps which row is being renamed or asked about.
+type sidebar struct {
+	app.Compo
+
+	List    []Summary
+	Current string
+	Query   string
+	Hits    []Hit
+	Open    bool // the drawer, on phones
+
+	editing    string // the id being renamed
+	confirming string // the id asked to delete
+	searchGen  int    // the search typed last, for the debounce
+}
+
+func (s *sidebar) onSearch(ctx app.Context, e app.Event) {
+	q := ctx.JSSrc().Get("value").String()
+	s.searchGen++
+	gen := s.searchGen
+	// Wait until typing pauses: one request, not one per key.
+	ctx.After(250*time.Millisecond, func(ctx app.Context) {
+		if gen == s.searchGen {
+			ctx.NewActionWithValue(actionSearch, strings.TrimSpace(q))
+		}
+	})
+}
+
+func (s *sidebar) onSearchKey(ctx app.Context, e app.Event) {
+	if e.Get("key").String() == "Escape" {
+		ctx.JSSrc().Set("value", "")
+		s.searchGen++
+		ctx.NewActionWithValue(actionSearch, "")
+	}
+}
+
+func (s *sidebar) onRenameKey(id string) app.EventHandler {
+	return func(ctx app.Context, e app.Event) {
+		switch e.Get("key").String() {
+		case "Enter":
+			e.PreventDefault()
+			title := strings.TrimSpace(ctx.JSSrc().Get("value").String())
+			s.editing = ""
+			if title != "" {
+				ctx.NewActionWithValue(actionRename, [2]string{id, title})
+			}
+		case "Escape":
+			s.editing = ""
+		}
+	}
+}
+
+// Render shows the sidebar.
+func (s *sidebar) Render() app.UI {
+	searching := s.Query != ""
+	return app.Aside().ID("sidebar").Class("sidebar").Class(map[bool]string{true: "open"}[s.Open]).Aria("label", "Conversations").Body(
+		app.Div().Class("side-head").Body(
+			app.Button().ID("new-chat").Class("new-chat").Type("button").Title("New chat (Ctrl+K)").Text("+ New chat").
+				OnClick(func(ctx app.Context, e app.Event) { ctx.NewAction(actionNew) }),
+			app.Input().ID("search").Class("search").Type("search").Placeholder("Search chats").Aria("label", "Search chats").
+				OnInput(s.onSearch).OnKeyDown(s.onSearchKey),
+		),
+		app.If(searching,
+			app.Ul().ID("hits").Class("conversations").Body(
+				app.If(len(s.Hits) == 0, app.Li().Class("none").Text("Nothing found")),
+				app.Range(s.Hits).Slice(func(i int) app.UI {
+					h := s.Hits[i]
+					return app.Li().Class("hit").Body(
+						app.Button().Type("button").Class("open").DataSet("id", h.Conversation).
+							OnClick(func(ctx app.Context, e app.Event) { ctx.NewActionWithValue(actionOpen, h.Conversation) }).Body(
+							app.Span().Class("title").Text(h.Title),
+							app.Span().Class("snippet").Text(h.Snippet),
+						),
+					)
+				}),
+			),
+		).Else(
+			app.Ul().ID("conversations").Class("conversations").Body(
+				app.Range(s.List).Slice(func(i int) app.UI { return s.row(s.List[i]) }),
+			),
+		),
+	)
+}
+
+func (s *sidebar) row(c Summary) app.UI {
+	li := app.Li().Class("conversation").DataSet("id", c.ID).Aria("current", map[bool]string{true: "page", false: "false"}[c.ID == s.Current])
+	switch {
+	case s.editing == c.ID:
+		return li.Body(
+			app.Input().Class("rename").Value(c.Title).Aria("label", "New title").AutoFocus(true).
+				OnKeyDown(s.onRenameKey(c.ID)).
+				OnBlur(func(ctx app.Context, e app.Event) { s.editing = "" }),
+		)
+	case s.confirming == c.ID:
+		return li.Class("confirm").Body(
+			app.Span().Class("title").Text("Delete “"+c.Title+"”?"),
+			app.Button().Type("button").Class("danger").Text("Delete").
+				OnClick(func(ctx app.Context, e app.Event) {
+					s.confirming = ""
+					ctx.NewActionWithValue(actionDelete, c.ID)
+				}),
+			app.Button().Type("button").Text("Cancel").OnClick(func(ctx app.Context, e app.Event) { s.confirming = "" }),
+		)
+	}
+	return li.Body(
+		app.Button().Type("button").Class("open").Title(c.Title).
+			OnClick(func(ctx app.Context, e app.Event) { ctx.NewActionWithValue(actionOpen, c.ID) }).
+			Body(app.Span().Class("title").Text(c.Title)),
+		app.Button().Type("button").Class("icon").Class("rename-btn").Title("Rename").Aria("label", "Rename “"+c.Title+"”").Text("✎").
+			OnClick(func(ctx app.Context, e app.Event) { s.editing, s.confirming = c.ID, "" }),
+		app.Button().Type("button").Class("icon").Class("delete-btn").Title("Delete").Aria("label", "Delete “"+c.Title+"”").Text("🗑").
+			OnClick(func(ctx app.Context, e app.Event) { s.confirming, s.editing = c.ID, "" }),
+	)
+}
