@@ -6,6 +6,7 @@ import (
 	"errors"
 	"net/http"
 	"net/url"
+	"strconv"
 	"time"
 )
 
@@ -54,10 +55,13 @@ func (a *apiClient) list(ctx context.Context) ([]Summary, error) {
 	return out.Conversations, err
 }
 
-func (a *apiClient) get(ctx context.Context, id string) (storedConversation, error) {
+// get returns conversation id with its last limit messages (0: all).
+func (a *apiClient) get(ctx context.Context, id string, limit int) (*Conversation, error) {
 	var out storedConversation
-	err := a.do(ctx, http.MethodGet, "/api/conversations/"+url.PathEscape(id), nil, &out)
-	return out, err
+	err := a.do(ctx, http.MethodGet, "/api/conversations/"+url.PathEscape(id)+"?limit="+strconv.Itoa(limit), nil, &out)
+	c := out.conversation()
+	c.More = limit > 0 && len(out.Messages) >= limit
+	return c, err
 }
 
 func (a *apiClient) rename(ctx context.Context, id, title string) error {

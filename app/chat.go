@@ -35,7 +35,7 @@ const noWebSocket = "您的浏览器不支持WebSocket，无法获取数据 (thi
 // pageSize is how many of a conversation's last messages render at first;
 // "show earlier" adds as many again. A conversation of 1,000 messages opens
 // as fast as one of 100.
-const pageSize = 100
+const pageSize = 50
 
 // Chat is the chat page: the sidebar of conversations, the conversation on
 // screen, the composer and the connection indicator.
@@ -93,7 +93,7 @@ func (c *Chat) OnMount(ctx app.Context) {
 	ctx.Handle(actionDelete, func(ctx app.Context, a app.Action) { c.remove(ctx, a.Value.(string)) })
 	ctx.Handle(actionSearch, func(ctx app.Context, a app.Action) { c.search(ctx, a.Value.(string)) })
 	ctx.Handle(actionDrawer, func(_ app.Context, a app.Action) { c.drawer, _ = a.Value.(bool) })
-	ctx.Handle(actionMore, func(app.Context, app.Action) { c.shown += pageSize })
+	ctx.Handle(actionMore, func(ctx app.Context, _ app.Action) { c.showEarlier(ctx) })
 	if app.IsServer {
 		return
 	}
@@ -376,8 +376,8 @@ func (c *Chat) renderChat(streaming bool, earlier int, msgs []*Message) app.UI {
 					app.P().Text("Answers stream in as the model writes them."),
 				),
 			),
-			app.If(earlier > 0,
-				app.Button().ID("earlier").Class("earlier").Type("button").Text(fmt.Sprintf("Show earlier messages (%d)", earlier)).
+			app.If(earlier > 0 || c.conv.More,
+				app.Button().ID("earlier").Class("earlier").Type("button").Text(earlierLabel(earlier)).
 					OnClick(func(ctx app.Context, e app.Event) { ctx.NewAction(actionMore) }),
 			),
 			app.Range(msgs).Slice(func(i int) app.UI {
@@ -445,23 +445,40 @@ func (c *Chat) openConversation(ctx app.Context, id string) {
 	if c.api == nil {
 		return
 	}
-	api := c.api
+	c.load(ctx, conv, pageSize)
+}
+
+// load fetches conv's last limit messages (0: all) from the server.
+func (c *Chat) load(ctx app.Context, conv *Conversation, limit int) {
+	api, id := c.api, conv.ID
 	go func() {
-		stored, err := api.get(context.Background(), id)
+		stored, err := api.get(context.Background(), id, limit)
 		ctx.Dispatch(func(ctx app.Context) { c.loaded(ctx, conv, stored, err) })
 	}()
 }
 
+// showEarlier renders more of the earlier messages, loading them first
+// when the page has only the last ones: the last c.shown, not all, so no
+// response is bigger than what will render.
+func (c *Chat) showEarlier(ctx app.Context) {
+	if c.shown < len(c.conv.Messages) || !c.conv.More || c.api == nil {
+		c.shown += pageSize
+		return
+	}
+	c.shown += pageSize
+	c.load(ctx, c.conv, c.shown)
+}
+
 // loaded takes a conversation as the server has it. A conversation with
 // something in flight on this page keeps the page's copy, which is ahead.
-func (c *Chat) loaded(ctx app.Context, conv *Conversation, stored storedConversation, err error) {
+func (c *Chat) loaded(ctx app.Context, conv *Conversation, stored *Conversation, err error) {
 	switch {
 	case err != nil && len(conv.Messages) == 0:
 		conv.Notice = "This conversation could not be loaded: " + err.Error()
 	case err != nil:
 		conv.Notice = ""
 	case !conv.Busy():
-		*conv = *stored.conversation()
+		*conv = *stored
 		for _, m := range conv.Messages {
 			if m.Role == RoleAssistant && !m.Ended && c.client != nil {
 				// Streaming still (in another tab, or before a reload):
@@ -471,7 +488,9 @@ func (c *Chat) loaded(ctx app.Context, conv *Conversation, stored storedConversa
 		}
 		if conv == c.conv {
 			saveConversation(conv)
-			ctx.Defer(scrollToBottom)
+			if c.shown <= pageSize {
+				ctx.Defer(scrollToBottom)
+			}
 		} else {
 			cacheConversation(conv)
 		}
@@ -578,4 +597,11 @@ func searchOffline(list []Summary, q string) []Hit {
 		}
 	}
 	return hits
+}
+
+func earlierLabel(n int) string {
+	if n == 0 {
+		return "Show earlier messages"
+	}
+	return fmt.Sprintf("Show earlier messages (%d)", n)
 }

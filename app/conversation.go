@@ -30,6 +30,9 @@ type Conversation struct {
 	Messages []*Message
 	// Notice is the last error not tied to a message.
 	Notice string
+	// More is set when the server has earlier messages than these: the
+	// page loads a long conversation's last messages first.
+	More bool `json:",omitempty"`
 }
 
 // Ask appends a question and the placeholder of its answer.

@@ -2,6 +2,7 @@ package app
 
 import (
 	"fmt"
+	"strings"
 	"time"
 
 	"github.com/maxence-charriere/go-app/v9/pkg/app"
@@ -25,6 +26,7 @@ type messageView struct {
 	Usage  *protocol.Usage
 
 	tw      *typewriter.Writer
+	fed     string // the Text last given to tw
 	shown   string
 	ticking bool
 	md      markdown.Stream // renders the streaming answer block by block
@@ -39,11 +41,16 @@ func (m *messageView) feed(ctx app.Context) {
 		m.shown = m.Text
 		return
 	}
-	if m.tw == nil {
+	// A new answer here: a first one, or another conversation's in this
+	// place. One that had ended before it was shown (history, a reload)
+	// shows at once; only text arriving while it is on screen types out.
+	fresh := m.tw == nil || !strings.HasPrefix(m.Text, m.fed)
+	if fresh {
 		m.tw = typewriter.New()
 	}
+	m.fed = m.Text
 	m.tw.Set(time.Now(), m.Text, m.Ended)
-	if instant() {
+	if (fresh && m.Ended) || instant() {
 		m.shown = m.tw.Flush()
 		return
 	}

@@ -29,9 +29,7 @@ type sidebar struct {
 	Hits    []Hit
 	Open    bool // the drawer, on phones
 
-	editing    string // the id being renamed
-	confirming string // the id asked to delete
-	searchGen  int    // the search typed last, for the debounce
+	searchGen int // the search typed last, for the debounce
 }
 
 func (s *sidebar) onSearch(ctx app.Context, e app.Event) {
@@ -51,22 +49,6 @@ func (s *sidebar) onSearchKey(ctx app.Context, e app.Event) {
 		ctx.JSSrc().Set("value", "")
 		s.searchGen++
 		ctx.NewActionWithValue(actionSearch, "")
-	}
-}
-
-func (s *sidebar) onRenameKey(id string) app.EventHandler {
-	return func(ctx app.Context, e app.Event) {
-		switch e.Get("key").String() {
-		case "Enter":
-			e.PreventDefault()
-			title := strings.TrimSpace(ctx.JSSrc().Get("value").String())
-			s.editing = ""
-			if title != "" {
-				ctx.NewActionWithValue(actionRename, [2]string{id, title})
-			}
-		case "Escape":
-			s.editing = ""
-		}
 	}
 }
 
@@ -96,30 +78,61 @@ func (s *sidebar) Render() app.UI {
 			),
 		).Else(
 			app.Ul().ID("conversations").Class("conversations").Body(
-				app.Range(s.List).Slice(func(i int) app.UI { return s.row(s.List[i]) }),
+				app.Range(s.List).Slice(func(i int) app.UI {
+					return &sideRow{Summary: s.List[i], Current: s.List[i].ID == s.Current}
+				}),
 			),
 		),
 	)
 }
 
-func (s *sidebar) row(c Summary) app.UI {
-	li := app.Li().Class("conversation").DataSet("id", c.ID).Aria("current", map[bool]string{true: "page", false: "false"}[c.ID == s.Current])
+// sideRow is one conversation of the sidebar: a component, so that of a
+// thousand rows only those that change render again.
+type sideRow struct {
+	app.Compo
+
+	Summary Summary
+	Current bool
+
+	editing    bool // being renamed
+	confirming bool // asked to delete
+}
+
+func (r *sideRow) onRenameKey(ctx app.Context, e app.Event) {
+	switch e.Get("key").String() {
+	case "Enter":
+		e.PreventDefault()
+		title := strings.TrimSpace(ctx.JSSrc().Get("value").String())
+		r.editing = false
+		if title != "" && title != r.Summary.Title {
+			ctx.NewActionWithValue(actionRename, [2]string{r.Summary.ID, title})
+		}
+	case "Escape":
+		r.editing = false
+	}
+}
+
+// Render shows the row: the title, rename and delete; or the title being
+// edited; or the question whether to delete.
+func (r *sideRow) Render() app.UI {
+	c := r.Summary
+	li := app.Li().Class("conversation").DataSet("id", c.ID).Aria("current", map[bool]string{true: "page", false: "false"}[r.Current])
 	switch {
-	case s.editing == c.ID:
+	case r.editing:
 		return li.Body(
 			app.Input().Class("rename").Value(c.Title).Aria("label", "New title").AutoFocus(true).
-				OnKeyDown(s.onRenameKey(c.ID)).
-				OnBlur(func(ctx app.Context, e app.Event) { s.editing = "" }),
+				OnKeyDown(r.onRenameKey).
+				OnBlur(func(ctx app.Context, e app.Event) { r.editing = false }),
 		)
-	case s.confirming == c.ID:
+	case r.confirming:
 		return li.Class("confirm").Body(
 			app.Span().Class("title").Text("Delete “"+c.Title+"”?"),
 			app.Button().Type("button").Class("danger").Text("Delete").
 				OnClick(func(ctx app.Context, e app.Event) {
-					s.confirming = ""
+					r.confirming = false
 					ctx.NewActionWithValue(actionDelete, c.ID)
 				}),
-			app.Button().Type("button").Text("Cancel").OnClick(func(ctx app.Context, e app.Event) { s.confirming = "" }),
+			app.Button().Type("button").Text("Cancel").OnClick(func(ctx app.Context, e app.Event) { r.confirming = false }),
 		)
 	}
 	return li.Body(
@@ -127,8 +140,8 @@ func (s *sidebar) row(c Summary) app.UI {
 			OnClick(func(ctx app.Context, e app.Event) { ctx.NewActionWithValue(actionOpen, c.ID) }).
 			Body(app.Span().Class("title").Text(c.Title)),
 		app.Button().Type("button").Class("icon").Class("rename-btn").Title("Rename").Aria("label", "Rename “"+c.Title+"”").Text("✎").
-			OnClick(func(ctx app.Context, e app.Event) { s.editing, s.confirming = c.ID, "" }),
+			OnClick(func(ctx app.Context, e app.Event) { r.editing, r.confirming = true, false }),
 		app.Button().Type("button").Class("icon").Class("delete-btn").Title("Delete").Aria("label", "Delete “"+c.Title+"”").Text("🗑").
-			OnClick(func(ctx app.Context, e app.Event) { s.confirming, s.editing = c.ID, "" }),
+			OnClick(func(ctx app.Context, e app.Event) { r.confirming, r.editing = true, false }),
 	)
 }

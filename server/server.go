@@ -143,6 +143,15 @@ func New(cfg Config) (*Server, error) {
 		defer s.conns.Done()
 		s.serveWS(w, r)
 	})
+	if _, ok := a.files["/web/wasm_exec.js"]; ok {
+		// The Go runtime's glue from this build's Go, with the runtime
+		// settings the page needs, instead of go-app's copy.
+		s.mux.HandleFunc("GET /wasm_exec.js", func(w http.ResponseWriter, r *http.Request) {
+			r2 := r.Clone(r.Context())
+			r2.URL.Path = "/web/wasm_exec.js"
+			a.ServeHTTP(w, r2)
+		})
+	}
 	s.mux.Handle("/", page)
 	return s, nil
 }
