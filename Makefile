@@ -61,8 +61,8 @@ size: wasm
 	echo "wasm size: raw $$raw bytes, brotli $$br bytes, gzip $$gz bytes (budget $(WASM_MAX) compressed)"; \
 	if [ $$br -gt $(WASM_MAX) ]; then echo "wasm over budget"; exit 1; fi
 
-## bench: benchmarks and the wasm size
-bench: size
+## bench: benchmarks (the store on SQLite and PostgreSQL, the page in Chromium) and the wasm size
+bench: deps size
 	$(GO) test -run='^$$' -bench=. -benchmem ./...
 
 ## screenshots: light/dark x desktop/mobile PNGs in screenshots/ (ignored by git)
@@ -75,15 +75,20 @@ fuzz:
 		$(GO) test -run='^$$' -fuzz="^$$t$$" -fuzztime=20s ./protocol || exit 1; done
 	@for t in FuzzRender FuzzStream; do \
 		$(GO) test -run='^$$' -fuzz="^$$t$$" -fuzztime=20s ./app/markdown || exit 1; done
+	$(GO) test -run='^$$' -fuzz='^FuzzDecodeImport$$' -fuzztime=20s ./store
 
-## deps: Chromium for the browser tests (Debian's package, via apt-get as root)
+## deps: Chromium for the browser tests and PostgreSQL for the store's
+## (Debian's packages, via apt-get as root)
 deps:
-	@if ! command -v chromium >/dev/null 2>&1 && [ ! -x /usr/bin/chromium ]; then \
+	@missing=""; \
+	if ! command -v chromium >/dev/null 2>&1 && [ ! -x /usr/bin/chromium ]; then missing="chromium"; fi; \
+	if ! command -v initdb >/dev/null 2>&1 && ! ls /usr/lib/postgresql/*/bin/initdb >/dev/null 2>&1; then missing="$$missing postgresql"; fi; \
+	if [ -n "$$missing" ]; then \
 		if [ "$$(id -u)" = 0 ] && command -v apt-get >/dev/null 2>&1; then \
-			echo "installing chromium for the browser tests"; \
-			apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium >/dev/null; \
+			echo "installing$$missing for the tests"; \
+			apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq $$missing >/dev/null; \
 		else \
-			echo "the browser tests need Chromium: install Debian's 'chromium' package (sudo apt-get install chromium)"; exit 1; \
+			echo "the tests need Debian's packages:$$missing (sudo apt-get install$$missing)"; exit 1; \
 		fi; \
 	fi
 
