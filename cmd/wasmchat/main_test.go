@@ -33,17 +33,8 @@ func TestTokenAddWhileServing(t *testing.T) {
 	lines := strings.Split(strings.TrimSpace(out.String()), "\n")
 	token := lines[len(lines)-1]
 	for _, tok := range []string{token, a.Token} {
-		ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
-		ws, _, err := websocket.Dial(ctx, "ws"+strings.TrimPrefix(a.URL, "http")+"/ws/0",
-			&websocket.DialOptions{Subprotocols: []string{protocol.Subprotocol, protocol.SubprotocolTokenPrefix + tok}})
-		if err != nil {
-			t.Fatal(err)
-		}
-		_, data, err := ws.Read(ctx)
-		ws.CloseNow()
-		cancel()
-		if f, _ := protocol.DecodeServer(data); err != nil || f.Type != protocol.ControlHello {
-			t.Errorf("token %.6s…: first frame %s (%v), want hello", tok, data, err)
+		if f := firstFrame(t, a, tok); f.Type != protocol.ControlHello {
+			t.Errorf("token %.6s…: first frame %+v, want hello", tok, f)
 		}
 	}
 	// list names carol's token; once revoked, it is refused.
@@ -66,17 +57,8 @@ func TestTokenAddWhileServing(t *testing.T) {
 	if err := run(context.Background(), []string{"token", "revoke", "-data", a.Data, id}, noenv, io.Discard, io.Discard); err == nil {
 		t.Error("revoked a token twice")
 	}
-	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
-	defer cancel()
-	ws, _, err := websocket.Dial(ctx, "ws"+strings.TrimPrefix(a.URL, "http")+"/ws/0",
-		&websocket.DialOptions{Subprotocols: []string{protocol.Subprotocol, protocol.SubprotocolTokenPrefix + token}})
-	if err != nil {
-		t.Fatal(err)
-	}
-	_, data, _ := ws.Read(ctx)
-	ws.CloseNow()
-	if f, _ := protocol.DecodeServer(data); f.Code != protocol.CodeUnauthorized {
-		t.Errorf("revoked token: first frame %s, want unauthorized", data)
+	if f := firstFrame(t, a, token); f.Code != protocol.CodeUnauthorized {
+		t.Errorf("revoked token: first frame %+v, want unauthorized", f)
 	}
 	res, err := http.Get(a.URL + "/healthz")
 	if err != nil || res.StatusCode != http.StatusOK {
@@ -112,6 +94,29 @@ func TestUsageErrors(t *testing.T) {
 }
 
 func noenv(string) string { return "" }
+
+// firstFrame dials the app's WebSocket with token and returns the first
+// frame the server sends.
+func firstFrame(tb testing.TB, a *testApp, token string) protocol.ServerFrame {
+	tb.Helper()
+	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
+	defer cancel()
+	ws, _, err := websocket.Dial(ctx, "ws"+strings.TrimPrefix(a.URL, "http")+"/ws/0",
+		&websocket.DialOptions{Subprotocols: []string{protocol.Subprotocol, protocol.SubprotocolTokenPrefix + token}})
+	if err != nil {
+		tb.Fatal(err)
+	}
+	defer ws.CloseNow()
+	_, data, err := ws.Read(ctx)
+	if err != nil {
+		tb.Fatalf("token %.6s…: %v", token, err)
+	}
+	f, err := protocol.DecodeServer(data)
+	if err != nil {
+		tb.Fatalf("token %.6s…: %v", token, err)
+	}
+	return f
+}
 
 // TestTokensFileImported: the tokens.json of an earlier version is moved
 // into the database once, and its tokens keep working.

@@ -163,6 +163,18 @@ func bigHistory(tb testing.TB, a *testApp) string {
 	return long.ID
 }
 
+// openBigHistory starts an app with bigHistory and a page signed in to it
+// listing the 1,000 conversations; it returns the long one's id.
+func openBigHistory(tb testing.TB) (*testApp, context.Context, string) {
+	tb.Helper()
+	a := startApp(tb, nil)
+	long := bigHistory(tb, a)
+	ctx := newBrowser(tb)
+	signIn(tb, ctx, a.URL, a.Token)
+	poll(tb, ctx, "1,000 chats listed", `document.querySelectorAll('#conversations li').length == 1000`)
+	return a, ctx, long
+}
+
 // switchInto opens conversation id from the sidebar of a page showing
 // another, and returns how long until its messages are rendered, measured
 // in the page from the click.
@@ -189,11 +201,7 @@ func switchInto(tb testing.TB, ctx context.Context, id string) time.Duration {
 // 1,000 messages opens with its last 50 rendered and a button for the
 // earlier ones. The time is logged; BenchmarkBrowserSwitch measures it.
 func TestBrowserBigHistory(t *testing.T) {
-	a := startApp(t, nil)
-	long := bigHistory(t, a)
-	ctx := newBrowser(t)
-	signIn(t, ctx, a.URL, a.Token)
-	poll(t, ctx, "1,000 chats listed", `document.querySelectorAll('#conversations li').length == 1000`)
+	_, ctx, long := openBigHistory(t)
 	if got := sidebarTitles(t, ctx); got[0] != "A very long conversation" || got[1] != "Conversation 998" {
 		t.Fatalf("sidebar starts %q", got[:2])
 	}
@@ -217,11 +225,7 @@ func TestBrowserBigHistory(t *testing.T) {
 // BenchmarkBrowserSwitch measures, in Chromium, switching from a small
 // conversation into one of 1,000 messages until its messages are rendered.
 func BenchmarkBrowserSwitch(b *testing.B) {
-	a := startApp(b, nil)
-	long := bigHistory(b, a)
-	ctx := newBrowser(b)
-	signIn(b, ctx, a.URL, a.Token)
-	poll(b, ctx, "1,000 chats listed", `document.querySelectorAll('#conversations li').length == 1000`)
+	a, ctx, long := openBigHistory(b)
 	var small string
 	var list struct{ Conversations []store.Conversation }
 	apiCall(b, a, "GET", "/api/conversations?limit=2", nil, &list)
