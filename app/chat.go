@@ -23,7 +23,6 @@ const (
 	actionStop     = "wasmchat/stop"     // stop the answers streaming
 	actionApp      = "wasmchat/app"      // value: the app id to ask in ("" for plain chat)
 	actionTheme    = "wasmchat/theme"    // value: "system", "light" or "dark"
-	actionMore     = "wasmchat/more"     // show earlier messages
 )
 
 // continuePrompt is the question "continue" sends in the same conversation.
@@ -93,7 +92,6 @@ func (c *Chat) OnMount(ctx app.Context) {
 	ctx.Handle(actionDelete, func(ctx app.Context, a app.Action) { c.remove(ctx, a.Value.(string)) })
 	ctx.Handle(actionSearch, func(ctx app.Context, a app.Action) { c.search(ctx, a.Value.(string)) })
 	ctx.Handle(actionDrawer, func(_ app.Context, a app.Action) { c.drawer, _ = a.Value.(bool) })
-	ctx.Handle(actionMore, func(ctx app.Context, _ app.Action) { c.showEarlier(ctx) })
 	if app.IsServer {
 		return
 	}
@@ -378,7 +376,7 @@ func (c *Chat) renderChat(streaming bool, earlier int, msgs []*Message) app.UI {
 			),
 			app.If(earlier > 0 || c.conv.More,
 				app.Button().ID("earlier").Class("earlier").Type("button").Text(earlierLabel(earlier)).
-					OnClick(func(ctx app.Context, e app.Event) { ctx.NewAction(actionMore) }),
+					OnClick(func(ctx app.Context, e app.Event) { c.showEarlier(ctx) }),
 			),
 			app.Range(msgs).Slice(func(i int) app.UI {
 				m := msgs[i]
