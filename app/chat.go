@@ -498,11 +498,9 @@ func (c *Chat) loaded(ctx app.Context, conv *Conversation, stored *Conversation,
 	}
 }
 
-// show puts conv on screen.
+// show puts conv on screen. The one it replaces was kept offline when it
+// was last saved (ask, ack, end, load); its frames still land in it.
 func (c *Chat) show(ctx app.Context, conv *Conversation) {
-	if c.conv.ID != "" {
-		cacheConversation(c.conv)
-	}
 	c.conv, c.shown, c.scrolledUp = conv, pageSize, false
 	saveConversation(conv)
 	ctx.Defer(scrollToBottom)

@@ -106,11 +106,16 @@ func TestBrowserSidebar(t *testing.T) {
 	must(t, chromedp.Do(ctx, chromedp.Evaluate[chromedp.Void](`document.querySelector('#search').value = ""; document.querySelector('#search').dispatchEvent(new Event('input'))`)))
 	poll(t, ctx, "the list back", `document.querySelectorAll('#conversations li').length == 2`)
 
-	// Offline, both chats (opened this session) still read.
-	must(t, chromedp.Do(ctx, setOffline(true)))
+	// After a reload (nothing in the page's memory) and with the server
+	// gone, the owls chat reads from the copy kept in browser storage.
+	must(t, chromedp.Do(ctx, chromedp.Reload(), chromedp.WaitVisible(selOpen)))
+	poll(t, ctx, "the zebras chat after the reload", `document.querySelector('.message[data-role="user"] .content')?.textContent == "Second question about zebras"`)
+	a.Stop()
 	must(t, chromedp.Do(ctx, chromedp.Click(`#conversations li:nth-child(2) .open`)))
-	poll(t, ctx, "the owls chat offline", `document.querySelector('.message[data-role="user"] .content')?.textContent == "First question about owls"`)
-	must(t, chromedp.Do(ctx, setOffline(false)))
+	poll(t, ctx, "the owls chat, server down", `document.querySelector('.message[data-role="user"] .content')?.textContent == "First question about owls" &&
+		document.querySelector('.message[data-role="assistant"][data-status="done"]') != null`)
+	a = startAppWith(t, appOptions{addr: a.Addr, data: a.Data, token: a.Token})
+	poll(t, ctx, "the connection back", `document.querySelector('`+selOpen+`') != null`)
 
 	// Delete the owls chat, after confirming.
 	must(t, chromedp.Do(ctx, chromedp.Click(`#conversations li:nth-child(2) .delete-btn`)))
