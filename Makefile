@@ -19,8 +19,11 @@ build: bin/wasmchat
 
 wasm: $(WASM).br
 
-$(WASM): $(WASM_SRC)
-	GOOS=js GOARCH=wasm $(GO) build -trimpath -ldflags="-s -w" -o $@ ./cmd/wasmchat
+# Built with cmd/wasmfix's overlay: it mends a bug of Go's js/wasm runtime
+# that froze the page (see cmd/wasmfix). Build the wasm with make, not by hand.
+$(WASM): $(WASM_SRC) $(wildcard cmd/wasmfix/*.go)
+	overlay=$$($(GO) run ./cmd/wasmfix -goroot "$$($(GO) env GOROOT)") && \
+	GOOS=js GOARCH=wasm $(GO) build -trimpath -overlay "$$overlay" -ldflags="-s -w" -o $@ ./cmd/wasmchat
 
 # Compressed once here, never per request or at start.
 $(WASM).br: $(WASM)
@@ -43,7 +46,7 @@ fmt:
 	gofmt -w $$(git ls-files '*.go' 2>/dev/null || find . -name '*.go')
 
 fmt-check:
-	@out=$$(gofmt -l $$(find . -name '*.go' -not -path './dist/*')); \
+	@out=$$(gofmt -l $$(find . -name '*.go' -not -path './dist/*' -not -path './.build/*')); \
 	if [ -n "$$out" ]; then echo "gofmt needed:"; echo "$$out"; exit 1; fi
 
 vet:
@@ -73,7 +76,7 @@ screenshots: deps wasm
 fuzz:
 	@for t in FuzzDecodeClient FuzzDecodeServer FuzzParseEndpoint; do \
 		$(GO) test -run='^$$' -fuzz="^$$t$$" -fuzztime=20s ./protocol || exit 1; done
-	@for t in FuzzRender FuzzStream; do \
+	@for t in FuzzRender FuzzStream FuzzHighlight; do \
 		$(GO) test -run='^$$' -fuzz="^$$t$$" -fuzztime=20s ./app/markdown || exit 1; done
 	$(GO) test -run='^$$' -fuzz='^FuzzDecodeImport$$' -fuzztime=20s ./store
 
@@ -93,4 +96,4 @@ deps:
 	fi
 
 clean:
-	rm -rf bin $(WASM) $(WASM).br $(WASM).gz
+	rm -rf bin .build $(WASM) $(WASM).br $(WASM).gz

@@ -55,12 +55,21 @@ func (a *apiClient) list(ctx context.Context) ([]Summary, error) {
 	return out.Conversations, err
 }
 
-// get returns conversation id with its last limit messages (0: all).
+// get returns conversation id with its last limit messages (0: all). It
+// asks for one more, to know whether there are earlier ones (More).
 func (a *apiClient) get(ctx context.Context, id string, limit int) (*Conversation, error) {
+	ask := 0
+	if limit > 0 {
+		ask = limit + 1
+	}
 	var out storedConversation
-	err := a.do(ctx, http.MethodGet, "/api/conversations/"+url.PathEscape(id)+"?limit="+strconv.Itoa(limit), nil, &out)
+	err := a.do(ctx, http.MethodGet, "/api/conversations/"+url.PathEscape(id)+"?limit="+strconv.Itoa(ask), nil, &out)
+	more := limit > 0 && len(out.Messages) > limit
+	if more {
+		out.Messages = out.Messages[1:]
+	}
 	c := out.conversation()
-	c.More = limit > 0 && len(out.Messages) >= limit
+	c.More = more
 	return c, err
 }
 

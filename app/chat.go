@@ -23,10 +23,8 @@ const (
 	actionStop     = "wasmchat/stop"     // stop the answers streaming
 	actionApp      = "wasmchat/app"      // value: the app id to ask in ("" for plain chat)
 	actionTheme    = "wasmchat/theme"    // value: "system", "light" or "dark"
+	actionLanguage = "wasmchat/language" // value: "en" or "zh-CN"
 )
-
-// continuePrompt is the question "continue" sends in the same conversation.
-const continuePrompt = "Continue your previous answer from where it stopped."
 
 // noWebSocket is the seed page's message for a browser without WebSocket.
 const noWebSocket = "您的浏览器不支持WebSocket，无法获取数据 (this browser has no WebSocket support)"
@@ -59,6 +57,7 @@ type Chat struct {
 	apps   []protocol.App
 	app    string // the app questions run in; "" for plain chat
 	theme  string // "system", "light" or "dark"
+	lang   string // the page's language: "en" or "zh-CN"
 	// scrolledUp is set while the reader is away from the end of the
 	// messages: growing answers then leave the view alone.
 	scrolledUp bool
@@ -67,14 +66,14 @@ type Chat struct {
 
 // OnInit readies an empty page before the first render.
 func (c *Chat) OnInit() {
-	c.conv, c.open, c.shown = &Conversation{}, make(map[string]*Conversation), pageSize
+	c.conv, c.open, c.shown, c.lang = &Conversation{}, make(map[string]*Conversation), pageSize, langEnglish
 }
 
 // OnMount restores the conversation kept in browser storage and connects
 // with the token from the login link or browser storage.
 func (c *Chat) OnMount(ctx app.Context) {
 	ctx.Handle(actionSend, c.onSend)
-	ctx.Handle(actionContinue, func(ctx app.Context, _ app.Action) { c.ask(ctx, continuePrompt) })
+	ctx.Handle(actionContinue, func(ctx app.Context, _ app.Action) { c.ask(ctx, tr(c.lang).ContinuePrompt) })
 	ctx.Handle(actionRetry, func(app.Context, app.Action) {
 		if c.client != nil {
 			c.client.RetryNow()
@@ -86,6 +85,10 @@ func (c *Chat) OnMount(ctx app.Context) {
 		c.theme, _ = a.Value.(string)
 		setTheme(c.theme)
 	})
+	ctx.Handle(actionLanguage, func(_ app.Context, a app.Action) {
+		c.lang, _ = a.Value.(string)
+		setLanguage(c.lang)
+	})
 	ctx.Handle(actionOpen, func(ctx app.Context, a app.Action) { c.openConversation(ctx, a.Value.(string)) })
 	ctx.Handle(actionNew, func(ctx app.Context, _ app.Action) { c.newChat(ctx) })
 	ctx.Handle(actionRename, func(ctx app.Context, a app.Action) { c.rename(ctx, a.Value.([2]string)) })
@@ -95,8 +98,9 @@ func (c *Chat) OnMount(ctx app.Context) {
 	if app.IsServer {
 		return
 	}
-	c.releases = append(c.releases, app.Window().AddEventListener("click", copyCode))
+	c.releases = append(c.releases, app.Window().AddEventListener("click", c.copyCode))
 	c.theme = loadTheme()
+	c.lang = loadLanguage()
 	c.conv = loadConversation()
 	c.open[openKey(c.conv)] = c.conv
 	c.list = loadList()
@@ -278,7 +282,7 @@ func (c *Chat) ask(ctx app.Context, text string) {
 	}
 	saveConversation(c.conv)
 	if c.client == nil {
-		c.conv.Apply(protocol.ServerFrame{Status: protocol.StatusError, Client: id, Content: "Not connected: sign in first."})
+		c.conv.Apply(protocol.ServerFrame{Status: protocol.StatusError, Client: id, Content: tr(c.lang).NotConnected})
 		return
 	}
 	c.client.Ask(ctx, protocol.ClientFrame{Type: protocol.TypeAsk, ID: id, Conversation: c.conv.ID, Text: text, App: c.app})
@@ -289,24 +293,24 @@ func (c *Chat) ask(ctx app.Context, text string) {
 // copyCode copies a code block when its copy button is clicked. Code blocks
 // are raw HTML from the markdown renderer, so their buttons are handled here
 // by delegation rather than by handlers on each.
-func copyCode(ctx app.Context, e app.Event) {
+func (c *Chat) copyCode(ctx app.Context, e app.Event) {
 	btn := e.Get("target").Call("closest", "button.copy-code")
 	if !btn.Truthy() {
 		return
 	}
-	copyText(ctx, btn, btn.Get("parentElement").Get("nextElementSibling").Get("textContent").String())
+	copyText(ctx, btn, btn.Get("parentElement").Get("nextElementSibling").Get("textContent").String(), tr(c.lang).Copied)
 }
 
 // copyText writes text to the clipboard and says so on the button for a
 // moment.
-func copyText(ctx app.Context, btn app.Value, text string) {
+func copyText(ctx app.Context, btn app.Value, text, copied string) {
 	clip := app.Window().Get("navigator").Get("clipboard")
 	if !clip.Truthy() {
 		return // not a secure context: the browser offers no clipboard
 	}
 	clip.Call("writeText", text)
 	label := btn.Get("textContent").String()
-	btn.Set("textContent", "Copied")
+	btn.Set("textContent", copied)
 	ctx.After(1500*time.Millisecond, func(app.Context) { btn.Set("textContent", label) })
 }
 
@@ -351,63 +355,67 @@ func (c *Chat) Render() app.UI {
 	earlier := max(0, len(msgs)-c.shown)
 	msgs = msgs[earlier:]
 	return app.Div().Class("shell").Body(
-		&sidebar{List: c.list, Current: c.conv.ID, Query: c.query, Hits: c.hits, Open: c.drawer},
+		&sidebar{List: c.list, Current: c.conv.ID, Query: c.query, Hits: c.hits, Open: c.drawer, Lang: c.lang},
 		app.If(c.drawer, app.Div().Class("scrim").OnClick(func(ctx app.Context, e app.Event) { c.drawer = false })),
 		c.renderChat(streaming, earlier, msgs),
 	)
 }
 
 func (c *Chat) renderChat(streaming bool, earlier int, msgs []*Message) app.UI {
+	t := tr(c.lang)
 	return app.Div().Class("chat").Body(
 		app.Header().Class("topbar").Body(
-			app.Button().ID("menu").Class("menu").Type("button").Aria("label", "Conversations").Aria("expanded", c.drawer).Text("☰").
+			app.Button().ID("menu").Class("menu").Type("button").Aria("label", t.Conversations).Aria("expanded", c.drawer).Text("☰").
 				OnClick(func(ctx app.Context, e app.Event) { c.drawer = !c.drawer }),
 			app.H1().Class("brand").Text("wasmchat"),
-			&picker{ID: "app", Label: "App", Action: actionApp, Choices: appChoices(c.apps), Selected: c.app},
-			&picker{ID: "theme", Label: "Theme", Action: actionTheme, Choices: themeChoices, Selected: c.theme},
-			&connectionView{State: string(c.status.State), RetryAt: c.status.RetryAt, SignIn: c.signIn, Fatal: c.fatal},
+			&picker{ID: "app", Label: t.App, Action: actionApp, Choices: appChoices(c.apps, t), Selected: c.app},
+			&picker{ID: "theme", Label: t.Theme, Action: actionTheme, Choices: themeChoices(t), Selected: c.theme},
+			&picker{ID: "language", Label: t.Language, Action: actionLanguage, Choices: languageChoices, Selected: c.lang},
+			&connectionView{State: string(c.status.State), RetryAt: c.status.RetryAt, SignIn: c.signIn, Fatal: c.fatal, Lang: c.lang},
 		),
 		app.Main().ID("messages").Class("messages").Aria("live", "polite").OnScroll(c.onScroll).Body(
 			app.If(len(c.conv.Messages) == 0,
 				app.Div().Class("empty").Body(
-					app.H2().Text("Ask anything"),
-					app.P().Text("Answers stream in as the model writes them."),
+					app.H2().Text(t.AskAnything),
+					app.P().Text(t.AnswersStream),
 				),
 			),
 			app.If(earlier > 0 || c.conv.More,
-				app.Button().ID("earlier").Class("earlier").Type("button").Text(earlierLabel(earlier)).
+				app.Button().ID("earlier").Class("earlier").Type("button").Text(earlierLabel(earlier, t)).
 					OnClick(func(ctx app.Context, e app.Event) { c.showEarlier(ctx) }),
 			),
 			app.Range(msgs).Slice(func(i int) app.UI {
 				m := msgs[i]
-				return &messageView{Role: m.Role, Text: m.Text, Ended: m.Ended, Finish: m.Finish, Error: m.Error, Usage: m.Usage}
+				return &messageView{Role: m.Role, Text: m.Text, Ended: m.Ended, Finish: m.Finish, Error: m.Error, Usage: m.Usage, Lang: c.lang}
 			}),
 		),
 		app.If(c.scrolledUp && streaming,
-			app.Button().ID("jump").Class("jump").Type("button").Text("Jump to latest ↓").OnClick(c.jumpToLatest),
+			app.Button().ID("jump").Class("jump").Type("button").Text(t.JumpToLatest).OnClick(c.jumpToLatest),
 		),
 		app.If(c.conv.Notice != "", app.P().Class("notice").Role("alert").Text(c.conv.Notice)),
-		&composer{Streaming: streaming},
+		&composer{Streaming: streaming, Lang: c.lang},
 	)
 }
 
 // appChoices offers plain chat and the server's apps, once it has listed
 // them.
-func appChoices(apps []protocol.App) []choice {
+func appChoices(apps []protocol.App, t *texts) []choice {
 	if len(apps) == 0 {
 		return nil
 	}
-	out := []choice{{Value: "", Text: "Chat"}}
+	out := []choice{{Value: "", Text: t.PlainChat}}
 	for _, a := range apps {
 		out = append(out, choice{Value: a.ID, Text: a.Title, Title: a.Description})
 	}
 	return out
 }
 
-var themeChoices = []choice{
-	{Value: "system", Text: "System theme"},
-	{Value: "light", Text: "Light"},
-	{Value: "dark", Text: "Dark"},
+func themeChoices(t *texts) []choice {
+	return []choice{
+		{Value: "system", Text: t.SystemTheme},
+		{Value: "light", Text: t.Light},
+		{Value: "dark", Text: t.Dark},
+	}
 }
 
 // refreshList loads the sidebar from the server; offline, the list kept
@@ -435,7 +443,7 @@ func (c *Chat) openConversation(ctx app.Context, id string) {
 	conv, ok := c.open[id]
 	if !ok {
 		if conv = loadCached(id); conv == nil {
-			conv = &Conversation{ID: id, Notice: "Loading…"}
+			conv = &Conversation{ID: id, Notice: tr(c.lang).Loading}
 		}
 		c.open[id] = conv
 	}
@@ -472,7 +480,7 @@ func (c *Chat) showEarlier(ctx app.Context) {
 func (c *Chat) loaded(ctx app.Context, conv *Conversation, stored *Conversation, err error) {
 	switch {
 	case err != nil && len(conv.Messages) == 0:
-		conv.Notice = "This conversation could not be loaded: " + err.Error()
+		conv.Notice = fmt.Sprintf(tr(c.lang).LoadFailed, err)
 	case err != nil:
 		conv.Notice = ""
 	case !conv.Busy():
@@ -531,7 +539,7 @@ func (c *Chat) rename(ctx app.Context, v [2]string) {
 		err := api.rename(context.Background(), id, title)
 		ctx.Dispatch(func(app.Context) {
 			if err != nil {
-				c.list, c.conv.Notice = old, "Could not rename: "+err.Error()
+				c.list, c.conv.Notice = old, fmt.Sprintf(tr(c.lang).RenameFailed, err)
 			}
 			saveList(c.list)
 		})
@@ -547,7 +555,7 @@ func (c *Chat) remove(ctx app.Context, id string) {
 		err := api.remove(context.Background(), id)
 		ctx.Dispatch(func(ctx app.Context) {
 			if err != nil {
-				c.conv.Notice = "Could not delete: " + err.Error()
+				c.conv.Notice = fmt.Sprintf(tr(c.lang).DeleteFailed, err)
 				return
 			}
 			c.list = without(c.list, id)
@@ -595,9 +603,9 @@ func searchOffline(list []Summary, q string) []Hit {
 	return hits
 }
 
-func earlierLabel(n int) string {
+func earlierLabel(n int, t *texts) string {
 	if n == 0 {
-		return "Show earlier messages"
+		return t.ShowEarlier
 	}
-	return fmt.Sprintf("Show earlier messages (%d)", n)
+	return fmt.Sprintf(t.ShowEarlierN, n)
 }

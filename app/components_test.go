@@ -77,8 +77,8 @@ func TestChatFlow(t *testing.T) {
 	// Chat's root div: the sidebar, then the chat: header, main
 	// (messages), composer. In main: the two message components.
 	for i, want := range []*messageView{
-		{Role: RoleUser, Text: "hello?", Ended: true},
-		{Role: RoleAssistant, Text: answer, Ended: true, Finish: "stop"},
+		{Role: RoleUser, Text: "hello?", Ended: true, Lang: langEnglish},
+		{Role: RoleAssistant, Text: answer, Ended: true, Finish: "stop", Lang: langEnglish},
 	} {
 		if err := app.TestMatch(c, app.TestUIDescriptor{Path: app.TestPath(0, 1, 1, i), Expected: want}); err != nil {
 			t.Errorf("message %d: %v", i, err)

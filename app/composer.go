@@ -14,6 +14,7 @@ type composer struct {
 
 	// Streaming shows the stop button (Esc does the same).
 	Streaming bool
+	Lang      string
 }
 
 func (c *composer) onKeyDown(ctx app.Context, e app.Event) {
@@ -42,19 +43,20 @@ func (c *composer) submit(ctx app.Context) {
 
 // Render shows the composer.
 func (c *composer) Render() app.UI {
+	t := tr(c.Lang)
 	return app.Form().Class("composer").OnSubmit(c.onSubmit).Body(
 		app.Textarea().
 			ID("composer").
 			Rows(2).
-			Placeholder("Ask anything…").
-			Title("Enter sends, Shift+Enter starts a new line").
-			Aria("label", "Your question").
+			Placeholder(t.Placeholder).
+			Title(t.ComposerHint).
+			Aria("label", t.Label).
 			AutoFocus(true).
 			OnKeyDown(c.onKeyDown),
 		app.If(c.Streaming,
-			app.Button().Type("button").ID("stop").Class("stop").Title("Stop (Esc)").Text("Stop").
+			app.Button().Type("button").ID("stop").Class("stop").Title(t.StopTitle).Text(t.Stop).
 				OnClick(func(ctx app.Context, e app.Event) { ctx.NewAction(actionStop) }),
 		),
-		app.Button().Type("submit").Class("send").Text("Send"),
+		app.Button().Type("submit").Class("send").Text(t.Send),
 	)
 }

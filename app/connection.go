@@ -18,6 +18,7 @@ type connectionView struct {
 	RetryAt time.Time
 	SignIn  bool
 	Fatal   string
+	Lang    string
 
 	counting bool
 }
@@ -38,24 +39,25 @@ func (v *connectionView) count(ctx app.Context) {
 }
 
 func (v *connectionView) label() string {
+	t := tr(v.Lang)
 	switch {
 	case v.Fatal != "":
 		return v.Fatal
 	case v.SignIn:
-		return "Signed out: open your login link to sign in again"
+		return t.SignedOut
 	case v.State == string(wsclient.Open):
-		return "Connected"
+		return t.Connected
 	case v.State == string(wsclient.Reconnecting):
 		if s := int(time.Until(v.RetryAt).Round(time.Second).Seconds()); s >= 1 {
-			return fmt.Sprintf("Reconnecting in %d s", s)
+			return fmt.Sprintf(t.ReconnectingIn, s)
 		}
-		return "Reconnecting…"
+		return t.Reconnecting
 	case v.State == string(wsclient.Offline):
-		return "Offline: questions wait until the network is back"
+		return t.Offline
 	case v.State == string(wsclient.Closed):
-		return "Disconnected"
+		return t.Disconnected
 	}
-	return "Connecting…"
+	return t.Connecting
 }
 
 // Render shows the indicator.
@@ -68,7 +70,7 @@ func (v *connectionView) Render() app.UI {
 		app.Span().Class("dot").Aria("hidden", "true"),
 		app.Span().Class("label").Text(v.label()),
 		app.If(state == string(wsclient.Reconnecting),
-			app.Button().ID("retry").Class("link").Text("Retry now").OnClick(func(ctx app.Context, e app.Event) {
+			app.Button().ID("retry").Class("link").Text(tr(v.Lang).RetryNow).OnClick(func(ctx app.Context, e app.Event) {
 				ctx.NewAction(actionRetry)
 			}),
 		),

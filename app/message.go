@@ -24,6 +24,7 @@ type messageView struct {
 	Finish string
 	Error  string
 	Usage  *protocol.Usage
+	Lang   string
 
 	tw      *typewriter.Writer
 	fed     string // the Text last given to tw
@@ -114,7 +115,7 @@ func (m *messageView) status() string {
 
 // Render shows the message.
 func (m *messageView) Render() app.UI {
-	status := m.status()
+	status, t := m.status(), tr(m.Lang)
 	return app.Article().
 		Class("message", m.Role).
 		DataSet("role", m.Role).
@@ -126,16 +127,16 @@ func (m *messageView) Render() app.UI {
 				app.Span().Class("cursor").Aria("hidden", "true"),
 			),
 			app.If(m.Error != "", app.P().Class("error").Role("alert").Text(m.Error)),
-			app.If(m.Finish == protocol.FinishCancelled, app.P().Class("note").Text("Stopped.")),
-			app.If(m.Finish == protocol.FinishLength, app.P().Class("note").Text("Cut short: the answer reached its length limit.")),
+			app.If(m.Finish == protocol.FinishCancelled, app.P().Class("note").Text(t.Stopped)),
+			app.If(m.Finish == protocol.FinishLength, app.P().Class("note").Text(t.CutShort)),
 			app.If(m.Usage != nil && status == "done", m.usage()),
 			app.If(m.Role == RoleAssistant && status != "streaming" && m.Text != "",
-				app.Button().Type("button").Class("link", "copy-answer").Title("Copy the answer as markdown").Text("Copy").
-					OnClick(func(ctx app.Context, e app.Event) { copyText(ctx, ctx.JSSrc(), m.Text) }),
+				app.Button().Type("button").Class("link", "copy-answer").Title(t.CopyAnswerTitle).Text(t.Copy).
+					OnClick(func(ctx app.Context, e app.Event) { copyText(ctx, ctx.JSSrc(), m.Text, t.Copied) }),
 			),
 			app.If(status == "interrupted", app.P().Class("note").Body(
-				app.Text("Interrupted: the server stopped before this answer was finished. "),
-				app.Button().Class("link continue").Text("Continue").OnClick(func(ctx app.Context, e app.Event) {
+				app.Text(t.Interrupted),
+				app.Button().Class("link continue").Text(t.Continue).OnClick(func(ctx app.Context, e app.Event) {
 					ctx.NewAction(actionContinue)
 				}),
 			)),
@@ -172,5 +173,5 @@ func (m *messageView) usage() app.UI {
 	}
 	u := m.Usage
 	return app.P().Class("usage").Title("tokens: prompt + completion").
-		Text(fmt.Sprintf("%d tokens (%d + %d)", u.Total, u.Prompt, u.Completion))
+		Text(fmt.Sprintf(tr(m.Lang).Tokens, u.Total, u.Prompt, u.Completion))
 }

@@ -7,6 +7,7 @@ import (
 
 	"github.com/maxence-charriere/go-app/v9/pkg/app"
 
+	"github.com/wasmchat/wasmchat/app/markdown"
 	"github.com/wasmchat/wasmchat/protocol"
 )
 
@@ -97,6 +98,43 @@ func setTheme(theme string) {
 		root.Call("removeAttribute", "data-theme")
 	}
 	w.Get("localStorage").Call("setItem", themeKey, theme)
+}
+
+// languageKey is the localStorage key of the language chosen in the page.
+const languageKey = "wasmchat.lang"
+
+// loadLanguage applies and returns the page's language: the one chosen in
+// the page, else the first of the browser's languages the page speaks.
+func loadLanguage() string {
+	w := app.Window()
+	lang := ""
+	if v := w.Get("localStorage").Call("getItem", languageKey); v.Truthy() {
+		lang = v.String()
+	}
+	if lang != langEnglish && lang != langChinese {
+		var preferred []string
+		if langs := w.Get("navigator").Get("languages"); langs.Truthy() {
+			for i := range langs.Length() {
+				preferred = append(preferred, langs.Index(i).String())
+			}
+		}
+		lang = pickLanguage(preferred)
+	}
+	applyLanguage(lang)
+	return lang
+}
+
+// setLanguage applies a language chosen in the page and keeps it.
+func setLanguage(lang string) {
+	applyLanguage(lang)
+	setItem(languageKey, lang)
+}
+
+// applyLanguage sets <html lang> (screen readers and fonts follow it) and
+// the code blocks' copy label.
+func applyLanguage(lang string) {
+	app.Window().Get("document").Get("documentElement").Set("lang", lang)
+	markdown.CopyLabel = tr(lang).CopyCode
 }
 
 // Keys of what the page keeps for reading offline: the sidebar's list, and

@@ -1,6 +1,7 @@
 package app
 
 import (
+	"fmt"
 	"strings"
 	"time"
 
@@ -28,6 +29,7 @@ type sidebar struct {
 	Query   string
 	Hits    []Hit
 	Open    bool // the drawer, on phones
+	Lang    string
 
 	searchGen int // the search typed last, for the debounce
 }
@@ -55,16 +57,17 @@ func (s *sidebar) onSearchKey(ctx app.Context, e app.Event) {
 // Render shows the sidebar.
 func (s *sidebar) Render() app.UI {
 	searching := s.Query != ""
-	return app.Aside().ID("sidebar").Class("sidebar").Class(map[bool]string{true: "open"}[s.Open]).Aria("label", "Conversations").Body(
+	t := tr(s.Lang)
+	return app.Aside().ID("sidebar").Class("sidebar").Class(map[bool]string{true: "open"}[s.Open]).Aria("label", t.Conversations).Body(
 		app.Div().Class("side-head").Body(
-			app.Button().ID("new-chat").Class("new-chat").Type("button").Title("New chat (Ctrl+K)").Text("+ New chat").
+			app.Button().ID("new-chat").Class("new-chat").Type("button").Title(t.NewChatTitle).Text(t.NewChat).
 				OnClick(func(ctx app.Context, e app.Event) { ctx.NewAction(actionNew) }),
-			app.Input().ID("search").Class("search").Type("search").Placeholder("Search chats").Aria("label", "Search chats").
+			app.Input().ID("search").Class("search").Type("search").Placeholder(t.Search).Aria("label", t.Search).
 				OnInput(s.onSearch).OnKeyDown(s.onSearchKey),
 		),
 		app.If(searching,
 			app.Ul().ID("hits").Class("conversations").Body(
-				app.If(len(s.Hits) == 0, app.Li().Class("none").Text("Nothing found")),
+				app.If(len(s.Hits) == 0, app.Li().Class("none").Text(t.NothingFound)),
 				app.Range(s.Hits).Slice(func(i int) app.UI {
 					h := s.Hits[i]
 					return app.Li().Class("hit").Body(
@@ -79,7 +82,7 @@ func (s *sidebar) Render() app.UI {
 		).Else(
 			app.Ul().ID("conversations").Class("conversations").Body(
 				app.Range(s.List).Slice(func(i int) app.UI {
-					return &sideRow{Summary: s.List[i], Current: s.List[i].ID == s.Current}
+					return &sideRow{Summary: s.List[i], Current: s.List[i].ID == s.Current, Lang: s.Lang}
 				}),
 			),
 		),
@@ -93,6 +96,7 @@ type sideRow struct {
 
 	Summary Summary
 	Current bool
+	Lang    string
 
 	editing    bool // being renamed
 	confirming bool // asked to delete
@@ -115,33 +119,33 @@ func (r *sideRow) onRenameKey(ctx app.Context, e app.Event) {
 // Render shows the row: the title, rename and delete; or the title being
 // edited; or the question whether to delete.
 func (r *sideRow) Render() app.UI {
-	c := r.Summary
+	c, t := r.Summary, tr(r.Lang)
 	li := app.Li().Class("conversation").DataSet("id", c.ID).Aria("current", map[bool]string{true: "page", false: "false"}[r.Current])
 	switch {
 	case r.editing:
 		return li.Body(
-			app.Input().Class("rename").Value(c.Title).Aria("label", "New title").AutoFocus(true).
+			app.Input().Class("rename").Value(c.Title).Aria("label", t.NewTitle).AutoFocus(true).
 				OnKeyDown(r.onRenameKey).
 				OnBlur(func(ctx app.Context, e app.Event) { r.editing = false }),
 		)
 	case r.confirming:
 		return li.Class("confirm").Body(
-			app.Span().Class("title").Text("Delete “"+c.Title+"”?"),
-			app.Button().Type("button").Class("danger").Text("Delete").
+			app.Span().Class("title").Text(fmt.Sprintf(t.DeleteConfirm, c.Title)),
+			app.Button().Type("button").Class("danger").Text(t.Delete).
 				OnClick(func(ctx app.Context, e app.Event) {
 					r.confirming = false
 					ctx.NewActionWithValue(actionDelete, c.ID)
 				}),
-			app.Button().Type("button").Text("Cancel").OnClick(func(ctx app.Context, e app.Event) { r.confirming = false }),
+			app.Button().Type("button").Text(t.Cancel).OnClick(func(ctx app.Context, e app.Event) { r.confirming = false }),
 		)
 	}
 	return li.Body(
 		app.Button().Type("button").Class("open").Title(c.Title).
 			OnClick(func(ctx app.Context, e app.Event) { ctx.NewActionWithValue(actionOpen, c.ID) }).
 			Body(app.Span().Class("title").Text(c.Title)),
-		app.Button().Type("button").Class("icon").Class("rename-btn").Title("Rename").Aria("label", "Rename “"+c.Title+"”").Text("✎").
+		app.Button().Type("button").Class("icon").Class("rename-btn").Title(t.Rename).Aria("label", fmt.Sprintf(t.RenameTitle, c.Title)).Text("✎").
 			OnClick(func(ctx app.Context, e app.Event) { r.editing, r.confirming = true, false }),
-		app.Button().Type("button").Class("icon").Class("delete-btn").Title("Delete").Aria("label", "Delete “"+c.Title+"”").Text("🗑").
+		app.Button().Type("button").Class("icon").Class("delete-btn").Title(t.Delete).Aria("label", fmt.Sprintf(t.DeleteTitle, c.Title)).Text("🗑").
 			OnClick(func(ctx app.Context, e app.Event) { r.confirming, r.editing = true, false }),
 	)
 }

@@ -87,8 +87,8 @@ func TestRendering(t *testing.T) {
 		{"see https://go.dev", `<p>see <a href="https://go.dev" rel="noopener noreferrer nofollow" target="_blank">https://go.dev</a></p>` + "\n"},
 		{"- [x] done", "<ul>\n<li><input checked=\"\" disabled=\"\" type=\"checkbox\"> done</li>\n</ul>\n"},
 		{"| a |\n|---|\n| 1 |", "<table>\n<thead>\n<tr>\n<th>a</th>\n</tr>\n</thead>\n<tbody>\n<tr>\n<td>1</td>\n</tr>\n</tbody>\n</table>\n"},
-		{"```go\nx := 1 < 2\n```", `<div class="code"><div class="code-head"><span class="lang">go</span><button type="button" class="copy-code">Copy</button></div><pre><code class="language-go">x := 1 &lt; 2` + "\n</code></pre></div>\n"},
-		{"```<img src=x onerror=alert(1)>\nx\n```", `<div class="code"><div class="code-head"><span class="lang">&lt;img</span><button type="button" class="copy-code">Copy</button></div><pre><code class="language-&lt;img">x` + "\n</code></pre></div>\n"},
+		{"```go\nx := 1 < 2\n```", `<div class="code"><div class="code-head"><span class="lang">go</span><button type="button" class="copy-code">Copy code</button></div><pre><code class="language-go">x := <span class="hl-n">1</span> &lt; <span class="hl-n">2</span>` + "\n</code></pre></div>\n"},
+		{"```<img src=x onerror=alert(1)>\nx\n```", `<div class="code"><div class="code-head"><span class="lang">&lt;img</span><button type="button" class="copy-code">Copy code</button></div><pre><code class="language-&lt;img">x` + "\n</code></pre></div>\n"},
 	}
 	for _, tt := range tests {
 		if got := Render(tt.in); got != tt.want {

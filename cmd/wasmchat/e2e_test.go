@@ -138,6 +138,39 @@ func TestBrowserWithoutTokenAsksToSignIn(t *testing.T) {
 	}
 }
 
+// TestBrowserStoppedProgram: when the page's Go program can no longer run
+// (a wasm trap, or a Go fatal error's exit), the page says so and offers a
+// reload instead of ignoring clicks. The served wasm_exec.js does this; the
+// test drives its Go class with a program that traps, then one that exits.
+func TestBrowserStoppedProgram(t *testing.T) {
+	a := startApp(t, nil)
+	ctx := newBrowser(t)
+	must(t, chromedp.Do(ctx,
+		chromedp.Navigate(a.URL+"/"),
+		chromedp.WaitVisible(`#connection[data-state="closed"]`),
+	))
+	for _, stop := range []string{
+		`(() => {
+			const go = new Go();
+			go._inst = { exports: { resume() { throw new WebAssembly.RuntimeError("memory access out of bounds"); } } };
+			try { go._resume(); } catch (e) { return go.exited && e instanceof WebAssembly.RuntimeError; }
+			return false;
+		})()`,
+		`(() => { document.getElementById("stopped").remove(); new Go().exit(2); return true; })()`,
+	} {
+		ok, err := chromedp.Run(ctx, chromedp.Evaluate[bool](stop))
+		must(t, err)
+		if !ok {
+			t.Fatalf("%s: the trap was swallowed or the program not marked exited", stop)
+		}
+		text, err := chromedp.Run(ctx, chromedp.Evaluate[string](`document.querySelector('#stopped[role="alert"]')?.textContent ?? ""`))
+		must(t, err)
+		if !strings.Contains(text, "The page stopped") || !strings.Contains(text, "Reload") {
+			t.Errorf("after %s the page shows %q, want the stopped notice with a reload button", stop, text)
+		}
+	}
+}
+
 // TestBrowserWithoutWebSocket shows the seed's message in a browser that
 // has no WebSocket.
 func TestBrowserWithoutWebSocket(t *testing.T) {

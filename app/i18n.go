@@ -1,0 +1,105 @@
+package app
+
+import "strings"
+
+// texts is every string the page shows, in one language. The page speaks
+// English and Simplified Chinese (the seed's users write Chinese): picked
+// from the browser's languages, switchable in the top bar, kept in browser
+// storage. Text from elsewhere (the model's answers, the server's error
+// messages) is shown as it comes.
+type texts struct {
+	Conversations, NewChat, NewChatTitle, Search, NothingFound   string
+	Rename, RenameTitle, NewTitle, Delete, DeleteTitle, Cancel   string
+	DeleteConfirm                                                string // %s: the title
+	AskAnything, AnswersStream, Placeholder, ComposerHint, Label string
+	Send, Stop, StopTitle, JumpToLatest                          string
+	ShowEarlier, ShowEarlierN                                    string // %d: how many
+	Loading, LoadFailed, RenameFailed, DeleteFailed              string // %s: the error
+	NotConnected, ContinuePrompt                                 string
+	Copy, Copied, CopyFailed, CopyAnswerTitle, CopyCode          string
+	Stopped, CutShort, Interrupted, Continue                     string
+	Tokens                                                       string // %d total, %d prompt, %d completion
+	App, PlainChat, Theme, SystemTheme, Light, Dark, Language    string
+	SignedOut, SignIn, Connected, ReconnectingIn, Reconnecting   string // ReconnectingIn: %d seconds
+	Offline, Disconnected, Connecting, RetryNow                  string
+	Skip                                                         string
+}
+
+var english = texts{
+	Conversations: "Conversations", NewChat: "+ New chat", NewChatTitle: "New chat (Ctrl+K)", Search: "Search chats", NothingFound: "Nothing found",
+	Rename: "Rename", RenameTitle: "Rename “%s”", NewTitle: "New title", Delete: "Delete", DeleteTitle: "Delete “%s”", Cancel: "Cancel",
+	DeleteConfirm: "Delete “%s”?",
+	AskAnything:   "Ask anything", AnswersStream: "Answers stream in as the model writes them.", Placeholder: "Ask anything…",
+	ComposerHint: "Enter sends, Shift+Enter starts a new line", Label: "Your question",
+	Send: "Send", Stop: "Stop", StopTitle: "Stop (Esc)", JumpToLatest: "Jump to latest ↓",
+	ShowEarlier: "Show earlier messages", ShowEarlierN: "Show earlier messages (%d)",
+	Loading: "Loading…", LoadFailed: "This conversation could not be loaded: %s", RenameFailed: "Could not rename: %s", DeleteFailed: "Could not delete: %s",
+	NotConnected:   "Not connected: sign in first.",
+	ContinuePrompt: "Continue your previous answer from where it stopped.",
+	Copy:           "Copy", Copied: "Copied", CopyFailed: "Copy failed", CopyAnswerTitle: "Copy the answer as markdown", CopyCode: "Copy code",
+	Stopped: "Stopped.", CutShort: "Cut short: the answer reached its length limit.",
+	Interrupted: "Interrupted: the server stopped before this answer was finished. ", Continue: "Continue",
+	Tokens: "%d tokens (%d + %d)",
+	App:    "App", PlainChat: "Chat", Theme: "Theme", SystemTheme: "System theme", Light: "Light", Dark: "Dark", Language: "Language",
+	SignedOut: "Signed out: open your login link to sign in again", SignIn: "Not signed in: open your login link to sign in",
+	Connected: "Connected", ReconnectingIn: "Reconnecting in %d s", Reconnecting: "Reconnecting…",
+	Offline: "Offline: questions wait until the network is back", Disconnected: "Disconnected", Connecting: "Connecting…", RetryNow: "Retry now",
+	Skip: "Skip to the question box",
+}
+
+var chinese = texts{
+	Conversations: "对话", NewChat: "+ 新对话", NewChatTitle: "新对话 (Ctrl+K)", Search: "搜索对话", NothingFound: "没有找到",
+	Rename: "重命名", RenameTitle: "重命名“%s”", NewTitle: "新标题", Delete: "删除", DeleteTitle: "删除“%s”", Cancel: "取消",
+	DeleteConfirm: "删除“%s”？",
+	AskAnything:   "有什么可以帮你？", AnswersStream: "回答会随模型生成实时显示。", Placeholder: "输入你的问题…",
+	ComposerHint: "Enter 发送，Shift+Enter 换行", Label: "你的问题",
+	Send: "发送", Stop: "停止", StopTitle: "停止 (Esc)", JumpToLatest: "跳到最新 ↓",
+	ShowEarlier: "显示更早的消息", ShowEarlierN: "显示更早的消息（%d）",
+	Loading: "加载中…", LoadFailed: "无法加载这个对话：%s", RenameFailed: "重命名失败：%s", DeleteFailed: "删除失败：%s",
+	NotConnected:   "未连接：请先登录。",
+	ContinuePrompt: "请从中断的地方继续你上一个回答。",
+	Copy:           "复制", Copied: "已复制", CopyFailed: "复制失败", CopyAnswerTitle: "以 Markdown 复制回答", CopyCode: "复制代码",
+	Stopped: "已停止。", CutShort: "已截断：回答达到了长度上限。",
+	Interrupted: "已中断：服务器在回答完成前停止了。", Continue: "继续",
+	Tokens: "%d 个 token（%d + %d）",
+	App:    "应用", PlainChat: "聊天", Theme: "主题", SystemTheme: "跟随系统", Light: "浅色", Dark: "深色", Language: "语言",
+	SignedOut: "已退出登录：请打开登录链接重新登录", SignIn: "未登录：请打开登录链接登录",
+	Connected: "已连接", ReconnectingIn: "%d 秒后重新连接", Reconnecting: "正在重新连接…",
+	Offline: "离线：问题会在网络恢复后发送", Disconnected: "已断开", Connecting: "正在连接…", RetryNow: "立即重试",
+	Skip: "跳到输入框",
+}
+
+// Languages the page speaks, by BCP 47 tag.
+const (
+	langEnglish = "en"
+	langChinese = "zh-CN"
+)
+
+var languageChoices = []choice{
+	{Value: langEnglish, Text: "English"},
+	{Value: langChinese, Text: "简体中文"},
+}
+
+// tr returns the texts of language lang (English for any other).
+func tr(lang string) *texts {
+	if lang == langChinese {
+		return &chinese
+	}
+	return &english
+}
+
+// pickLanguage returns the page's language for the browser's preferred
+// languages, in order: the first English or Chinese one wins (any zh
+// variant reads Simplified Chinese better than English); none, English.
+func pickLanguage(preferred []string) string {
+	for _, p := range preferred {
+		p = strings.ToLower(p)
+		switch {
+		case p == "en" || strings.HasPrefix(p, "en-"):
+			return langEnglish
+		case p == "zh" || strings.HasPrefix(p, "zh-"):
+			return langChinese
+		}
+	}
+	return langEnglish
+}
