@@ -99,6 +99,7 @@ func (c *Chat) OnMount(ctx app.Context) {
 		return
 	}
 	c.releases = append(c.releases, app.Window().AddEventListener("click", c.copyCode))
+	ctx.Defer(c.listenScroll) // once #messages is in the page
 	c.theme = loadTheme()
 	c.lang = loadLanguage()
 	c.conv = loadConversation()
@@ -136,7 +137,11 @@ func (c *Chat) connect(ctx app.Context, url, token string) {
 		URL:   url,
 		Token: token,
 		OnFrame: func(f protocol.ServerFrame) {
-			ctx.Dispatch(func(ctx app.Context) { c.apply(ctx, f) })
+			// Next, not Update: apply decides what renders again. A chunk
+			// re-renders its message alone, not the page of 500 messages
+			// and 1,000 conversations (go-app's Update would, and
+			// PreventUpdate cannot stop it there).
+			ctx.Dispatcher().Dispatch(app.Dispatch{Mode: app.Next, Source: c, Function: func(ctx app.Context) { c.apply(ctx, f) }})
 		},
 		OnState: func(s wsclient.Status) {
 			ctx.Dispatch(func(app.Context) {
@@ -191,18 +196,19 @@ func (c *Chat) stop(ctx app.Context) {
 func (c *Chat) apply(ctx app.Context, f protocol.ServerFrame) {
 	if f.Status == protocol.StatusControl && f.Type == protocol.ControlApps {
 		_ = json.Unmarshal([]byte(f.Content), &c.apps) // unreadable: no apps to offer
+		c.Update()
 		return
 	}
 	conv := c.target(f)
 	key := openKey(conv)
-	changed := conv.Apply(f)
+	// An ack changes nothing shown but the stop button, which it brings.
+	changed := conv.Apply(f) || f.Type == protocol.ControlAck
 	if f.Type == protocol.ControlAck && conv.ID != "" && key != conv.ID {
 		// A new chat got its id: the sidebar lists it from now on.
 		delete(c.open, key)
 		c.open[conv.ID] = conv
 		c.list = touch(c.list, conv.ID, conv.Title(), time.Now())
 		saveList(c.list)
-		changed = conv == c.conv
 	}
 	if f.Status == protocol.StatusEnd || f.Status == protocol.StatusError || f.Type == protocol.ControlAck {
 		// Saved on these, not per chunk, nor per pong.
@@ -218,12 +224,18 @@ func (c *Chat) apply(ctx app.Context, f protocol.ServerFrame) {
 		}
 	}
 	if !changed || conv != c.conv {
-		ctx.PreventUpdate()
 		return
 	}
 	if follow := followEnd(); follow != nil {
 		ctx.Defer(follow)
 	}
+	if f.Status == protocol.StatusChunk {
+		if v := liveViews[conv.byAnswer(f.Answer)]; v != nil {
+			v.refresh()
+			return
+		}
+	}
+	c.Update()
 }
 
 // target returns the conversation frame f is about: the one on screen, or
@@ -249,14 +261,44 @@ func openKey(conv *Conversation) string {
 	return "new:" + conv.Messages[0].Client
 }
 
-// onScroll follows whether the reader has scrolled away from the end.
-func (c *Chat) onScroll(ctx app.Context, e app.Event) {
-	up := !nearBottom()
-	if up == c.scrolledUp {
-		ctx.PreventUpdate()
+// listenScroll follows the message list's scroll events with a plain
+// listener, not go-app's OnScroll: go-app re-renders the whole page after
+// each event handler (the page scrolls itself once per typewriter tick), and
+// its PreventUpdate, once called from an event handler, stays in force for
+// the component's later events too.
+func (c *Chat) listenScroll(ctx app.Context) {
+	el := app.Window().GetElementByID("messages")
+	if !el.Truthy() {
 		return
 	}
-	c.scrolledUp = up
+	onScroll := app.FuncOf(func(app.Value, []app.Value) any {
+		ctx.Dispatcher().Dispatch(app.Dispatch{Mode: app.Next, Source: c, Function: c.scrolled})
+		return nil
+	})
+	el.Call("addEventListener", "scroll", onScroll, map[string]any{"passive": true})
+	c.releases = append(c.releases, func() {
+		el.Call("removeEventListener", "scroll", onScroll)
+		onScroll.Release()
+	})
+}
+
+// scrolled follows whether the reader has scrolled away from the end; the
+// page renders again only when that changes (the "jump to latest" button).
+func (c *Chat) scrolled(ctx app.Context) {
+	el := app.Window().GetElementByID("messages")
+	if !el.Truthy() {
+		return
+	}
+	top := el.Get("scrollTop").Float()
+	up := top < autoTop-1 && !nearBottom()
+	if !up {
+		autoTop = top
+	}
+	following = !up
+	if up != c.scrolledUp {
+		c.scrolledUp = up
+		c.Update()
+	}
 }
 
 func (c *Chat) jumpToLatest(ctx app.Context, e app.Event) {
@@ -325,26 +367,42 @@ func nearBottom() bool {
 	return el.Get("scrollHeight").Float()-el.Get("scrollTop").Float()-el.Get("clientHeight").Float() < 80
 }
 
-// followEnd is called before new text renders. When the view is at the end
-// it returns what to run after the render to stay there; nil otherwise. The
+// following is whether growing text keeps the view at the end: false once
+// the reader scrolls up, true again at the end, on "jump to latest" or on
+// asking. Kept from scroll events, so a tick reads no layout to decide.
+var following = true
+
+// autoTop is where the page last scrolled the view itself: a scroll event
+// above it is the reader's.
+var autoTop float64
+
+// followEnd is called before new text renders. While following it returns
+// what to run after the render to stay at the end; nil otherwise. The
 // render lands at the end of go-app's frame, and the reader may scroll up in
 // between: then the view is left where the reader put it.
 func followEnd() func(app.Context) {
-	if !nearBottom() {
+	if !following {
 		return nil
 	}
-	el := app.Window().GetElementByID("messages")
-	top := el.Get("scrollTop").Float()
 	return func(ctx app.Context) {
-		if el.Get("scrollTop").Float() >= top-1 {
-			scrollToBottom(ctx)
+		el := app.Window().GetElementByID("messages")
+		if !following || !el.Truthy() {
+			return
 		}
+		if el.Get("scrollTop").Float() < autoTop-1 {
+			// The reader scrolled up since the page last did, and the
+			// scroll event has not come yet: leave the view there.
+			following = false
+			return
+		}
+		scrollToBottom(ctx)
 	}
 }
 
 func scrollToBottom(ctx app.Context) {
 	if el := app.Window().GetElementByID("messages"); el.Truthy() {
 		el.Set("scrollTop", el.Get("scrollHeight"))
+		autoTop, following = el.Get("scrollTop").Float(), true
 	}
 }
 
@@ -355,6 +413,10 @@ func (c *Chat) Render() app.UI {
 	earlier := max(0, len(msgs)-c.shown)
 	msgs = msgs[earlier:]
 	return app.Div().Class("shell").Body(
+		// For keyboard users: the first Tab offers the question box.
+		app.Button().Class("skip").Type("button").Text(tr(c.lang).Skip).OnClick(func(ctx app.Context, e app.Event) {
+			app.Window().GetElementByID("composer").Call("focus")
+		}),
 		&sidebar{List: c.list, Current: c.conv.ID, Query: c.query, Hits: c.hits, Open: c.drawer, Lang: c.lang},
 		app.If(c.drawer, app.Div().Class("scrim").OnClick(func(ctx app.Context, e app.Event) { c.drawer = false })),
 		c.renderChat(streaming, earlier, msgs),
@@ -373,7 +435,7 @@ func (c *Chat) renderChat(streaming bool, earlier int, msgs []*Message) app.UI {
 			&picker{ID: "language", Label: t.Language, Action: actionLanguage, Choices: languageChoices, Selected: c.lang},
 			&connectionView{State: string(c.status.State), RetryAt: c.status.RetryAt, SignIn: c.signIn, Fatal: c.fatal, Lang: c.lang},
 		),
-		app.Main().ID("messages").Class("messages").Aria("live", "polite").OnScroll(c.onScroll).Body(
+		app.Main().ID("messages").Class("messages").Body(
 			app.If(len(c.conv.Messages) == 0,
 				app.Div().Class("empty").Body(
 					app.H2().Text(t.AskAnything),
@@ -386,7 +448,7 @@ func (c *Chat) renderChat(streaming bool, earlier int, msgs []*Message) app.UI {
 			),
 			app.Range(msgs).Slice(func(i int) app.UI {
 				m := msgs[i]
-				return &messageView{Role: m.Role, Text: m.Text, Ended: m.Ended, Finish: m.Finish, Error: m.Error, Usage: m.Usage, Lang: c.lang}
+				return &messageView{Role: m.Role, Text: m.Text, Ended: m.Ended, Finish: m.Finish, Error: m.Error, Usage: m.Usage, Lang: c.lang, Msg: m}
 			}),
 		),
 		app.If(c.scrolledUp && streaming,
@@ -500,9 +562,6 @@ func (c *Chat) loaded(ctx app.Context, conv *Conversation, stored *Conversation,
 		} else {
 			cacheConversation(conv)
 		}
-	}
-	if conv != c.conv {
-		ctx.PreventUpdate()
 	}
 }
 

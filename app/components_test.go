@@ -15,7 +15,7 @@ func TestMessageViewTypesOutThenDone(t *testing.T) {
 	defer d.Close()
 	// Consume waits for the typewriter's ticks: it returns once all is shown.
 	d.Consume()
-	want := app.Article().Class("message", RoleAssistant).DataSet("role", RoleAssistant).DataSet("status", "done").
+	want := app.Article().Aria("live", "polite").Aria("busy", false).Class("message", RoleAssistant).DataSet("role", RoleAssistant).DataSet("status", "done").
 		DataSet("bytes", len("héllo, wörld"))
 	if err := app.TestMatch(m, app.TestUIDescriptor{Path: app.TestPath(0), Expected: want}); err != nil {
 		t.Error(err)
@@ -74,13 +74,13 @@ func TestChatFlow(t *testing.T) {
 	if len(c.conv.Messages) != 2 {
 		t.Fatalf("%d messages, want 2", len(c.conv.Messages))
 	}
-	// Chat's root div: the sidebar, then the chat: header, main
+	// Chat's root div: the skip button, the sidebar, then the chat: header, main
 	// (messages), composer. In main: the two message components.
 	for i, want := range []*messageView{
-		{Role: RoleUser, Text: "hello?", Ended: true, Lang: langEnglish},
-		{Role: RoleAssistant, Text: answer, Ended: true, Finish: "stop", Lang: langEnglish},
+		{Role: RoleUser, Text: "hello?", Ended: true, Lang: langEnglish, Msg: c.conv.Messages[0]},
+		{Role: RoleAssistant, Text: answer, Ended: true, Finish: "stop", Lang: langEnglish, Msg: c.conv.Messages[1]},
 	} {
-		if err := app.TestMatch(c, app.TestUIDescriptor{Path: app.TestPath(0, 1, 1, i), Expected: want}); err != nil {
+		if err := app.TestMatch(c, app.TestUIDescriptor{Path: app.TestPath(0, 2, 1, i), Expected: want}); err != nil {
 			t.Errorf("message %d: %v", i, err)
 		}
 	}

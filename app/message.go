@@ -25,6 +25,12 @@ type messageView struct {
 	Error  string
 	Usage  *protocol.Usage
 	Lang   string
+	// Msg is the message shown, for refresh: a chunk updates this view
+	// alone, from the message, without rendering the page again.
+	Msg *Message
+
+	ctx     app.Context // this component's, for its own timers and updates
+	bound   *Message    // the Msg registered in liveViews
 
 	tw      *typewriter.Writer
 	fed     string // the Text last given to tw
@@ -33,8 +39,49 @@ type messageView struct {
 	md      markdown.Stream // renders the streaming answer block by block
 }
 
-func (m *messageView) OnMount(ctx app.Context)  { m.feed(ctx) }
-func (m *messageView) OnUpdate(ctx app.Context) { m.feed(ctx) }
+// liveViews maps each message on screen to its view. Only the UI
+// goroutine touches it.
+var liveViews = map[*Message]*messageView{}
+
+func (m *messageView) OnMount(ctx app.Context)  { m.bind(ctx) }
+func (m *messageView) OnUpdate(ctx app.Context) { m.bind(ctx) }
+
+func (m *messageView) OnDismount() {
+	if liveViews[m.bound] == m {
+		delete(liveViews, m.bound)
+	}
+	m.bound = nil
+}
+
+// bind registers the view under its message and feeds the typewriter.
+func (m *messageView) bind(ctx app.Context) {
+	m.ctx = ctx
+	if m.bound != m.Msg {
+		if liveViews[m.bound] == m {
+			delete(liveViews, m.bound)
+		}
+		m.bound = m.Msg
+	}
+	if m.Msg != nil {
+		liveViews[m.Msg] = m
+	}
+	m.feed(ctx)
+}
+
+// refresh takes the message's new text and state and renders this view
+// again (and only it).
+func (m *messageView) refresh() {
+	if m.Msg == nil || m.ctx == nil {
+		return
+	}
+	msg := m.Msg
+	shown, status := m.shown, m.status()
+	m.Text, m.Ended, m.Finish, m.Error, m.Usage = msg.Text, msg.Ended, msg.Finish, msg.Error, msg.Usage
+	m.feed(m.ctx)
+	if m.shown != shown || m.status() != status {
+		m.Update() // else the typewriter's next tick shows the new text
+	}
+}
 
 // feed hands the received text to the typewriter and starts ticking.
 func (m *messageView) feed(ctx app.Context) {
@@ -116,7 +163,12 @@ func (m *messageView) status() string {
 // Render shows the message.
 func (m *messageView) Render() app.UI {
 	status, t := m.status(), tr(m.Lang)
-	return app.Article().
+	article := app.Article()
+	if m.Role == RoleAssistant {
+		// A screen reader reads an answer once it is whole, not per tick.
+		article = article.Aria("live", "polite").Aria("busy", status == "streaming")
+	}
+	return article.
 		Class("message", m.Role).
 		DataSet("role", m.Role).
 		DataSet("status", status).

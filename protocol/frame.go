@@ -44,6 +44,18 @@ const (
 	ControlAck   = "ack"   // an ask was accepted: names its answer
 	ControlPong  = "pong"  // reply to a ping
 	ControlApps  = "apps"  // Content: the apps, a JSON array of App
+	// ControlFeatures follows hello: Content is a JSON array of the
+	// Feature* values this server supports; a client offers only those.
+	ControlFeatures = "features"
+)
+
+// Features a server may support (ControlFeatures).
+const (
+	// FeatureReplace: an ask may carry Replace, so a conversation can
+	// continue from an earlier point (edit and resend, regenerate). A server
+	// offers it only when its model is sent the whole conversation with each
+	// question; a backend that keeps its own context could not forget.
+	FeatureReplace = "replace"
 )
 
 // Types of ClientFrame.
@@ -71,6 +83,8 @@ const (
 	CodeTimeout      = "timeout"          // the upstream took too long
 	CodeBroken       = "stream_broken"    // the upstream's stream broke mid-answer
 	CodeUnknownApp   = "unknown_app"      // no app of that id
+	CodeBusy         = "busy"             // an answer still streams where an ask would replace it
+	CodeUnsupported  = "unsupported"      // the server does not support that (see ControlFeatures)
 )
 
 // MaxQuestionBytes bounds the UTF-8 length of a question.
@@ -141,6 +155,10 @@ type ClientFrame struct {
 	Conversation string `json:"conversation,omitempty"`
 	Text         string `json:"text,omitempty"`
 	App          string `json:"app,omitempty"`
+	// Replace, on an ask, names an answer of Conversation: that answer, its
+	// question and everything after them are removed, and this ask takes
+	// their place (edit and resend; regenerate asks the same question).
+	Replace string `json:"replace,omitempty"`
 	// Answer and Offset address an answer's text, for stop and resume.
 	Answer string `json:"answer,omitempty"`
 	Offset int    `json:"offset,omitempty"`
@@ -184,6 +202,9 @@ func decodeTyped(data []byte) (ClientFrame, bool, error) {
 func (f ClientFrame) validate() error {
 	switch f.Type {
 	case TypeAsk:
+		if f.Replace != "" && f.Conversation == "" {
+			return fmt.Errorf("%w: replace needs the conversation", ErrMissingField)
+		}
 		return checkQuestion(f.Text)
 	case TypeStop:
 		if f.Answer == "" {

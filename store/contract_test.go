@@ -268,6 +268,50 @@ func TestMessagesAndAnswers(t *testing.T) {
 	})
 }
 
+// TestTruncateFrom: a conversation continues from before a message, in
+// its own order; the other conversations keep theirs.
+func TestTruncateFrom(t *testing.T) {
+	contract(t, func(t *testing.T, s store.Store) {
+		u := user(t, s, "u")
+		c := chat(t, s, u, "c", "q1", "a1")
+		other := chat(t, s, u, "other", "oq", "oa")
+		for _, text := range []string{"q2", "a2", "q3", "a3"} {
+			role := store.RoleUser
+			if text[0] == 'a' {
+				role = store.RoleAssistant
+			}
+			must[store.Message](t)(s.AddMessage(ctx, u, store.Message{Conversation: c.ID, Role: role, Text: text, Status: store.StatusDone}))
+		}
+		msgs := must[[]store.Message](t)(s.Messages(ctx, u, c.ID, 0))
+		if n := must[int](t)(s.TruncateFrom(ctx, u, c.ID, msgs[2].ID)); n != 4 {
+			t.Errorf("removed %d messages from q2 on, want 4", n)
+		}
+		var texts []string
+		for _, m := range must[[]store.Message](t)(s.Messages(ctx, u, c.ID, 0)) {
+			texts = append(texts, m.Text)
+		}
+		if strings.Join(texts, " ") != "q1 a1" {
+			t.Errorf("left %q, want q1 a1", texts)
+		}
+		if got := must[[]store.Message](t)(s.Messages(ctx, u, other.ID, 0)); len(got) != 2 {
+			t.Errorf("the other conversation has %d messages, want its 2", len(got))
+		}
+		// A message of another conversation, or gone, is not found.
+		if _, err := s.TruncateFrom(ctx, u, c.ID, msgs[2].ID); !errors.Is(err, store.ErrNotFound) {
+			t.Errorf("truncating from a removed message: %v", err)
+		}
+		om := must[[]store.Message](t)(s.Messages(ctx, u, other.ID, 0))
+		if _, err := s.TruncateFrom(ctx, u, c.ID, om[0].ID); !errors.Is(err, store.ErrNotFound) {
+			t.Errorf("truncating from another conversation's message: %v", err)
+		}
+		// It goes on from there.
+		must[store.Message](t)(s.AddMessage(ctx, u, store.Message{Conversation: c.ID, Role: store.RoleUser, Text: "q2 edited", Status: store.StatusDone}))
+		if got := must[[]store.Message](t)(s.Messages(ctx, u, c.ID, 0)); len(got) != 3 || got[2].Text != "q2 edited" {
+			t.Errorf("after truncating and asking again: %+v", got)
+		}
+	})
+}
+
 func TestInterruptUnfinished(t *testing.T) {
 	contract(t, func(t *testing.T, s store.Store) {
 		u := user(t, s, "alice")
@@ -333,6 +377,9 @@ func TestIsolation(t *testing.T) {
 		}
 		if e := must[[]store.Export](t)(s.Export(ctx, bob)); len(e) != 0 {
 			t.Errorf("bob exported alice's conversations: %+v", e)
+		}
+		if _, err := s.TruncateFrom(ctx, bob, c.ID, msgs[0].ID); !errors.Is(err, store.ErrNotFound) {
+			t.Errorf("bob truncated alice's conversation: %v", err)
 		}
 		// Bob opening a conversation of the same id gets his own.
 		mine, created, err := s.OpenConversation(ctx, bob, store.Conversation{ID: c.ID, Title: "bob's"})

@@ -149,6 +149,10 @@ type Store interface {
 	AddMessage(ctx context.Context, user string, m Message) (Message, error)
 	// Message returns one of the user's messages.
 	Message(ctx context.Context, user, id string) (Message, error)
+	// TruncateFrom removes message id of the user's conversation conv and
+	// every message after it, and returns how many went: the conversation
+	// then continues from before it (edit and resend, regenerate).
+	TruncateFrom(ctx context.Context, user, conv, id string) (int, error)
 	// AppendAnswer adds streamed text to an answer still streaming.
 	AppendAnswer(ctx context.Context, user, id, text string) error
 	// EndAnswer sets an answer's whole text and how it ended (Status,

@@ -4,6 +4,7 @@ package main
 
 import (
 	"context"
+	"fmt"
 	"testing"
 
 	"github.com/chromedp/cdproto/cdp"
@@ -63,4 +64,58 @@ func TestBrowserLanguages(t *testing.T) {
 			t.Errorf("English, chosen and reloaded: %s is %q, want %q", k, got[k], v)
 		}
 	}
+}
+
+// unnamedControls lists the page's controls that have no accessible name:
+// no text, no aria-label, no aria-labelledby, no <label>.
+const unnamedControls = `[...document.querySelectorAll('button, input, select, textarea, [role="button"]')]
+	.filter(el => el.offsetParent !== null || el.matches('.skip'))
+	.filter(el => !((el.getAttribute('aria-label') || '').trim() || el.getAttribute('aria-labelledby') ||
+		(el.labels && el.labels.length) || (el.tagName == 'BUTTON' && el.textContent.trim())))
+	.map(el => el.outerHTML.slice(0, 120))`
+
+// TestBrowserAccessibility: every visible control has a name, in both
+// languages; the first control in the focus order is "skip to the question
+// box", and Enter on it moves the focus there; a streaming answer is aria-busy until it is whole, so a
+// screen reader reads it once.
+func TestBrowserAccessibility(t *testing.T) {
+	a := startApp(t, map[string]string{"WASMCHAT_DEMO_CPS": "200"})
+	ctx := newBrowser(t)
+	signIn(t, ctx, a.URL, a.Token)
+	askInPage(t, ctx, "how do screen readers read this?")
+	poll(t, ctx, "an answer streaming, busy", `document.querySelector('.message.assistant[data-status="streaming"][aria-busy="true"][aria-live="polite"]') != null`)
+	poll(t, ctx, "the answer whole, not busy", `document.querySelector('.message.assistant[data-status="done"][aria-busy="false"]') != null`)
+	for _, lang := range []string{"en", "zh-CN"} {
+		_, err := chromedp.Run(ctx, chromedp.Evaluate[bool](fmt.Sprintf(`(() => {
+			const s = document.querySelector('#language');
+			s.value = %q;
+			return s.dispatchEvent(new Event('change'));
+		})()`, lang)))
+		must(t, err)
+		poll(t, ctx, "the page in "+lang, fmt.Sprintf(`document.documentElement.lang == %q`, lang))
+		unnamed, err := chromedp.Run(ctx, chromedp.Evaluate[[]string](unnamedControls))
+		must(t, err)
+		if len(unnamed) > 0 {
+			t.Errorf("%s: controls without a name: %q", lang, unnamed)
+		}
+		n, err := chromedp.Run(ctx, chromedp.Evaluate[int](`document.querySelectorAll('button, input, select, textarea').length`))
+		must(t, err)
+		if n < 10 {
+			t.Errorf("%s: only %d controls audited", lang, n)
+		}
+	}
+	// The first control in the focus order is "skip to the question box"
+	// (the box itself has the focus at load).
+	first, err := chromedp.Run(ctx, chromedp.Evaluate[string](`(() => {
+		const all = [...document.querySelectorAll('button, input, select, textarea, a[href], [tabindex]')]
+			.filter(el => !el.disabled && el.tabIndex >= 0);
+		all[0].focus();
+		return document.activeElement.className;
+	})()`))
+	must(t, err)
+	if first != "skip" {
+		t.Fatalf("the first control in the focus order is %q, want the skip button", first)
+	}
+	must(t, chromedp.Do(ctx, chromedp.KeyEvent("\r")))
+	poll(t, ctx, "the question box focused", `document.activeElement.id == "composer"`)
 }
