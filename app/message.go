@@ -29,8 +29,8 @@ type messageView struct {
 	// alone, from the message, without rendering the page again.
 	Msg *Message
 
-	ctx     app.Context // this component's, for its own timers and updates
-	bound   *Message    // the Msg registered in liveViews
+	ctx   app.Context // this component's, for its own timers and updates
+	bound *Message    // the Msg registered in liveViews
 
 	tw      *typewriter.Writer
 	fed     string // the Text last given to tw
