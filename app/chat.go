@@ -24,6 +24,8 @@ const (
 	actionApp      = "wasmchat/app"      // value: the app id to ask in ("" for plain chat)
 	actionTheme    = "wasmchat/theme"    // value: "system", "light" or "dark"
 	actionLanguage = "wasmchat/language" // value: "en" or "zh-CN"
+	actionEdit     = "wasmchat/edit"     // value: [2]string{answer id, new question}
+	actionRegen    = "wasmchat/regen"    // value: the answer id to regenerate
 )
 
 // noWebSocket is the seed page's message for a browser without WebSocket.
@@ -55,9 +57,12 @@ type Chat struct {
 	signIn bool   // no usable token: show how to sign in
 	fatal  string // why the page cannot connect at all
 	apps   []protocol.App
-	app    string // the app questions run in; "" for plain chat
-	theme  string // "system", "light" or "dark"
-	lang   string // the page's language: "en" or "zh-CN"
+	// canReplace: the server can continue a conversation from an earlier
+	// point, so questions offer "edit" and the last answer "regenerate".
+	canReplace bool
+	app        string // the app questions run in; "" for plain chat
+	theme      string // "system", "light" or "dark"
+	lang       string // the page's language: "en" or "zh-CN"
 	// scrolledUp is set while the reader is away from the end of the
 	// messages: growing answers then leave the view alone.
 	scrolledUp bool
@@ -73,7 +78,17 @@ func (c *Chat) OnInit() {
 // with the token from the login link or browser storage.
 func (c *Chat) OnMount(ctx app.Context) {
 	ctx.Handle(actionSend, c.onSend)
-	ctx.Handle(actionContinue, func(ctx app.Context, _ app.Action) { c.ask(ctx, tr(c.lang).ContinuePrompt) })
+	ctx.Handle(actionContinue, func(ctx app.Context, _ app.Action) { c.ask(ctx, tr(c.lang).ContinuePrompt, "") })
+	ctx.Handle(actionEdit, func(ctx app.Context, a app.Action) {
+		v := a.Value.([2]string)
+		c.ask(ctx, v[1], v[0])
+	})
+	ctx.Handle(actionRegen, func(ctx app.Context, a app.Action) {
+		answer := a.Value.(string)
+		if q := c.conv.Question(answer); q != "" {
+			c.ask(ctx, q, answer)
+		}
+	})
 	ctx.Handle(actionRetry, func(app.Context, app.Action) {
 		if c.client != nil {
 			c.client.RetryNow()
@@ -199,6 +214,13 @@ func (c *Chat) apply(ctx app.Context, f protocol.ServerFrame) {
 		c.Update()
 		return
 	}
+	if f.Status == protocol.StatusControl && f.Type == protocol.ControlFeatures {
+		var features []string
+		_ = json.Unmarshal([]byte(f.Content), &features) // unreadable: none
+		c.canReplace = slices.Contains(features, protocol.FeatureReplace)
+		c.Update()
+		return
+	}
 	conv := c.target(f)
 	key := openKey(conv)
 	// An ack changes nothing shown but the stop button, which it brings.
@@ -308,17 +330,23 @@ func (c *Chat) jumpToLatest(ctx app.Context, e app.Event) {
 
 func (c *Chat) onSend(ctx app.Context, a app.Action) {
 	if text, _ := a.Value.(string); text != "" {
-		c.ask(ctx, text)
+		c.ask(ctx, text, "")
 	}
 }
 
 // ask shows a question and hands it to the client's outbox, which sends it
 // now or as soon as a connection opens. The conversation is saved first, so
-// a reload before the ack sends it again rather than losing it.
-func (c *Chat) ask(ctx app.Context, text string) {
+// a reload before the ack sends it again rather than losing it. With
+// replace (an answer id), the question takes the place of that answer's
+// question and all after it: edit and resend, or regenerate.
+func (c *Chat) ask(ctx app.Context, text, replace string) {
 	id := rand.Text()
 	wasNew := c.conv.ID == "" && len(c.conv.Messages) == 0
-	c.conv.Ask(id, text)
+	if replace == "" {
+		c.conv.Ask(id, text)
+	} else if !c.conv.Replace(replace, id, text) {
+		return
+	}
 	if wasNew {
 		c.open[openKey(c.conv)] = c.conv
 	}
@@ -327,7 +355,7 @@ func (c *Chat) ask(ctx app.Context, text string) {
 		c.conv.Apply(protocol.ServerFrame{Status: protocol.StatusError, Client: id, Content: tr(c.lang).NotConnected})
 		return
 	}
-	c.client.Ask(ctx, protocol.ClientFrame{Type: protocol.TypeAsk, ID: id, Conversation: c.conv.ID, Text: text, App: c.app})
+	c.client.Ask(ctx, protocol.ClientFrame{Type: protocol.TypeAsk, ID: id, Conversation: c.conv.ID, Text: text, App: c.app, Replace: replace})
 	c.scrolledUp = false // the reader just asked: follow the answer
 	ctx.Defer(scrollToBottom)
 }
@@ -448,7 +476,8 @@ func (c *Chat) renderChat(streaming bool, earlier int, msgs []*Message) app.UI {
 			),
 			app.Range(msgs).Slice(func(i int) app.UI {
 				m := msgs[i]
-				return &messageView{Role: m.Role, Text: m.Text, Ended: m.Ended, Finish: m.Finish, Error: m.Error, Usage: m.Usage, Lang: c.lang, Msg: m}
+				return &messageView{Role: m.Role, Text: m.Text, Ended: m.Ended, Finish: m.Finish, Error: m.Error, Usage: m.Usage, Lang: c.lang, Msg: m,
+					Replace: c.replaceable(msgs, i, streaming)}
 			}),
 		),
 		app.If(c.scrolledUp && streaming,
@@ -457,6 +486,23 @@ func (c *Chat) renderChat(streaming bool, earlier int, msgs []*Message) app.UI {
 		app.If(c.conv.Notice != "", app.P().Class("notice").Role("alert").Text(c.conv.Notice)),
 		&composer{Streaming: streaming, Lang: c.lang},
 	)
+}
+
+// replaceable returns the answer id that message i of msgs may replace,
+// or "": a question offers "edit" when its answer is known, the last answer
+// "regenerate"; neither while an answer streams or when the server cannot.
+func (c *Chat) replaceable(msgs []*Message, i int, streaming bool) string {
+	if !c.canReplace || streaming {
+		return ""
+	}
+	m := msgs[i]
+	switch {
+	case m.Role == RoleUser && i+1 < len(msgs) && msgs[i+1].Role == RoleAssistant && msgs[i+1].Ended:
+		return msgs[i+1].Answer
+	case m.Role == RoleAssistant && i == len(msgs)-1 && m.Ended:
+		return m.Answer
+	}
+	return ""
 }
 
 // appChoices offers plain chat and the server's apps, once it has listed

@@ -21,6 +21,9 @@ type Message struct {
 	Finish         string          // protocol.Finish*, once ended
 	Error          string          // a message a person can act on, when failed
 	Usage          *protocol.Usage `json:",omitempty"` // tokens, when the upstream reports them
+	// Replace, on the answer of an edited or regenerated question, is the
+	// answer it replaces: sent again with the ask until acknowledged.
+	Replace string `json:",omitempty"`
 }
 
 // Conversation is the page's model of one conversation: pure Go, so the
@@ -41,6 +44,35 @@ func (c *Conversation) Ask(client, text string) {
 		&Message{Role: RoleUser, Text: text, Client: client, Ended: true},
 		&Message{Role: RoleAssistant, Client: client},
 	)
+}
+
+// Replace removes answer's question and everything after it and asks text
+// in their place (edit and resend; regenerate asks the same question). It
+// reports false when answer is not in the conversation.
+func (c *Conversation) Replace(answer, client, text string) bool {
+	for i, m := range c.Messages {
+		if m.Role != RoleAssistant || m.Answer != answer || answer == "" {
+			continue
+		}
+		if i > 0 && c.Messages[i-1].Role == RoleUser {
+			i--
+		}
+		c.Messages = c.Messages[:i]
+		c.Ask(client, text)
+		c.Messages[len(c.Messages)-1].Replace = answer
+		return true
+	}
+	return false
+}
+
+// Question returns the question answer answers, or "".
+func (c *Conversation) Question(answer string) string {
+	for i, m := range c.Messages {
+		if m.Role == RoleAssistant && m.Answer == answer && i > 0 && c.Messages[i-1].Role == RoleUser {
+			return c.Messages[i-1].Text
+		}
+	}
+	return ""
 }
 
 // Apply applies one server frame, as wsclient delivers them: the chunks of
@@ -100,7 +132,7 @@ func (c *Conversation) InFlight() (answers []*Message, asks []protocol.ClientFra
 			answers = append(answers, m)
 		} else if i > 0 {
 			asks = append(asks, protocol.ClientFrame{
-				Type: protocol.TypeAsk, ID: m.Client, Conversation: c.ID, Text: c.Messages[i-1].Text,
+				Type: protocol.TypeAsk, ID: m.Client, Conversation: c.ID, Text: c.Messages[i-1].Text, Replace: m.Replace,
 			})
 		}
 	}

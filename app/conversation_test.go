@@ -1,6 +1,8 @@
 package app
 
 import (
+	"fmt"
+	"strings"
 	"testing"
 	"time"
 
@@ -120,5 +122,38 @@ func TestStoredConversation(t *testing.T) {
 	}
 	if !c.Has(protocol.ServerFrame{Answer: "m2"}) || c.Has(protocol.ServerFrame{Answer: "zz"}) {
 		t.Error("Has")
+	}
+}
+
+// TestReplace: an edit or a regenerate drops the replaced question and all
+// after it, asks in their place, and a reload before the ack sends the ask
+// again with what it replaces.
+func TestReplace(t *testing.T) {
+	c := &Conversation{ID: "conv"}
+	for i, q := range []string{"one", "two", "three"} {
+		client := fmt.Sprint("c", i)
+		c.Ask(client, q)
+		c.Apply(protocol.ServerFrame{Status: protocol.StatusControl, Type: protocol.ControlAck, Client: client, Answer: "a" + client, Conversation: "conv"})
+		c.Apply(protocol.ServerFrame{Status: protocol.StatusEnd, Answer: "a" + client, Content: "answer " + q, Finish: protocol.FinishStop})
+	}
+	if q := c.Question("ac1"); q != "two" {
+		t.Errorf("Question(ac1) = %q", q)
+	}
+	if c.Replace("no-such", "x", "y") || len(c.Messages) != 6 {
+		t.Fatal("replacing an unknown answer changed the conversation")
+	}
+	if !c.Replace("ac1", "c9", "two, edited") {
+		t.Fatal("replace of a known answer refused")
+	}
+	var got []string
+	for _, m := range c.Messages {
+		got = append(got, m.Role[:1]+":"+m.Text)
+	}
+	if strings.Join(got, "|") != "u:one|a:answer one|u:two, edited|a:" {
+		t.Errorf("after the edit: %q", got)
+	}
+	_, asks := c.InFlight()
+	if len(asks) != 1 || asks[0].Replace != "ac1" || asks[0].Text != "two, edited" || asks[0].ID != "c9" {
+		t.Errorf("in flight %+v, want the edited ask replacing ac1", asks)
 	}
 }

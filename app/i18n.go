@@ -18,6 +18,7 @@ type texts struct {
 	NotConnected, ContinuePrompt                                 string
 	Copy, Copied, CopyFailed, CopyAnswerTitle, CopyCode          string
 	Stopped, CutShort, Interrupted, Continue                     string
+	Edit, EditLabel, Regenerate                                  string
 	Tokens                                                       string // %d total, %d prompt, %d completion
 	App, PlainChat, Theme, SystemTheme, Light, Dark, Language    string
 	SignedOut, SignIn, Connected, ReconnectingIn, Reconnecting   string // ReconnectingIn: %d seconds
@@ -39,6 +40,7 @@ var english = texts{
 	Copy:           "Copy", Copied: "Copied", CopyFailed: "Copy failed", CopyAnswerTitle: "Copy the answer as markdown", CopyCode: "Copy code",
 	Stopped: "Stopped.", CutShort: "Cut short: the answer reached its length limit.",
 	Interrupted: "Interrupted: the server stopped before this answer was finished. ", Continue: "Continue",
+	Edit: "Edit", EditLabel: "Edit the question: Enter sends it again, Esc cancels", Regenerate: "Regenerate",
 	Tokens: "%d tokens (%d + %d)",
 	App:    "App", PlainChat: "Chat", Theme: "Theme", SystemTheme: "System theme", Light: "Light", Dark: "Dark", Language: "Language",
 	SignedOut: "Signed out: open your login link to sign in again", SignIn: "Not signed in: open your login link to sign in",
@@ -61,6 +63,7 @@ var chinese = texts{
 	Copy:           "复制", Copied: "已复制", CopyFailed: "复制失败", CopyAnswerTitle: "以 Markdown 复制回答", CopyCode: "复制代码",
 	Stopped: "已停止。", CutShort: "已截断：回答达到了长度上限。",
 	Interrupted: "已中断：服务器在回答完成前停止了。", Continue: "继续",
+	Edit: "编辑", EditLabel: "编辑问题：Enter 重新发送，Esc 取消", Regenerate: "重新生成",
 	Tokens: "%d 个 token（%d + %d）",
 	App:    "应用", PlainChat: "聊天", Theme: "主题", SystemTheme: "跟随系统", Light: "浅色", Dark: "深色", Language: "语言",
 	SignedOut: "已退出登录：请打开登录链接重新登录", SignIn: "未登录：请打开登录链接登录",

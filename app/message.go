@@ -25,12 +25,17 @@ type messageView struct {
 	Error  string
 	Usage  *protocol.Usage
 	Lang   string
+	// Replace is the answer id an edit of this question, or a regenerate of
+	// this answer, replaces; "" offers neither.
+	Replace string
 	// Msg is the message shown, for refresh: a chunk updates this view
 	// alone, from the message, without rendering the page again.
 	Msg *Message
 
 	ctx   app.Context // this component's, for its own timers and updates
 	bound *Message    // the Msg registered in liveViews
+	// editing: the question is being edited.
+	editing bool
 
 	tw      *typewriter.Writer
 	fed     string // the Text last given to tw
@@ -186,6 +191,14 @@ func (m *messageView) Render() app.UI {
 				app.Button().Type("button").Class("link", "copy-answer").Title(t.CopyAnswerTitle).Text(t.Copy).
 					OnClick(func(ctx app.Context, e app.Event) { copyText(ctx, ctx.JSSrc(), m.Text, t.Copied) }),
 			),
+			app.If(m.Replace != "" && m.Role == RoleAssistant,
+				app.Button().Type("button").Class("link", "regenerate").Text(t.Regenerate).
+					OnClick(func(ctx app.Context, e app.Event) { ctx.NewActionWithValue(actionRegen, m.Replace) }),
+			),
+			app.If(m.Replace != "" && m.Role == RoleUser && !m.editing,
+				app.Button().Type("button").Class("link", "edit").Text(t.Edit).
+					OnClick(func(ctx app.Context, e app.Event) { m.editing = true }),
+			),
 			app.If(status == "interrupted", app.P().Class("note").Body(
 				app.Text(t.Interrupted),
 				app.Button().Class("link continue").Text(t.Continue).OnClick(func(ctx app.Context, e app.Event) {
@@ -203,6 +216,9 @@ func (m *messageView) Render() app.UI {
 // the DOM work of a tick does not grow with the answer. Once the answer is
 // over, it is rendered whole, once.
 func (m *messageView) content(status string) app.UI {
+	if m.Role != RoleAssistant && m.editing && m.Replace != "" {
+		return m.editor()
+	}
 	if m.Role != RoleAssistant {
 		return app.Div().Class("content").Text(m.shown)
 	}
@@ -215,6 +231,38 @@ func (m *messageView) content(status string) app.UI {
 			return app.Raw(`<div class="md-block">` + blocks[i] + `</div>`)
 		}),
 		app.Raw(`<div class="md-block">`+tail+`</div>`),
+	)
+}
+
+// editor is the question being edited: Enter or "send" asks it in place of
+// the original (and everything after it), Esc or "cancel" leaves it.
+func (m *messageView) editor() app.UI {
+	t := tr(m.Lang)
+	send := func(ctx app.Context, box app.Value) {
+		text := strings.TrimSpace(box.Get("value").String())
+		m.editing = false
+		if text != "" {
+			ctx.NewActionWithValue(actionEdit, [2]string{m.Replace, text})
+		}
+	}
+	return app.Div().Class("content", "editing").Body(
+		app.Textarea().Class("edit-box").Aria("label", t.EditLabel).Rows(3).AutoFocus(true).Text(m.Text).
+			OnKeyDown(func(ctx app.Context, e app.Event) {
+				switch {
+				case e.Get("key").String() == "Escape":
+					e.Call("stopPropagation") // not the page's Esc (stop)
+					m.editing = false
+				case e.Get("key").String() == "Enter" && !e.Get("shiftKey").Bool() && !e.Get("isComposing").Bool():
+					e.PreventDefault()
+					send(ctx, ctx.JSSrc())
+				}
+			}),
+		app.Div().Class("edit-actions").Body(
+			app.Button().Type("button").Class("send", "edit-send").Text(t.Send).OnClick(func(ctx app.Context, e app.Event) {
+				send(ctx, ctx.JSSrc().Get("parentElement").Get("previousElementSibling"))
+			}),
+			app.Button().Type("button").Class("edit-cancel").Text(t.Cancel).OnClick(func(ctx app.Context, e app.Event) { m.editing = false }),
+		),
 	)
 }
 

@@ -1,6 +1,7 @@
 package server_test
 
 import (
+	"encoding/json"
 	"context"
 	"errors"
 	"net/http"
@@ -39,6 +40,7 @@ type scripted struct {
 	calls    atomic.Int32
 	started  chan struct{} // receives once per generation, if set
 	usage    *protocol.Usage
+	stateful bool // reports Stateless false: no edit or regenerate
 
 	mu       sync.Mutex
 	requests []server.Request // of the generations that finished
@@ -73,6 +75,8 @@ func (s *scripted) Stream(ctx context.Context, req server.Request, emit func(str
 }
 
 func (s *scripted) text() string { return strings.Join(s.chunks, "") }
+
+func (s *scripted) Stateless() bool { return !s.stateful }
 
 // tokenMap is a Tokens of fixed tokens.
 type tokenMap map[string]string
@@ -143,8 +147,9 @@ func newTestServerWith(tb testing.TB, cfg server.Config) *testServer {
 
 // client is a test WebSocket connection that collects frames.
 type client struct {
-	tb testing.TB
-	ws *websocket.Conn
+	tb       testing.TB
+	ws       *websocket.Conn
+	features []string // from the server's features frame
 }
 
 func dialSeed(tb testing.TB, ts *testServer, token string) *client {
@@ -174,6 +179,10 @@ func dial(tb testing.TB, url string, protos []string) *client {
 	}
 	if f := c.next(); f.Type != protocol.ControlApps {
 		tb.Fatalf("second frame %+v, want the apps", f)
+	}
+	f := c.next()
+	if f.Type != protocol.ControlFeatures || json.Unmarshal([]byte(f.Content), &c.features) != nil {
+		tb.Fatalf("third frame %+v, want the features", f)
 	}
 	return c
 }

@@ -25,7 +25,12 @@ const (
 )
 
 // errUnknownApp is returned by ask for an app that does not exist.
-var errUnknownApp = errors.New("unknown app")
+var (
+	errUnknownApp  = errors.New("unknown app")
+	errUnsupported = errors.New("replace: this server's model keeps its own context")
+	errNoAnswer    = errors.New("replace: no such answer in this conversation")
+	errBusy        = errors.New("replace: an answer is still streaming in this conversation")
+)
 
 // hub owns every answer being generated or recently ended. Generation runs
 // under the hub's context, not a connection's: a dropped socket does not
@@ -36,7 +41,8 @@ type hub struct {
 	log      *slog.Logger
 	retain   time.Duration // how long an ended answer stays for resumes
 	apps     []App
-	budget   int // context budget in characters
+	budget   int  // context budget in characters
+	replace  bool // asks may replace part of a conversation (FeatureReplace)
 
 	ctx context.Context // ends when generations must stop
 	wg  sync.WaitGroup  // running generations
@@ -52,7 +58,7 @@ type clientKey struct{ owner, id string }
 func newHub(ctx context.Context, cfg Config) *hub {
 	return &hub{
 		upstream: cfg.Upstream, store: cfg.Store, log: cfg.Logger, retain: cfg.Retain, apps: cfg.Apps,
-		budget: cfg.ContextChars, ctx: ctx,
+		budget: cfg.ContextChars, ctx: ctx, replace: canReplace(cfg.Upstream),
 		answers:  make(map[string]*answer),
 		byClient: make(map[clientKey]*answer),
 		current:  make(map[seat]string),
@@ -93,6 +99,11 @@ func (h *hub) ask(owner string, channel int, f protocol.ClientFrame) (*answer, e
 		conv.App = app.ID
 		req.App, req.Model, req.Temperature, system = app.ID, app.Model, app.Temperature, app.System
 	}
+	if f.Replace != "" {
+		if err := h.truncateLocked(ctx, owner, f); err != nil {
+			return nil, err
+		}
+	}
 	c, _, err := h.store.OpenConversation(ctx, owner, conv)
 	if err != nil {
 		return nil, err
@@ -128,6 +139,49 @@ func (h *hub) ask(owner string, channel int, f protocol.ClientFrame) (*answer, e
 	h.wg.Add(1)
 	go h.generate(gctx, a, req)
 	return a, nil
+}
+
+// canReplace reports whether asks to u may replace part of a conversation.
+func canReplace(u Upstream) bool {
+	s, ok := u.(Stateless)
+	return ok && s.Stateless()
+}
+
+// truncateLocked removes, for an ask that replaces answer f.Replace of
+// f.Conversation, that answer's question and everything after them. It
+// refuses while an answer of the conversation still streams (stop it
+// first), and for an answer that is not there (another user's is not).
+func (h *hub) truncateLocked(ctx context.Context, owner string, f protocol.ClientFrame) error {
+	if !h.replace {
+		return errUnsupported
+	}
+	msgs, err := h.store.Messages(ctx, owner, f.Conversation, 0)
+	if err != nil {
+		return err
+	}
+	from := -1
+	for i, m := range msgs {
+		if m.ID == f.Replace && m.Role == store.RoleAssistant {
+			from = i
+			if i > 0 && msgs[i-1].Role == store.RoleUser {
+				from = i - 1
+			}
+		}
+	}
+	if from < 0 {
+		return errNoAnswer
+	}
+	for _, m := range msgs {
+		if a, ok := h.answers[m.ID]; ok && a.owner == owner {
+			select {
+			case <-a.done():
+			default:
+				return errBusy
+			}
+		}
+	}
+	_, err = h.store.TruncateFrom(ctx, owner, f.Conversation, msgs[from].ID)
+	return err
 }
 
 // get returns the answer id if owner owns it and it is in memory. Another

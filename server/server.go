@@ -61,13 +61,14 @@ type Config struct {
 
 // Server serves the page, its assets and the WebSocket endpoint.
 type Server struct {
-	cfg       Config
-	log       *slog.Logger
-	hub       *hub
-	assets    *assets
-	mux       *http.ServeMux
-	version   string
-	appsFrame protocol.ServerFrame // lists the apps, after hello
+	cfg           Config
+	log           *slog.Logger
+	hub           *hub
+	assets        *assets
+	mux           *http.ServeMux
+	version       string
+	appsFrame     protocol.ServerFrame // lists the apps, after hello
+	featuresFrame protocol.ServerFrame // what the server supports, after the apps
 
 	connCtx   context.Context // ends at Shutdown: connections close
 	stopConns context.CancelFunc
@@ -129,6 +130,12 @@ func New(cfg Config) (*Server, error) {
 	}
 	apps, _ := json.Marshal(appList(cfg.Apps))
 	s.appsFrame = protocol.ServerFrame{Status: protocol.StatusControl, Type: protocol.ControlApps, Content: string(apps)}
+	features := []string{}
+	if s.hub.replace {
+		features = append(features, protocol.FeatureReplace)
+	}
+	list, _ := json.Marshal(features)
+	s.featuresFrame = protocol.ServerFrame{Status: protocol.StatusControl, Type: protocol.ControlFeatures, Content: string(list)}
 
 	page := cfg.Page
 	page.Resources = a

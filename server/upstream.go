@@ -18,6 +18,15 @@ type Upstream interface {
 	Stream(ctx context.Context, req Request, emit func(chunk string)) (Result, error)
 }
 
+// Stateless is implemented by an Upstream that is sent the whole
+// conversation with each question (Request.Turns) and keeps nothing of its
+// own between questions. Only with such an upstream can a conversation
+// continue from an earlier point, so the server offers edit and regenerate
+// (protocol.FeatureReplace) only when Stateless reports true.
+type Stateless interface {
+	Stateless() bool
+}
+
 // Request is what an Upstream answers.
 type Request struct {
 	Channel int    // protocol.ChannelChat or ChannelApp

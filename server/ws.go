@@ -112,7 +112,7 @@ func (c *conn) run(shutdown context.Context) {
 		}
 	}()
 	hello := protocol.ServerFrame{Status: protocol.StatusControl, Type: protocol.ControlHello, Content: c.s.version}
-	if c.send(ctx, hello) != nil || c.send(ctx, c.s.appsFrame) != nil {
+	if c.send(ctx, hello) != nil || c.send(ctx, c.s.appsFrame) != nil || c.send(ctx, c.s.featuresFrame) != nil {
 		return
 	}
 	for {
@@ -200,6 +200,15 @@ func (c *conn) handle(ctx context.Context, data []byte) {
 		switch {
 		case errors.Is(err, errUnknownApp):
 			c.sendError(ctx, f.ID, protocol.CodeUnknownApp, "That app does not exist (any more): pick another one.")
+			return
+		case errors.Is(err, errUnsupported):
+			c.sendError(ctx, f.ID, protocol.CodeUnsupported, "This server cannot edit or regenerate: its model keeps its own context.")
+			return
+		case errors.Is(err, errNoAnswer):
+			c.sendError(ctx, f.ID, protocol.CodeNotFound, "That answer is no longer in this conversation.")
+			return
+		case errors.Is(err, errBusy):
+			c.sendError(ctx, f.ID, protocol.CodeBusy, "An answer is still coming in this conversation: stop it first.")
 			return
 		case err != nil:
 			c.log.Error("store: ask", "err", err)

@@ -43,6 +43,10 @@ func New(rate float64) *Demo {
 	return &Demo{Rate: rate}
 }
 
+// Stateless reports that the demo keeps nothing between questions, so
+// conversations may be edited and regenerated.
+func (d *Demo) Stateless() bool { return true }
+
 // Stream emits the answer to the request's last user turn at d.Rate until
 // it is done or ctx ends.
 func (d *Demo) Stream(ctx context.Context, req server.Request, emit func(string)) (server.Result, error) {

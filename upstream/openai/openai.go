@@ -61,6 +61,11 @@ func New(cfg Config) *Client {
 	return &Client{sdk: oai.NewClient(opts...), model: cfg.Model, base: cfg.BaseURL}
 }
 
+// Stateless reports that each request carries the whole conversation (the
+// chat completions API keeps nothing), so conversations may be edited and
+// regenerated.
+func (c *Client) Stateless() bool { return true }
+
 // Stream streams the completion of req's conversation.
 func (c *Client) Stream(ctx context.Context, req server.Request, emit func(string)) (server.Result, error) {
 	model := c.model

@@ -1,0 +1,90 @@
+//go:build !js
+
+package main
+
+import (
+	"context"
+	"fmt"
+	"strings"
+	"testing"
+
+	"github.com/chromedp/chromedp"
+
+	"github.com/wasmchat/wasmchat/store"
+)
+
+// storedTexts is what the server has of conversation id: role:text of
+// each message.
+func storedTexts(tb testing.TB, a *testApp, id string) []string {
+	tb.Helper()
+	var conv struct{ Messages []store.Message }
+	if code := apiCall(tb, a, "GET", "/api/conversations/"+id, nil, &conv); code != 200 {
+		tb.Fatalf("get %s: %d", id, code)
+	}
+	var out []string
+	for _, m := range conv.Messages {
+		out = append(out, m.Role[:1]+":"+strings.SplitN(m.Text, "\n", 2)[0]+":"+m.ID)
+	}
+	return out
+}
+
+// TestBrowserEditAndRegenerate: "regenerate" replaces the last answer, and
+// editing an earlier question drops it and everything after it and asks
+// the edited question in its place, on the page and on the server.
+func TestBrowserEditAndRegenerate(t *testing.T) {
+	a := startApp(t, map[string]string{"WASMCHAT_DEMO_CPS": "5000"})
+	ctx := newBrowser(t)
+	signIn(t, ctx, a.URL, a.Token)
+	askInPage(t, ctx, "first question")
+	waitAnswers(t, ctx, 1, "done")
+	askInPage(t, ctx, "second question")
+	waitAnswers(t, ctx, 2, "done")
+	poll(t, ctx, "regenerate offered on the last answer only", `document.querySelectorAll('.regenerate').length == 1 &&
+		[...document.querySelectorAll('.message')].pop().querySelector('.regenerate') != null &&
+		document.querySelectorAll('.message.user .edit').length == 2`)
+	conv, err := chromedp.Run(ctx, chromedp.Evaluate[string](`JSON.parse(localStorage.getItem("wasmchat.conversation")).ID`))
+	must(t, err)
+	before := storedTexts(t, a, conv)
+
+	must(t, chromedp.Do(ctx, chromedp.Click(`.regenerate`)))
+	poll(t, ctx, "a new answer in the last one's place", `document.querySelectorAll('.message').length == 4 &&
+		[...document.querySelectorAll('.message')].pop().dataset.status == "done"`)
+	after := storedTexts(t, a, conv)
+	if len(after) != 4 || after[3] == before[3] || after[0] != before[0] || after[1] != before[1] {
+		t.Errorf("regenerating: the server had\n%q\nand now has\n%q", before, after)
+	}
+
+	// Edit the first question: the rest goes.
+	must(t, chromedp.Do(ctx, chromedp.Click(`.message.user .edit`)))
+	poll(t, ctx, "the editor", `document.querySelector('.edit-box')?.value == "first question"`)
+	_, err = chromedp.Run(ctx, chromedp.Evaluate[bool](`(() => {
+		const box = document.querySelector('.edit-box');
+		box.value = "first question, better put";
+		return true;
+	})()`))
+	must(t, err)
+	must(t, chromedp.Do(ctx, chromedp.Click(`.edit-send`)))
+	c, cancel := context.WithTimeout(ctx, 20e9)
+	defer cancel()
+	_, err = chromedp.Run(c, chromedp.Poll[bool](`(() => {
+		const m = [...document.querySelectorAll('.message')];
+		return m.length == 2 && m[0].textContent.startsWith("first question, better put") && m[1].dataset.status == "done";
+	})()`))
+	if err != nil {
+		shown, _ := chromedp.Run(ctx, chromedp.Evaluate[string](`[...document.querySelectorAll('.message')].map(m => m.dataset.role + ": " + m.textContent.slice(0, 60)).join("\n")`))
+		t.Fatalf("after the edit the page shows:\n%s", shown)
+	}
+	answer, err := chromedp.Run(ctx, chromedp.Evaluate[string](`document.querySelectorAll('.message')[1].textContent`))
+	must(t, err)
+	if !strings.Contains(answer, "first question, better put") {
+		t.Errorf("the answer does not quote the edited question: %.200s", answer)
+	}
+	got := storedTexts(t, a, conv)
+	if len(got) != 2 || !strings.HasPrefix(got[0], "u:first question, better put:") {
+		t.Errorf("after the edit the server has %q", got)
+	}
+	// And it stays so over a reload.
+	must(t, chromedp.Do(ctx, chromedp.Reload(), chromedp.WaitVisible(selOpen)))
+	poll(t, ctx, "the edited conversation after a reload", fmt.Sprintf(`document.querySelectorAll('.message').length == 2 &&
+		document.querySelector('.message.user').textContent.startsWith(%q)`, "first question, better put"))
+}
