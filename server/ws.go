@@ -197,22 +197,12 @@ func (c *conn) handle(ctx context.Context, data []byte) {
 			return
 		}
 		a, err := c.s.hub.ask(c.user, c.channel, f)
-		switch {
-		case errors.Is(err, errUnknownApp):
-			c.sendError(ctx, f.ID, protocol.CodeUnknownApp, "That app does not exist (any more): pick another one.")
-			return
-		case errors.Is(err, errUnsupported):
-			c.sendError(ctx, f.ID, protocol.CodeUnsupported, "This server cannot edit or regenerate: its model keeps its own context.")
-			return
-		case errors.Is(err, errNoAnswer):
-			c.sendError(ctx, f.ID, protocol.CodeNotFound, "That answer is no longer in this conversation.")
-			return
-		case errors.Is(err, errBusy):
-			c.sendError(ctx, f.ID, protocol.CodeBusy, "An answer is still coming in this conversation: stop it first.")
-			return
-		case err != nil:
-			c.log.Error("store: ask", "err", err)
-			c.sendError(ctx, f.ID, protocol.CodeUnavailable, "The server could not save the question: it is sent again in a moment.")
+		if err != nil {
+			code, msg := askRefusal(err)
+			if code == protocol.CodeUnavailable {
+				c.log.Error("store: ask", "err", err)
+			}
+			c.sendError(ctx, f.ID, code, msg)
 			return
 		}
 		ack := protocol.ServerFrame{
@@ -297,4 +287,20 @@ func (c *conn) writeFrame(ctx context.Context, b []byte) bool {
 		return false
 	}
 	return true
+}
+
+// askRefusal is the error frame's code and message for an ask the hub
+// refused with err.
+func askRefusal(err error) (code, msg string) {
+	switch {
+	case errors.Is(err, errUnknownApp):
+		return protocol.CodeUnknownApp, "That app does not exist (any more): pick another one."
+	case errors.Is(err, errUnsupported):
+		return protocol.CodeUnsupported, "This server cannot edit or regenerate: its model keeps its own context."
+	case errors.Is(err, errNoAnswer):
+		return protocol.CodeNotFound, "That answer is no longer in this conversation."
+	case errors.Is(err, errBusy):
+		return protocol.CodeBusy, "An answer is still coming in this conversation: stop it first."
+	}
+	return protocol.CodeUnavailable, "The server could not save the question: it is sent again in a moment."
 }
