@@ -85,6 +85,7 @@ const (
 	CodeUnknownApp   = "unknown_app"      // no app of that id
 	CodeBusy         = "busy"             // an answer still streams where an ask would replace it
 	CodeUnsupported  = "unsupported"      // the server does not support that (see ControlFeatures)
+	CodeLimit        = "limit"            // past one of the server's per-user limits; try again later
 )
 
 // MaxQuestionBytes bounds the UTF-8 length of a question.

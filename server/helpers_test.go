@@ -88,7 +88,7 @@ func (m tokenMap) Authenticate(_ context.Context, token string) (string, error) 
 	return "", errors.New("unknown token")
 }
 
-var testTokens = tokenMap{"alice-token": "alice", "bob-token": "bob"}
+var testTokens = tokenMap{"alice-token": "alice", "bob-token": "bob", "carol-token": "carol", "dave-token": "dave"}
 
 // testWeb is a small /web/ with a fake wasm and its precompressed variants.
 func testWeb(wasm string) fstest.MapFS {

@@ -30,6 +30,8 @@ var (
 	errUnsupported = errors.New("replace: this server's model keeps its own context")
 	errNoAnswer    = errors.New("replace: no such answer in this conversation")
 	errBusy        = errors.New("replace: an answer is still streaming in this conversation")
+	errTooMany     = errors.New("limit: too many answers at once")
+	errTooFast     = errors.New("limit: too many questions a minute")
 )
 
 // hub owns every answer being generated or recently ended. Generation runs
@@ -43,14 +45,16 @@ type hub struct {
 	apps     []App
 	budget   int  // context budget in characters
 	replace  bool // asks may replace part of a conversation (FeatureReplace)
+	limits   Limits
 
 	ctx context.Context // ends when generations must stop
 	wg  sync.WaitGroup  // running generations
 
 	mu       sync.Mutex
 	answers  map[string]*answer
-	byClient map[clientKey]*answer // idempotent asks
-	current  map[seat]string       // the seed form's current conversation
+	byClient map[clientKey]*answer  // idempotent asks
+	current  map[seat]string        // the seed form's current conversation
+	recent   map[string][]time.Time // each user's questions of the last minute
 }
 
 type clientKey struct{ owner, id string }
@@ -58,7 +62,8 @@ type clientKey struct{ owner, id string }
 func newHub(ctx context.Context, cfg Config) *hub {
 	return &hub{
 		upstream: cfg.Upstream, store: cfg.Store, log: cfg.Logger, retain: cfg.Retain, apps: cfg.Apps,
-		budget: cfg.ContextChars, ctx: ctx, replace: canReplace(cfg.Upstream),
+		budget: cfg.ContextChars, ctx: ctx, replace: canReplace(cfg.Upstream), limits: cfg.Limits,
+		recent:   make(map[string][]time.Time),
 		answers:  make(map[string]*answer),
 		byClient: make(map[clientKey]*answer),
 		current:  make(map[seat]string),
@@ -82,6 +87,9 @@ func (h *hub) ask(owner string, channel int, f protocol.ClientFrame) (*answer, e
 		if a, ok := h.byClient[key]; ok {
 			return a, nil
 		}
+	}
+	if err := h.admitLocked(owner, time.Now()); err != nil {
+		return nil, err
 	}
 	// The store calls run under h.mu: asks are few, and two copies of one
 	// ask must not both get through.
@@ -139,6 +147,36 @@ func (h *hub) ask(owner string, channel int, f protocol.ClientFrame) (*answer, e
 	h.wg.Add(1)
 	go h.generate(gctx, a, req)
 	return a, nil
+}
+
+// admitLocked applies the per-user limits to a new question: answers
+// generating at once, and questions in the last minute (a question refused
+// does not count).
+func (h *hub) admitLocked(owner string, now time.Time) error {
+	live := 0
+	for _, a := range h.answers {
+		if a.owner != owner {
+			continue
+		}
+		select {
+		case <-a.done():
+		default:
+			live++
+		}
+	}
+	if live >= h.limits.Answers {
+		return errTooMany
+	}
+	recent := h.recent[owner]
+	for len(recent) > 0 && now.Sub(recent[0]) >= time.Minute {
+		recent = recent[1:]
+	}
+	if len(recent) >= h.limits.PerMinute {
+		h.recent[owner] = recent
+		return errTooFast
+	}
+	h.recent[owner] = append(recent, now)
+	return nil
 }
 
 // canReplace reports whether asks to u may replace part of a conversation.

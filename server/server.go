@@ -56,7 +56,32 @@ type Config struct {
 	// several instances share a database. Unset (one instance), every
 	// unfinished answer is ended interrupted at start, and no other time.
 	StaleAnswers time.Duration
-	Logger       *slog.Logger
+	// Limits bound what one user may use at once.
+	Limits Limits
+	Logger *slog.Logger
+}
+
+// Limits bound what one user (all of the user's tokens and connections)
+// may use at once, so one user cannot starve the others; a zero field takes
+// its default. Past a limit the client gets a status-1 error with code
+// "limit" and nothing else is affected.
+type Limits struct {
+	Connections int // open WebSockets (default 16: tabs and devices)
+	Answers     int // answers generating at the same time (default 4)
+	PerMinute   int // questions in any 60 seconds (default 30)
+}
+
+func (l Limits) withDefaults() Limits {
+	if l.Connections <= 0 {
+		l.Connections = 16
+	}
+	if l.Answers <= 0 {
+		l.Answers = 4
+	}
+	if l.PerMinute <= 0 {
+		l.PerMinute = 30
+	}
+	return l
 }
 
 // Server serves the page, its assets and the WebSocket endpoint.
@@ -64,6 +89,7 @@ type Server struct {
 	cfg           Config
 	log           *slog.Logger
 	hub           *hub
+	perUser       counter // open WebSockets per user
 	assets        *assets
 	mux           *http.ServeMux
 	version       string
@@ -97,6 +123,7 @@ func New(cfg Config) (*Server, error) {
 	if cfg.ContextChars <= 0 {
 		cfg.ContextChars = 24000
 	}
+	cfg.Limits = cfg.Limits.withDefaults()
 	a, err := newAssets(cfg.Web)
 	if err != nil {
 		return nil, err
@@ -188,8 +215,26 @@ func (s *Server) interruptUnfinished(ctx context.Context) error {
 func (s *Server) Version() string { return s.version }
 
 func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
+	h := w.Header()
+	h.Set("Content-Security-Policy", contentSecurityPolicy)
+	h.Set("X-Content-Type-Options", "nosniff")
+	h.Set("Referrer-Policy", "no-referrer")
+	if r.TLS != nil {
+		h.Set("Strict-Transport-Security", "max-age=31536000")
+	}
 	s.mux.ServeHTTP(w, r)
 }
+
+// contentSecurityPolicy allows what the page needs and nothing else: its
+// own scripts and the wasm ('wasm-unsafe-eval', never 'unsafe-eval'; no
+// inline script), its own styles, images from itself and inline data:
+// images (markdown's only images), connections to itself (fetch and the
+// WebSocket: CSP 3's 'self' covers ws: and wss: of the same host), its
+// manifest and worker. No plugins, no <base>, no framing (clickjacking),
+// forms only to itself.
+const contentSecurityPolicy = "default-src 'self'; script-src 'self' 'wasm-unsafe-eval'; style-src 'self'; " +
+	"img-src 'self' data:; connect-src 'self'; manifest-src 'self'; worker-src 'self'; font-src 'self'; " +
+	"object-src 'none'; base-uri 'none'; frame-ancestors 'none'; form-action 'self'"
 
 func (s *Server) serveHealth(w http.ResponseWriter, r *http.Request) {
 	if s.connCtx.Err() != nil {

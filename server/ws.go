@@ -52,20 +52,56 @@ func (s *Server) serveWS(w http.ResponseWriter, r *http.Request) {
 		refuse(ws)
 		return
 	}
+	if !s.perUser.add(user, s.cfg.Limits.Connections) {
+		s.log.Info("websocket refused: connection limit", "user", user, "remote", r.RemoteAddr)
+		refuseWith(ws, protocol.CodeLimit, "Too many connections are open with this sign-in: close a tab or two.", websocket.StatusPolicyViolation)
+		return
+	}
+	defer s.perUser.remove(user)
 	c := &conn{s: s, ws: ws, user: user, channel: ep.Channel, out: make(chan []byte, outboxFrames)}
 	c.log = s.log.With("user", user, "remote", r.RemoteAddr)
 	c.run(s.connCtx)
 }
 
 func refuse(ws *websocket.Conn) {
+	refuseWith(ws, protocol.CodeUnauthorized, "This sign-in token is not valid. Open a new login link to sign in again.", protocol.CloseUnauthorized)
+}
+
+// refuseWith sends one error frame and closes the connection with status.
+func refuseWith(ws *websocket.Conn, code, msg string, status websocket.StatusCode) {
 	ctx, cancel := context.WithTimeout(context.Background(), time.Second)
 	defer cancel()
-	f := protocol.ServerFrame{
-		Status: protocol.StatusError, Code: protocol.CodeUnauthorized,
-		Content: "This sign-in token is not valid. Open a new login link to sign in again.",
-	}
+	f := protocol.ServerFrame{Status: protocol.StatusError, Code: code, Content: msg}
 	_ = ws.Write(ctx, websocket.MessageText, f.Encode())
-	_ = ws.Close(protocol.CloseUnauthorized, "unknown token")
+	_ = ws.Close(status, code)
+}
+
+// counter counts each user's open connections.
+type counter struct {
+	mu sync.Mutex
+	n  map[string]int
+}
+
+// add counts one more for user unless user has max already.
+func (c *counter) add(user string, max int) bool {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	if c.n == nil {
+		c.n = make(map[string]int)
+	}
+	if c.n[user] >= max {
+		return false
+	}
+	c.n[user]++
+	return true
+}
+
+func (c *counter) remove(user string) {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	if c.n[user]--; c.n[user] <= 0 {
+		delete(c.n, user)
+	}
 }
 
 // conn is one client connection: one reader (run), one writer, and one
@@ -301,6 +337,10 @@ func askRefusal(err error) (code, msg string) {
 		return protocol.CodeNotFound, "That answer is no longer in this conversation."
 	case errors.Is(err, errBusy):
 		return protocol.CodeBusy, "An answer is still coming in this conversation: stop it first."
+	case errors.Is(err, errTooMany):
+		return protocol.CodeLimit, "Too many answers are coming at once: wait for one to finish, or stop one."
+	case errors.Is(err, errTooFast):
+		return protocol.CodeLimit, "Too many questions in the last minute: wait a moment and ask again."
 	}
 	return protocol.CodeUnavailable, "The server could not save the question: it is sent again in a moment."
 }

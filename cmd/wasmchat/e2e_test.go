@@ -281,3 +281,48 @@ func TestBrowserJumpToLatest(t *testing.T) {
 		t.Errorf("after jump to latest the view is %v px from the end", gap)
 	}
 }
+
+// TestBrowserUnderCSP: the page works under the server's
+// Content-Security-Policy (no inline script, no eval, wasm allowed) with
+// not one violation: load, connect, a streamed answer with code, the
+// sidebar's API calls, a theme switch.
+func TestBrowserUnderCSP(t *testing.T) {
+	a := startApp(t, nil)
+	ctx := newBrowser(t)
+	must(t, chromedp.Do(ctx, chromedp.Func(func(ctx context.Context, t *chromedp.Target) error {
+		_, err := cdp.Call(ctx, t, page.AddScriptToEvaluateOnNewDocument, page.AddScriptToEvaluateOnNewDocumentParams{
+			Source: `window.cspViolations = [];
+				document.addEventListener('securitypolicyviolation', e => cspViolations.push(e.violatedDirective + ' ' + e.blockedURI));`,
+		})
+		return err
+	})))
+	signIn(t, ctx, a.URL, a.Token)
+	askInPage(t, ctx, "show me code under a strict policy")
+	waitAnswers(t, ctx, 1, "done")
+	poll(t, ctx, "the chat in the sidebar", `document.querySelectorAll('#conversations li').length == 1`)
+	_, err := chromedp.Run(ctx, chromedp.Evaluate[bool](`(() => {
+		const s = document.querySelector('#theme');
+		s.value = 'dark';
+		return s.dispatchEvent(new Event('change'));
+	})()`))
+	must(t, err)
+	poll(t, ctx, "the dark theme", `document.documentElement.dataset.theme == "dark"`)
+	got, err := chromedp.Run(ctx, chromedp.Evaluate[[]string](`cspViolations`))
+	must(t, err)
+	if len(got) > 0 {
+		t.Errorf("CSP violations: %q", got)
+	}
+	// The policy is in force: an inline script (what an XSS would add) is
+	// refused.
+	ran, err := chromedp.Run(ctx, chromedp.Evaluate[bool](`new Promise(resolve => {
+		window.inlineRan = false;
+		const s = document.createElement('script');
+		s.textContent = 'window.inlineRan = true';
+		document.body.append(s);
+		setTimeout(() => resolve(window.inlineRan || cspViolations.length == 0), 100);
+	})`, chromedp.EvalAwaitPromise))
+	must(t, err)
+	if ran {
+		t.Error("an inline script ran, or was refused without a violation: the CSP is not in force")
+	}
+}

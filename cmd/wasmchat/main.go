@@ -72,6 +72,7 @@ type serveFlags struct {
 	grace       time.Duration
 	origins     []string
 	demoRate    float64
+	limits      server.Limits
 
 	upstream     string // auto, demo, openai or seedws
 	baseURL      string
@@ -95,6 +96,9 @@ func parseServe(args []string, getenv func(string) string, stderr io.Writer) (se
 		f.origins = append(f.origins, s)
 		return nil
 	})
+	fs.IntVar(&f.limits.Connections, "max-connections", 16, "WebSockets one user may have open at once")
+	fs.IntVar(&f.limits.Answers, "max-answers", 4, "answers one user may have generating at once")
+	fs.IntVar(&f.limits.PerMinute, "max-questions", 30, "questions one user may ask in any minute")
 	// Environment values are applied after parsing, not as flag defaults:
 	// -h prints defaults, and a key or a token must never be printed.
 	fs.StringVar(&f.upstream, "upstream", "", "auto, demo, openai or seedws (env WASMCHAT_UPSTREAM; default auto)")
@@ -178,6 +182,7 @@ func serve(ctx context.Context, args []string, getenv func(string) string, stdou
 		OriginPatterns: f.origins,
 		Apps:           apps,
 		ContextChars:   f.contextChars,
+		Limits:         f.limits,
 		Logger:         log,
 	})
 	if err != nil {

@@ -1,0 +1,106 @@
+package server_test
+
+import (
+	"context"
+	"fmt"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/coder/websocket"
+
+	"github.com/wasmchat/wasmchat/protocol"
+	"github.com/wasmchat/wasmchat/server"
+)
+
+// TestLimits: past each per-user limit the client gets a status-1 "limit"
+// error, and nothing else is affected: the user's other work goes on, and
+// another user is not limited at all.
+func TestLimits(t *testing.T) {
+	up := &scripted{chunks: strings.Split("slowly", ""), interval: 100 * time.Millisecond}
+	ts := newTestServerWith(t, server.Config{Upstream: up, Store: testStore(t),
+		Limits: server.Limits{Connections: 2, Answers: 2, PerMinute: 3}})
+
+	t.Run("connections", func(t *testing.T) {
+		a, b := dialOwn(t, ts, "alice-token"), dialOwn(t, ts, "alice-token")
+		ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
+		defer cancel()
+		ws, _, err := websocket.Dial(ctx, "ws"+strings.TrimPrefix(ts.URL, "http")+"/ws/0",
+			&websocket.DialOptions{Subprotocols: []string{protocol.Subprotocol, protocol.SubprotocolTokenPrefix + "alice-token"}})
+		if err != nil {
+			t.Fatal(err)
+		}
+		third := &client{tb: t, ws: ws}
+		if f := third.next(); f.Status != protocol.StatusError || f.Code != protocol.CodeLimit {
+			t.Errorf("third connection: %+v, want a limit error", f)
+		}
+		if _, err := third.read(2 * time.Second); websocket.CloseStatus(err) != websocket.StatusPolicyViolation {
+			t.Errorf("third connection closed with %v, want policy violation", err)
+		}
+		// Bob is not alice: his connection opens.
+		dialOwn(t, ts, "bob-token")
+		// One of alice's closes: a new one opens.
+		b.ws.Close(websocket.StatusNormalClosure, "")
+		deadline := time.Now().Add(5 * time.Second)
+		for {
+			ws, _, err := websocket.Dial(ctx, "ws"+strings.TrimPrefix(ts.URL, "http")+"/ws/0",
+				&websocket.DialOptions{Subprotocols: []string{protocol.Subprotocol, protocol.SubprotocolTokenPrefix + "alice-token"}})
+			if err != nil {
+				t.Fatal(err)
+			}
+			c := &client{tb: t, ws: ws}
+			f := c.next()
+			ws.CloseNow()
+			if f.Type == protocol.ControlHello {
+				break
+			}
+			if time.Now().After(deadline) {
+				t.Fatalf("after one closed, a new connection still gets %+v", f)
+			}
+			time.Sleep(50 * time.Millisecond)
+		}
+		a.ws.Close(websocket.StatusNormalClosure, "")
+	})
+
+	t.Run("answers and questions a minute", func(t *testing.T) {
+		c := dialOwn(t, ts, "carol-token")
+		for i := range 2 {
+			c.send(protocol.ClientFrame{Type: protocol.TypeAsk, ID: fmt.Sprint("q", i), Text: "go"})
+			if f := c.next(); f.Type != protocol.ControlAck {
+				t.Fatalf("ask %d: %+v", i, f)
+			}
+		}
+		// Two answers are generating: a third question is refused, and the
+		// two go on to their end.
+		c.send(protocol.ClientFrame{Type: protocol.TypeAsk, ID: "q2", Text: "go"})
+		ends := 0
+		for ends < 2 {
+			f := c.next()
+			switch {
+			case f.Client == "q2":
+				if f.Status != protocol.StatusError || f.Code != protocol.CodeLimit || !strings.Contains(f.Content, "at once") {
+					t.Errorf("third answer at once: %+v", f)
+				}
+			case f.Status == protocol.StatusEnd:
+				ends++
+			}
+		}
+		// The third question of the minute is accepted (the refused one did
+		// not count); the fourth is refused.
+		c.send(protocol.ClientFrame{Type: protocol.TypeAsk, ID: "q3", Text: "go"})
+		if f := c.next(); f.Type != protocol.ControlAck {
+			t.Fatalf("third question of the minute: %+v", f)
+		}
+		c.answer(0)
+		c.send(protocol.ClientFrame{Type: protocol.TypeAsk, ID: "q4", Text: "go"})
+		if f := c.next(); f.Status != protocol.StatusError || f.Code != protocol.CodeLimit || !strings.Contains(f.Content, "minute") {
+			t.Errorf("fourth question of the minute: %+v", f)
+		}
+		// Dave is not limited by carol.
+		d := dialOwn(t, ts, "dave-token")
+		d.send(protocol.ClientFrame{Type: protocol.TypeAsk, ID: "d1", Text: "go"})
+		if f := d.next(); f.Type != protocol.ControlAck {
+			t.Errorf("another user's question: %+v", f)
+		}
+	})
+}
