@@ -50,6 +50,10 @@ func startServer(t *testing.T, up server.Upstream) string {
 	srv, err := server.New(server.Config{
 		Tokens: tokens{"tok": "alice"}, Store: st, Upstream: up, Page: &app.Handler{},
 		Web: fstest.MapFS{"app.wasm": {Data: []byte("wasm")}},
+		// The chaos tests ask 20 questions at once through connections cut
+		// every 50-250 ms: past the default per-user limits, which are
+		// tested in the server's package.
+		Limits: server.Limits{Connections: 1000, Answers: 1000, PerMinute: 1000},
 	})
 	if err != nil {
 		t.Fatal(err)
