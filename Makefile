@@ -4,6 +4,7 @@ GO        ?= go
 VERSION   ?= $(shell git describe --always --dirty 2>/dev/null || echo dev)
 LDFLAGS   := -s -w -X main.version=$(VERSION)
 WASM      := assets/web/app.wasm
+WASM_EXEC := assets/web/wasm_exec.js
 WASM_SRC  := $(shell find app protocol cmd/wasmchat -name '*.go' -not -name '*_test.go') go.mod go.sum
 WASM_MAX  := 2000000
 ADDR      ?= 127.0.0.1:8080
@@ -17,7 +18,7 @@ all: build
 ## build: bin/wasmchat, one binary with the wasm and assets embedded
 build: bin/wasmchat
 
-wasm: $(WASM).br
+wasm: $(WASM).br $(WASM_EXEC)
 
 # Built with cmd/wasmfix's overlay: it mends a bug of Go's js/wasm runtime
 # that froze the page (see cmd/wasmfix). Build the wasm with make, not by hand.
@@ -25,11 +26,16 @@ $(WASM): $(WASM_SRC) $(wildcard cmd/wasmfix/*.go)
 	overlay=$$($(GO) run ./cmd/wasmfix -goroot "$$($(GO) env GOROOT)") && \
 	GOOS=js GOARCH=wasm $(GO) build -trimpath -overlay "$$overlay" -ldflags="-s -w" -o $@ ./cmd/wasmchat
 
+# The JavaScript glue of the Go that built the wasm (it must match that
+# Go's runtime), followed by the page's own lines (assets/wasm_exec_tail.js).
+$(WASM_EXEC): $(WASM) assets/wasm_exec_tail.js
+	cat "$$($(GO) env GOROOT)/lib/wasm/wasm_exec.js" assets/wasm_exec_tail.js > $@
+
 # Compressed once here, never per request or at start.
 $(WASM).br: $(WASM)
 	$(GO) run ./cmd/precompress $(WASM)
 
-bin/wasmchat: $(WASM).br $(shell find . -name '*.go' -not -name '*_test.go') $(wildcard assets/web/*)
+bin/wasmchat: $(WASM).br $(WASM_EXEC) $(shell find . -name '*.go' -not -name '*_test.go') $(wildcard assets/web/*)
 	CGO_ENABLED=0 $(GO) build -trimpath -ldflags="$(LDFLAGS)" -o $@ ./cmd/wasmchat
 
 ## run: start the app on http://$(ADDR) with the embedded demo backend
@@ -96,4 +102,4 @@ deps:
 	fi
 
 clean:
-	rm -rf bin .build $(WASM) $(WASM).br $(WASM).gz
+	rm -rf bin .build $(WASM) $(WASM).br $(WASM).gz $(WASM_EXEC)

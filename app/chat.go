@@ -248,14 +248,14 @@ func (c *Chat) apply(ctx app.Context, f protocol.ServerFrame) {
 	if !changed || conv != c.conv {
 		return
 	}
-	if follow := followEnd(); follow != nil {
-		ctx.Defer(follow)
-	}
 	if f.Status == protocol.StatusChunk {
 		if v := liveViews[conv.byAnswer(f.Answer)]; v != nil {
-			v.refresh()
+			v.refresh() // it follows the end when it renders, as its ticks do
 			return
 		}
+	}
+	if follow := followEnd(); follow != nil {
+		ctx.Defer(follow)
 	}
 	c.Update()
 }

@@ -16,12 +16,12 @@ type texts struct {
 	ShowEarlier, ShowEarlierN                                    string // %d: how many
 	Loading, LoadFailed, RenameFailed, DeleteFailed              string // %s: the error
 	NotConnected, ContinuePrompt                                 string
-	Copy, Copied, CopyFailed, CopyAnswerTitle, CopyCode          string
+	Copy, Copied, CopyAnswerTitle, CopyCode                      string
 	Stopped, CutShort, Interrupted, Continue                     string
 	Edit, EditLabel, Regenerate                                  string
 	Tokens                                                       string // %d total, %d prompt, %d completion
 	App, PlainChat, Theme, SystemTheme, Light, Dark, Language    string
-	SignedOut, SignIn, Connected, ReconnectingIn, Reconnecting   string // ReconnectingIn: %d seconds
+	SignedOut, Connected, ReconnectingIn, Reconnecting           string // ReconnectingIn: %d seconds
 	Offline, Disconnected, Connecting, RetryNow                  string
 	Skip                                                         string
 }
@@ -37,13 +37,13 @@ var english = texts{
 	Loading: "Loading…", LoadFailed: "This conversation could not be loaded: %s", RenameFailed: "Could not rename: %s", DeleteFailed: "Could not delete: %s",
 	NotConnected:   "Not connected: sign in first.",
 	ContinuePrompt: "Continue your previous answer from where it stopped.",
-	Copy:           "Copy", Copied: "Copied", CopyFailed: "Copy failed", CopyAnswerTitle: "Copy the answer as markdown", CopyCode: "Copy code",
+	Copy:           "Copy", Copied: "Copied", CopyAnswerTitle: "Copy the answer as markdown", CopyCode: "Copy code",
 	Stopped: "Stopped.", CutShort: "Cut short: the answer reached its length limit.",
 	Interrupted: "Interrupted: the server stopped before this answer was finished. ", Continue: "Continue",
 	Edit: "Edit", EditLabel: "Edit the question: Enter sends it again, Esc cancels", Regenerate: "Regenerate",
 	Tokens: "%d tokens (%d + %d)",
 	App:    "App", PlainChat: "Chat", Theme: "Theme", SystemTheme: "System theme", Light: "Light", Dark: "Dark", Language: "Language",
-	SignedOut: "Signed out: open your login link to sign in again", SignIn: "Not signed in: open your login link to sign in",
+	SignedOut: "Signed out: open your login link to sign in again",
 	Connected: "Connected", ReconnectingIn: "Reconnecting in %d s", Reconnecting: "Reconnecting…",
 	Offline: "Offline: questions wait until the network is back", Disconnected: "Disconnected", Connecting: "Connecting…", RetryNow: "Retry now",
 	Skip: "Skip to the question box",
@@ -60,13 +60,13 @@ var chinese = texts{
 	Loading: "加载中…", LoadFailed: "无法加载这个对话：%s", RenameFailed: "重命名失败：%s", DeleteFailed: "删除失败：%s",
 	NotConnected:   "未连接：请先登录。",
 	ContinuePrompt: "请从中断的地方继续你上一个回答。",
-	Copy:           "复制", Copied: "已复制", CopyFailed: "复制失败", CopyAnswerTitle: "以 Markdown 复制回答", CopyCode: "复制代码",
+	Copy:           "复制", Copied: "已复制", CopyAnswerTitle: "以 Markdown 复制回答", CopyCode: "复制代码",
 	Stopped: "已停止。", CutShort: "已截断：回答达到了长度上限。",
 	Interrupted: "已中断：服务器在回答完成前停止了。", Continue: "继续",
 	Edit: "编辑", EditLabel: "编辑问题：Enter 重新发送，Esc 取消", Regenerate: "重新生成",
 	Tokens: "%d 个 token（%d + %d）",
 	App:    "应用", PlainChat: "聊天", Theme: "主题", SystemTheme: "跟随系统", Light: "浅色", Dark: "深色", Language: "语言",
-	SignedOut: "已退出登录：请打开登录链接重新登录", SignIn: "未登录：请打开登录链接登录",
+	SignedOut: "已退出登录：请打开登录链接重新登录",
 	Connected: "已连接", ReconnectingIn: "%d 秒后重新连接", Reconnecting: "正在重新连接…",
 	Offline: "离线：问题会在网络恢复后发送", Disconnected: "已断开", Connecting: "正在连接…", RetryNow: "立即重试",
 	Skip: "跳到输入框",

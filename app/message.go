@@ -84,7 +84,11 @@ func (m *messageView) refresh() {
 	m.Text, m.Ended, m.Finish, m.Error, m.Usage = msg.Text, msg.Ended, msg.Finish, msg.Error, msg.Usage
 	m.feed(m.ctx)
 	if m.shown != shown || m.status() != status {
-		m.Update() // else the typewriter's next tick shows the new text
+		// Else the typewriter's next tick shows the new text.
+		if follow := followEnd(); follow != nil {
+			m.ctx.Defer(follow)
+		}
+		m.Update()
 	}
 }
 

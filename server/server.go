@@ -178,8 +178,9 @@ func New(cfg Config) (*Server, error) {
 		s.serveWS(w, r)
 	})
 	if _, ok := a.files["/web/wasm_exec.js"]; ok {
-		// The Go runtime's glue from this build's Go, with the runtime
-		// settings the page needs, instead of go-app's copy.
+		// The Go runtime's glue from the Go that built the wasm (make wasm
+		// writes it), with the page's own lines, instead of go-app's copy,
+		// which is an older Go's.
 		s.mux.HandleFunc("GET /wasm_exec.js", func(w http.ResponseWriter, r *http.Request) {
 			r2 := r.Clone(r.Context())
 			r2.URL.Path = "/web/wasm_exec.js"
