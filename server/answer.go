@@ -105,6 +105,16 @@ func (a *answer) readAll(off int) (string, bool) {
 // done returns a channel closed once the answer has ended.
 func (a *answer) done() <-chan struct{} { return a.endc }
 
+// live reports whether the answer is still being generated.
+func (a *answer) live() bool {
+	select {
+	case <-a.endc:
+		return false
+	default:
+		return true
+	}
+}
+
 // validOffset reports whether a client may resume from off: inside the text
 // and at a rune boundary.
 func (a *answer) validOffset(off int) bool {

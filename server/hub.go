@@ -81,14 +81,15 @@ func (h *hub) ask(owner string, channel int, f protocol.ClientFrame) (*answer, e
 	}
 	h.mu.Lock()
 	defer h.mu.Unlock()
-	h.evictLocked(time.Now())
+	now := time.Now()
+	h.evictLocked(now)
 	key := clientKey{owner, f.ID}
 	if f.ID != "" {
 		if a, ok := h.byClient[key]; ok {
 			return a, nil
 		}
 	}
-	if err := h.admitLocked(owner, time.Now()); err != nil {
+	if err := h.admitLocked(owner, now); err != nil {
 		return nil, err
 	}
 	// The store calls run under h.mu: asks are few, and two copies of one
@@ -144,23 +145,20 @@ func (h *hub) ask(owner string, channel int, f protocol.ClientFrame) (*answer, e
 	if f.ID != "" {
 		h.byClient[key] = a
 	}
+	h.recent[owner] = append(h.recent[owner], now)
 	h.wg.Add(1)
 	go h.generate(gctx, a, req)
 	return a, nil
 }
 
 // admitLocked applies the per-user limits to a new question: answers
-// generating at once, and questions in the last minute (a question refused
-// does not count).
+// generating at once, and questions in the last minute. Only questions that
+// got an answer count (ask records them): a refused one, or one the store
+// could not take and the page sends again, does not.
 func (h *hub) admitLocked(owner string, now time.Time) error {
 	live := 0
 	for _, a := range h.answers {
-		if a.owner != owner {
-			continue
-		}
-		select {
-		case <-a.done():
-		default:
+		if a.owner == owner && a.live() {
 			live++
 		}
 	}
@@ -171,11 +169,14 @@ func (h *hub) admitLocked(owner string, now time.Time) error {
 	for len(recent) > 0 && now.Sub(recent[0]) >= time.Minute {
 		recent = recent[1:]
 	}
-	if len(recent) >= h.limits.PerMinute {
+	if len(recent) == 0 {
+		delete(h.recent, owner)
+	} else {
 		h.recent[owner] = recent
+	}
+	if len(recent) >= h.limits.PerMinute {
 		return errTooFast
 	}
-	h.recent[owner] = append(recent, now)
 	return nil
 }
 
@@ -210,12 +211,8 @@ func (h *hub) truncateLocked(ctx context.Context, owner string, f protocol.Clien
 		return errNoAnswer
 	}
 	for _, m := range msgs {
-		if a, ok := h.answers[m.ID]; ok && a.owner == owner {
-			select {
-			case <-a.done():
-			default:
-				return errBusy
-			}
+		if a, ok := h.answers[m.ID]; ok && a.owner == owner && a.live() {
+			return errBusy
 		}
 	}
 	_, err = h.store.TruncateFrom(ctx, owner, f.Conversation, msgs[from].ID)

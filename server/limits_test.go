@@ -85,8 +85,13 @@ func TestLimits(t *testing.T) {
 				ends++
 			}
 		}
-		// The third question of the minute is accepted (the refused one did
-		// not count); the fourth is refused.
+		// A question refused for another reason does not count either.
+		c.send(protocol.ClientFrame{Type: protocol.TypeAsk, ID: "qx", Conversation: "nowhere", Replace: "no-such-answer", Text: "go"})
+		if f := c.next(); f.Status != protocol.StatusError || f.Code != protocol.CodeNotFound {
+			t.Errorf("replace of nothing: %+v", f)
+		}
+		// The third question of the minute is accepted (the refused ones
+		// did not count); the fourth is refused.
 		c.send(protocol.ClientFrame{Type: protocol.TypeAsk, ID: "q3", Text: "go"})
 		if f := c.next(); f.Type != protocol.ControlAck {
 			t.Fatalf("third question of the minute: %+v", f)

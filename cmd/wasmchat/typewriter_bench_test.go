@@ -29,9 +29,8 @@ func steadyModel(tb testing.TB, text string, cps int) string {
 		defer tick.Stop()
 		for rest := []rune(text); len(rest) > 0; {
 			n := min(per, len(rest))
-			content, _ := json.Marshal(string(rest[:n]))
+			sseChunk(w, "steady", string(rest[:n]))
 			rest = rest[n:]
-			fmt.Fprintf(w, "data: {\"id\":\"chatcmpl-s\",\"object\":\"chat.completion.chunk\",\"created\":1732000000,\"model\":\"steady\",\"choices\":[{\"index\":0,\"delta\":{\"content\":%s},\"finish_reason\":null}]}\n\n", content)
 			flusher.Flush()
 			select {
 			case <-tick.C:
@@ -39,7 +38,7 @@ func steadyModel(tb testing.TB, text string, cps int) string {
 				return
 			}
 		}
-		fmt.Fprint(w, `data: {"id":"chatcmpl-s","object":"chat.completion.chunk","created":1732000000,"model":"steady","choices":[{"index":0,"delta":{},"finish_reason":"stop"}]}`+"\n\ndata: [DONE]\n\n")
+		sseStop(w, "steady")
 	}))
 	tb.Cleanup(hs.Close)
 	return hs.URL + "/v1/"

@@ -43,13 +43,24 @@ func echoModel(t *testing.T) string {
 		}
 		w.Header().Set("Content-Type", "text/event-stream")
 		for _, part := range []string{q[:half], q[half:]} {
-			content, _ := json.Marshal(part)
-			fmt.Fprintf(w, "data: {\"id\":\"chatcmpl-x\",\"object\":\"chat.completion.chunk\",\"created\":1732000000,\"model\":\"echo\",\"choices\":[{\"index\":0,\"delta\":{\"content\":%s},\"finish_reason\":null}]}\n\n", content)
+			sseChunk(w, "echo", part)
 		}
-		io.WriteString(w, `data: {"id":"chatcmpl-x","object":"chat.completion.chunk","created":1732000000,"model":"echo","choices":[{"index":0,"delta":{},"finish_reason":"stop"}]}`+"\n\ndata: [DONE]\n\n")
+		sseStop(w, "echo")
 	}))
 	t.Cleanup(hs.Close)
 	return hs.URL + "/v1/"
+}
+
+// sseChunk writes one chunk of text in OpenAI's streaming format
+// (chat.completion.chunk), as a fake model server does.
+func sseChunk(w io.Writer, model, text string) {
+	content, _ := json.Marshal(text)
+	fmt.Fprintf(w, "data: {\"id\":\"chatcmpl-t\",\"object\":\"chat.completion.chunk\",\"created\":1732000000,\"model\":%q,\"choices\":[{\"index\":0,\"delta\":{\"content\":%s},\"finish_reason\":null}]}\n\n", model, content)
+}
+
+// sseStop writes the last chunk (finish_reason "stop") and [DONE].
+func sseStop(w io.Writer, model string) {
+	fmt.Fprintf(w, "data: {\"id\":\"chatcmpl-t\",\"object\":\"chat.completion.chunk\",\"created\":1732000000,\"model\":%q,\"choices\":[{\"index\":0,\"delta\":{},\"finish_reason\":\"stop\"}]}\n\ndata: [DONE]\n\n", model)
 }
 
 // domCheck walks every answer's rendered DOM and lists what must never be
