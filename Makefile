@@ -11,7 +11,7 @@ ADDR      ?= 127.0.0.1:8080
 DATA      ?= ./data
 CHROMIUM  ?= $(shell command -v chromium || command -v chromium-browser || echo /usr/bin/chromium)
 
-.PHONY: all build wasm run test check fmt fmt-check lint vet tidy-check size bench fuzz screenshots deps clean
+.PHONY: all build wasm run static test check fmt fmt-check lint vet tidy-check size bench fuzz screenshots deps clean
 
 all: build
 
@@ -39,8 +39,18 @@ bin/wasmchat: $(WASM).br $(WASM_EXEC) $(shell find . -name '*.go' -not -name '*_
 	CGO_ENABLED=0 $(GO) build -trimpath -ldflags="$(LDFLAGS)" -o $@ ./cmd/wasmchat
 
 ## run: start the app on http://$(ADDR) with the embedded demo backend
+## (more flags of serve in FLAGS, e.g. FLAGS="-origin 127.0.0.1:8090")
+FLAGS ?=
 run: build
-	./bin/wasmchat serve -addr $(ADDR) -data $(DATA)
+	./bin/wasmchat serve -addr $(ADDR) -data $(DATA) $(FLAGS)
+
+## static: the page as a static site in dist/ (any static host, also under
+## a sub-path: make static BASE=/repo/ SERVER=https://chat.example.com);
+## start the server with -origin for the site's origin
+BASE   ?= /
+SERVER ?= http://$(ADDR)
+static: build
+	./bin/wasmchat static -out dist -base $(BASE) -server $(SERVER)
 
 ## test: everything CI checks; installs Chromium when missing (as root)
 test: deps wasm check size
@@ -80,7 +90,7 @@ screenshots: deps wasm
 
 ## fuzz: a short run of every fuzz target
 fuzz:
-	@for t in FuzzDecodeClient FuzzDecodeServer FuzzParseEndpoint; do \
+	@for t in FuzzDecodeClient FuzzDecodeServer FuzzParseEndpoint FuzzServerURL; do \
 		$(GO) test -run='^$$' -fuzz="^$$t$$" -fuzztime=20s ./protocol || exit 1; done
 	@for t in FuzzRender FuzzStream FuzzHighlight; do \
 		$(GO) test -run='^$$' -fuzz="^$$t$$" -fuzztime=20s ./app/markdown || exit 1; done

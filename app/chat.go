@@ -67,6 +67,11 @@ type Chat struct {
 	// messages: growing answers then leave the view alone.
 	scrolledUp bool
 	releases   []func()
+
+	servers     servers // the server talked to, and the others allowed
+	settingsErr string  // why the settings last typed were refused
+	updateReady bool    // a new version is installed: offer to reload
+	installable bool    // the browser offers to install the page as an app
 }
 
 // OnInit readies an empty page before the first render.
@@ -110,9 +115,19 @@ func (c *Chat) OnMount(ctx app.Context) {
 	ctx.Handle(actionDelete, func(ctx app.Context, a app.Action) { c.remove(ctx, a.Value.(string)) })
 	ctx.Handle(actionSearch, func(ctx app.Context, a app.Action) { c.search(ctx, a.Value.(string)) })
 	ctx.Handle(actionDrawer, func(_ app.Context, a app.Action) { c.drawer, _ = a.Value.(bool) })
+	ctx.Handle(actionInstall, func(ctx app.Context, _ app.Action) {
+		ctx.ShowAppInstallPrompt()
+		c.installable = false // an offer serves once; the browser makes a new one if declined
+	})
+	ctx.Handle(actionSettings, func(ctx app.Context, a app.Action) {
+		v := a.Value.([2]string)
+		c.saveSettings(ctx, v[0], v[1])
+	})
 	if app.IsServer {
 		return
 	}
+	c.servers = pageServers()
+	c.installable = ctx.IsAppInstallable()
 	c.releases = append(c.releases, app.Window().AddEventListener("click", c.copyCode))
 	ctx.Defer(c.listenScroll) // once #messages is in the page
 	c.theme = loadTheme()
@@ -126,15 +141,23 @@ func (c *Chat) OnMount(ctx app.Context) {
 		return
 	}
 	token := takeToken()
-	if token == "" {
+	if token == "" || c.servers.Base == "" {
 		c.signIn = true
 		c.status = wsclient.Status{State: wsclient.Closed, Unauthorized: true}
 		return
 	}
-	c.api = &apiClient{base: app.Window().Get("location").Get("origin").String(), token: token}
-	c.connect(ctx, endpointURL(protocol.ChannelChat), token)
+	c.api = &apiClient{base: c.servers.Base, token: token}
+	c.connect(ctx, protocol.WebSocketURL(c.servers.Base, protocol.ChannelChat), token)
 	c.refreshList(ctx)
 }
+
+// OnAppUpdate is go-app's news that a new version of the page is
+// installed (its service worker found one): the page offers to reload.
+func (c *Chat) OnAppUpdate(ctx app.Context) { c.updateReady = ctx.AppUpdateAvailable() }
+
+// OnAppInstallChange follows whether the browser offers to install the
+// page as an app; the top bar shows "Install" while it does.
+func (c *Chat) OnAppInstallChange(ctx app.Context) { c.installable = ctx.IsAppInstallable() }
 
 // OnDismount stops listening to the browser.
 func (c *Chat) OnDismount() {
@@ -213,6 +236,9 @@ func (c *Chat) apply(ctx app.Context, f protocol.ServerFrame) {
 		_ = json.Unmarshal([]byte(f.Content), &c.apps) // unreadable: no apps to offer
 		c.Update()
 		return
+	}
+	if f.Status == protocol.StatusControl && f.Type == protocol.ControlHello && f.Content != app.Getenv("GOAPP_VERSION") {
+		checkForUpdate()
 	}
 	if f.Status == protocol.StatusControl && f.Type == protocol.ControlFeatures {
 		var features []string
@@ -445,7 +471,8 @@ func (c *Chat) Render() app.UI {
 		app.Button().Class("skip").Type("button").Text(tr(c.lang).Skip).OnClick(func(ctx app.Context, e app.Event) {
 			app.Window().GetElementByID("composer").Call("focus")
 		}),
-		&sidebar{List: c.list, Current: c.conv.ID, Query: c.query, Hits: c.hits, Open: c.drawer, Lang: c.lang},
+		&sidebar{List: c.list, Current: c.conv.ID, Query: c.query, Hits: c.hits, Open: c.drawer, Lang: c.lang, Installable: c.installable,
+			Settings: settings{Server: c.servers.Base, Choosable: len(c.servers.Allowed) > 0, Open: c.signIn, Err: c.settingsErr}},
 		app.If(c.drawer, app.Div().Class("scrim").OnClick(func(ctx app.Context, e app.Event) { c.drawer = false })),
 		c.renderChat(streaming, earlier, msgs),
 	)
@@ -462,6 +489,12 @@ func (c *Chat) renderChat(streaming bool, earlier int, msgs []*Message) app.UI {
 			&picker{ID: "theme", Label: t.Theme, Action: actionTheme, Choices: themeChoices(t), Selected: c.theme},
 			&picker{ID: "language", Label: t.Language, Action: actionLanguage, Choices: languageChoices, Selected: c.lang},
 			&connectionView{State: string(c.status.State), RetryAt: c.status.RetryAt, SignIn: c.signIn, Fatal: c.fatal, Lang: c.lang},
+		),
+		app.If(c.updateReady,
+			app.Div().ID("update").Class("update").Role("status").Body(
+				app.Span().Text(t.UpdateReady),
+				app.Button().ID("reload").Type("button").Text(t.Reload).OnClick(func(ctx app.Context, e app.Event) { ctx.Reload() }),
+			),
 		),
 		app.Main().ID("messages").Class("messages").Body(
 			app.If(len(c.conv.Messages) == 0,

@@ -24,6 +24,9 @@ type texts struct {
 	SignedOut, Connected, ReconnectingIn, Reconnecting           string // ReconnectingIn: %d seconds
 	Offline, Disconnected, Connecting, RetryNow                  string
 	Skip                                                         string
+	Settings, ServerAddress, TokenLabel, TokenHint, Save         string
+	BadServer, ServerNotAllowed                                  string // %s: the address; the allowed servers
+	UpdateReady, Reload, Install                                 string
 }
 
 var english = texts{
@@ -43,10 +46,14 @@ var english = texts{
 	Edit: "Edit", EditLabel: "Edit the question: Enter sends it again, Esc cancels", Regenerate: "Regenerate",
 	Tokens: "%d tokens (%d + %d)",
 	App:    "App", PlainChat: "Chat", Theme: "Theme", SystemTheme: "System theme", Light: "Light", Dark: "Dark", Language: "Language",
-	SignedOut: "Signed out: open your login link to sign in again",
+	SignedOut: "Signed out: to sign in again, open your login link or paste a token in Settings",
 	Connected: "Connected", ReconnectingIn: "Reconnecting in %d s", Reconnecting: "Reconnecting…",
 	Offline: "Offline: questions wait until the network is back", Disconnected: "Disconnected", Connecting: "Connecting…", RetryNow: "Retry now",
-	Skip: "Skip to the question box",
+	Skip:     "Skip to the question box",
+	Settings: "Settings", ServerAddress: "Server", TokenLabel: "Token", TokenHint: "Paste a token to sign in", Save: "Save and reconnect",
+	BadServer:        "“%s” is not a server address: type one like https://chat.example.com",
+	ServerNotAllowed: "This site may only connect to: %s",
+	UpdateReady:      "A new version of wasmchat is available.", Reload: "Reload", Install: "Install app",
 }
 
 var chinese = texts{
@@ -66,10 +73,14 @@ var chinese = texts{
 	Edit: "编辑", EditLabel: "编辑问题：Enter 重新发送，Esc 取消", Regenerate: "重新生成",
 	Tokens: "%d 个 token（%d + %d）",
 	App:    "应用", PlainChat: "聊天", Theme: "主题", SystemTheme: "跟随系统", Light: "浅色", Dark: "深色", Language: "语言",
-	SignedOut: "已退出登录：请打开登录链接重新登录",
+	SignedOut: "已退出登录：请打开登录链接或在设置中粘贴令牌，重新登录",
 	Connected: "已连接", ReconnectingIn: "%d 秒后重新连接", Reconnecting: "正在重新连接…",
 	Offline: "离线：问题会在网络恢复后发送", Disconnected: "已断开", Connecting: "正在连接…", RetryNow: "立即重试",
-	Skip: "跳到输入框",
+	Skip:     "跳到输入框",
+	Settings: "设置", ServerAddress: "服务器", TokenLabel: "令牌", TokenHint: "粘贴令牌以登录", Save: "保存并重新连接",
+	BadServer:        "“%s”不是服务器地址：请输入类似 https://chat.example.com 的地址",
+	ServerNotAllowed: "本站只能连接：%s",
+	UpdateReady:      "wasmchat 有新版本。", Reload: "重新加载", Install: "安装应用",
 }
 
 // Languages the page speaks, by BCP 47 tag.

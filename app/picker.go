@@ -26,7 +26,7 @@ func (p *picker) onChange(ctx app.Context, e app.Event) {
 // Render shows the select.
 func (p *picker) Render() app.UI {
 	if len(p.Choices) == 0 {
-		return app.Span().Class("picker")
+		return app.Span().Hidden(true)
 	}
 	return app.Select().ID(p.ID).Class("picker").Aria("label", p.Label).Title(p.Label).OnChange(p.onChange).Body(
 		app.Range(p.Choices).Slice(func(i int) app.UI {

@@ -8,7 +8,6 @@ import (
 	"github.com/maxence-charriere/go-app/v9/pkg/app"
 
 	"github.com/wasmchat/wasmchat/app/markdown"
-	"github.com/wasmchat/wasmchat/protocol"
 )
 
 // TokenKey is the localStorage key of the token: the seed page's key, so a
@@ -33,16 +32,6 @@ func takeToken() string {
 		return v.String()
 	}
 	return ""
-}
-
-// endpointURL returns the WebSocket URL of channel on the page's own server.
-func endpointURL(channel int) string {
-	loc := app.Window().Get("location")
-	scheme := "ws://"
-	if loc.Get("protocol").String() == "https:" {
-		scheme = "wss://"
-	}
-	return scheme + loc.Get("host").String() + protocol.Endpoint{Channel: channel}.Path()
 }
 
 // conversationKey is the localStorage key of the conversation on screen.

@@ -10,12 +10,13 @@ import (
 
 // Actions the sidebar sends to Chat.
 const (
-	actionOpen   = "wasmchat/open"   // value: a conversation id
-	actionNew    = "wasmchat/new"    // start a new chat
-	actionRename = "wasmchat/rename" // value: [2]string{id, title}
-	actionDelete = "wasmchat/delete" // value: a conversation id
-	actionSearch = "wasmchat/search" // value: the query ("" ends the search)
-	actionDrawer = "wasmchat/drawer" // value: bool, the drawer open (phones)
+	actionOpen    = "wasmchat/open"    // value: a conversation id
+	actionNew     = "wasmchat/new"     // start a new chat
+	actionRename  = "wasmchat/rename"  // value: [2]string{id, title}
+	actionDelete  = "wasmchat/delete"  // value: a conversation id
+	actionSearch  = "wasmchat/search"  // value: the query ("" ends the search)
+	actionDrawer  = "wasmchat/drawer"  // value: bool, the drawer open (phones)
+	actionInstall = "wasmchat/install" // open the browser's install prompt
 )
 
 // sidebar lists the conversations, newest first, with search, rename and
@@ -24,12 +25,15 @@ const (
 type sidebar struct {
 	app.Compo
 
-	List    []Summary
-	Current string
-	Query   string
-	Hits    []Hit
-	Open    bool // the drawer, on phones
-	Lang    string
+	List     []Summary
+	Current  string
+	Query    string
+	Hits     []Hit
+	Open     bool // the drawer, on phones
+	Lang     string
+	Settings settings
+	// Installable: the browser offers to install the page as an app.
+	Installable bool
 
 	searchGen int // the search typed last, for the debounce
 }
@@ -86,6 +90,11 @@ func (s *sidebar) Render() app.UI {
 				}),
 			),
 		),
+		app.If(s.Installable,
+			app.Button().ID("install").Class("install").Type("button").Text(t.Install).
+				OnClick(func(ctx app.Context, e app.Event) { ctx.NewAction(actionInstall) }),
+		),
+		&settingsView{Settings: s.Settings, Lang: s.Lang},
 	)
 }
 

@@ -33,6 +33,7 @@ func (s *Server) routeAPI(mux *http.ServeMux) {
 	handle := func(pattern string, h func(w http.ResponseWriter, r *http.Request, user string) error) {
 		mux.HandleFunc(pattern, func(w http.ResponseWriter, r *http.Request) {
 			w.Header().Set("Cache-Control", "no-store")
+			s.allowCrossOrigin(w, r)
 			user, ok := s.apiUser(w, r)
 			if !ok {
 				return
@@ -50,9 +51,34 @@ func (s *Server) routeAPI(mux *http.ServeMux) {
 	handle("GET /api/search", s.apiSearch)
 	handle("GET /api/export", s.apiExport)
 	handle("POST /api/import", s.apiImport)
+	mux.HandleFunc("OPTIONS /api/", func(w http.ResponseWriter, r *http.Request) {
+		if !s.allowCrossOrigin(w, r) {
+			http.Error(w, "origin not allowed", http.StatusForbidden)
+			return
+		}
+		h := w.Header()
+		h.Set("Access-Control-Allow-Methods", "GET, POST, PATCH, DELETE")
+		h.Set("Access-Control-Allow-Headers", "Authorization, Content-Type")
+		h.Set("Access-Control-Max-Age", "600")
+		w.WriteHeader(http.StatusNoContent)
+	})
 	mux.HandleFunc("/api/", func(w http.ResponseWriter, r *http.Request) {
 		writeJSON(w, http.StatusNotFound, apiErr{"no such API call", "not_found"})
 	})
+}
+
+// allowCrossOrigin lets a page on another origin that may open WebSockets
+// here (Config.OriginPatterns: a static site of the page) read the API's
+// answers. The API authenticates by bearer token, never by cookie, so no
+// credentials are allowed with it. It reports whether the origin may.
+func (s *Server) allowCrossOrigin(w http.ResponseWriter, r *http.Request) bool {
+	origin := r.Header.Get("Origin")
+	w.Header().Add("Vary", "Origin")
+	if origin == "" || !originAllowed(s.cfg.OriginPatterns, origin) {
+		return false
+	}
+	w.Header().Set("Access-Control-Allow-Origin", origin)
+	return true
 }
 
 type apiErr struct {

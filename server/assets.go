@@ -6,9 +6,11 @@ import (
 	"encoding/hex"
 	"fmt"
 	"io/fs"
+	"maps"
 	"mime"
 	"net/http"
 	"path"
+	"slices"
 	"strconv"
 	"strings"
 
@@ -23,10 +25,11 @@ const WasmPath = "/web/app.wasm"
 // name, as `make build` writes them for the wasm); text files without them
 // are compressed once when the server starts, never per request.
 //
-// It is also go-app's ResourceProvider: the Handler finds the wasm through
-// AppWASM and passes /web/ requests to ServeHTTP.
+// Each file is served by its name and by a content-hashed name (see url),
+// which the page uses.
 type assets struct {
-	files map[string]*asset // by URL path
+	files  map[string]*asset // by URL path, plain and content-hashed
+	hashed map[string]string // plain URL path → content-hashed one
 }
 
 type asset struct {
@@ -37,7 +40,7 @@ type asset struct {
 
 // newAssets loads every file of fsys (the contents of /web/).
 func newAssets(fsys fs.FS) (*assets, error) {
-	a := &assets{files: make(map[string]*asset)}
+	a := &assets{files: make(map[string]*asset), hashed: make(map[string]string)}
 	err := fs.WalkDir(fsys, ".", func(name string, d fs.DirEntry, err error) error {
 		if err != nil || d.IsDir() {
 			return err
@@ -49,7 +52,13 @@ func newAssets(fsys fs.FS) (*assets, error) {
 		if err != nil {
 			return fmt.Errorf("load asset %s: %w", name, err)
 		}
-		a.files["/web/"+name] = f
+		plain := "/web/" + name
+		a.files[plain] = f
+		// name.<hash>.ext: a new build's file has a new name, so the old
+		// one may be cached for good (Cache-Control immutable).
+		ext := path.Ext(plain)
+		hashed := strings.TrimSuffix(plain, ext) + "." + f.etag[1:13] + ext
+		a.files[hashed], a.hashed[plain] = f, hashed
 		return nil
 	})
 	return a, err
@@ -95,9 +104,21 @@ func compress(data []byte) ([]byte, error) {
 	return b.Bytes(), nil
 }
 
-func (a *assets) Package() string { return "" }
-func (a *assets) Static() string  { return "" }
-func (a *assets) AppWASM() string { return WasmPath }
+// url returns the content-hashed URL path of the web file at p, or p
+// when there is no such file.
+func (a *assets) url(p string) string {
+	if h, ok := a.hashed[p]; ok {
+		return h
+	}
+	return p
+}
+
+// hashedURLs returns the content-hashed URL paths of every web file, sorted.
+func (a *assets) hashedURLs() []string {
+	urls := slices.Collect(maps.Values(a.hashed))
+	slices.Sort(urls)
+	return urls
+}
 
 func (a *assets) wasm() []byte {
 	if f := a.files[WasmPath]; f != nil {
@@ -115,7 +136,11 @@ func (a *assets) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	h := w.Header()
 	h.Set("Content-Type", f.ctype)
 	h.Set("ETag", f.etag)
-	h.Set("Cache-Control", "no-cache")
+	if _, plain := a.hashed[r.URL.Path]; plain {
+		h.Set("Cache-Control", "no-cache")
+	} else {
+		h.Set("Cache-Control", "public, max-age=31536000, immutable")
+	}
 	h.Set("Vary", "Accept-Encoding")
 	h.Set("X-Content-Type-Options", "nosniff")
 	// The page's loader shows progress against the decoded size.

@@ -129,7 +129,13 @@ func newTestServerWith(tb testing.TB, cfg server.Config) *testServer {
 	if cfg.Tokens == nil {
 		cfg.Tokens = testTokens
 	}
-	cfg.Page, cfg.Web, cfg.Version = &app.Handler{Title: "test"}, testWeb("wasm-v1"), "test"
+	if cfg.Page == nil {
+		cfg.Page = &app.Handler{Title: "test"}
+	}
+	if cfg.Web == nil {
+		cfg.Web = testWeb("wasm-v1")
+	}
+	cfg.Version = "test"
 	srv, err := server.New(cfg)
 	if err != nil {
 		tb.Fatal(err)

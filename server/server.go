@@ -28,8 +28,8 @@ type Config struct {
 	Tokens   Tokens   // authenticates WebSocket and API clients; default Store
 	Upstream Upstream // required
 	// Page describes the page (title, icons, styles); its routes are
-	// registered with go-app by the caller. New sets its Resources, Version
-	// and WasmContentLengthHeader.
+	// registered with go-app by the caller. New sets its Resources, Version,
+	// worker and environment, and points its files at their hashed names.
 	Page *app.Handler
 	// Web holds the files served under /web/: app.wasm with app.wasm.br and
 	// app.wasm.gz, icons, styles.
@@ -164,11 +164,6 @@ func New(cfg Config) (*Server, error) {
 	list, _ := json.Marshal(features)
 	s.featuresFrame = protocol.ServerFrame{Status: protocol.StatusControl, Type: protocol.ControlFeatures, Content: string(list)}
 
-	page := cfg.Page
-	page.Resources = a
-	page.Version = s.version
-	page.WasmContentLengthHeader = WasmLengthHeader
-
 	s.mux = http.NewServeMux()
 	s.mux.HandleFunc("GET /healthz", s.serveHealth)
 	s.routeAPI(s.mux)
@@ -177,17 +172,7 @@ func New(cfg Config) (*Server, error) {
 		defer s.conns.Done()
 		s.serveWS(w, r)
 	})
-	if _, ok := a.files["/web/wasm_exec.js"]; ok {
-		// The Go runtime's glue from the Go that built the wasm (make wasm
-		// writes it), with the page's own lines, instead of go-app's copy,
-		// which is an older Go's.
-		s.mux.HandleFunc("GET /wasm_exec.js", func(w http.ResponseWriter, r *http.Request) {
-			r2 := r.Clone(r.Context())
-			r2.URL.Path = "/web/wasm_exec.js"
-			a.ServeHTTP(w, r2)
-		})
-	}
-	s.mux.Handle("/", page)
+	s.mux.Handle("/", newSite(cfg.Page, a, s.version, siteOptions{decodedLength: WasmLengthHeader}))
 	return s, nil
 }
 
@@ -217,7 +202,7 @@ func (s *Server) Version() string { return s.version }
 
 func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	h := w.Header()
-	h.Set("Content-Security-Policy", contentSecurityPolicy)
+	h.Set("Content-Security-Policy", serverCSP)
 	h.Set("X-Content-Type-Options", "nosniff")
 	h.Set("Referrer-Policy", "no-referrer")
 	if r.TLS != nil {
@@ -226,16 +211,9 @@ func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	s.mux.ServeHTTP(w, r)
 }
 
-// contentSecurityPolicy allows what the page needs and nothing else: its
-// own scripts and the wasm ('wasm-unsafe-eval', never 'unsafe-eval'; no
-// inline script), its own styles, images from itself and inline data:
-// images (markdown's only images), connections to itself (fetch and the
-// WebSocket: CSP 3's 'self' covers ws: and wss: of the same host), its
-// manifest and worker. No plugins, no <base>, no framing (clickjacking),
-// forms only to itself.
-const contentSecurityPolicy = "default-src 'self'; script-src 'self' 'wasm-unsafe-eval'; style-src 'self'; " +
-	"img-src 'self' data:; connect-src 'self'; manifest-src 'self'; worker-src 'self'; font-src 'self'; " +
-	"object-src 'none'; base-uri 'none'; frame-ancestors 'none'; form-action 'self'"
+// serverCSP is the policy of everything the server serves: its page talks
+// to the server alone.
+var serverCSP = contentSecurityPolicy(nil, false)
 
 func (s *Server) serveHealth(w http.ResponseWriter, r *http.Request) {
 	if s.connCtx.Err() != nil {

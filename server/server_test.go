@@ -8,6 +8,7 @@ import (
 	"io"
 	"net/http"
 	"net/http/httptest"
+	"regexp"
 	"strings"
 	"testing"
 	"time"
@@ -74,8 +75,8 @@ func TestPagePrerendered(t *testing.T) {
 	res = get(t, ts.URL+"/app.js", nil)
 	body, _ = io.ReadAll(res.Body)
 	res.Body.Close()
-	if !strings.Contains(string(body), server.WasmPath) || !strings.Contains(string(body), server.WasmLengthHeader) {
-		t.Errorf("app.js does not load %s with %s", server.WasmPath, server.WasmLengthHeader)
+	if !regexp.MustCompile(`"/web/app\.[0-9a-f]{12}\.wasm"`).Match(body) || !strings.Contains(string(body), server.WasmLengthHeader) {
+		t.Errorf("app.js does not load the content-hashed wasm with %s:\n%s", server.WasmLengthHeader, body)
 	}
 }
 

@@ -6,6 +6,7 @@ import (
 	"bufio"
 	"context"
 	"io"
+	"net/http"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -29,7 +30,8 @@ type testApp struct {
 	Token string // from the first-start login link, or given
 	Data  string
 
-	stop func()
+	client *http.Client // for its TLS certificate; nil: the default
+	stop   func()
 }
 
 // appOptions start an app on a given address and data folder, as a restart
@@ -37,7 +39,8 @@ type testApp struct {
 type appOptions struct {
 	env        map[string]string
 	addr, data string
-	token      string // the token of an earlier start on the same data
+	token      string   // the token of an earlier start on the same data
+	args       []string // more flags of serve
 }
 
 // startApp runs `wasmchat serve` on a free loopback port with a fresh data
@@ -72,7 +75,8 @@ func startAppWith(tb testing.TB, o appOptions) *testApp {
 		return ""
 	}
 	go func() {
-		err := run(ctx, []string{"serve", "-addr", o.addr, "-data", a.Data, "-grace", "500ms"}, getenv, pw, io.Discard)
+		args := append([]string{"serve", "-addr", o.addr, "-data", a.Data, "-grace", "500ms"}, o.args...)
+		err := run(ctx, args, getenv, pw, io.Discard)
 		pw.CloseWithError(io.EOF)
 		done <- err
 	}()
@@ -93,7 +97,7 @@ func startAppWith(tb testing.TB, o appOptions) *testApp {
 		}
 		line := lines.Text()
 		if _, u, ok := strings.Cut(line, " listening on "); ok {
-			a.URL, a.Addr = u, strings.TrimPrefix(u, "http://")
+			a.URL, a.Addr = u, u[strings.Index(u, "://")+3:]
 		}
 		if _, t, ok := strings.Cut(line, "/#token="); ok {
 			a.Token = t

@@ -136,6 +136,18 @@ func TestBrowserWithoutTokenAsksToSignIn(t *testing.T) {
 	if !strings.Contains(label, "sign in again") {
 		t.Errorf("after a refused token the indicator says %q", label)
 	}
+	// Signed out, the settings are open and take a token instead of a link;
+	// a page served by the server offers no other server.
+	open, err := chromedp.Run(ctx, chromedp.Evaluate[bool](`document.querySelector('#settings').open && !document.querySelector('#server-url')`))
+	must(t, err)
+	if !open {
+		t.Error("signed out, the settings are folded or offer a server")
+	}
+	must(t, chromedp.Do(ctx,
+		chromedp.SendKeys(`#token-input`, a.Token),
+		chromedp.Click(`#save-settings`),
+	))
+	pollAfterReload(t, ctx, "signing in with the pasted token", `document.querySelector('#connection')?.dataset.state == "open"`)
 }
 
 // TestBrowserStoppedProgram: when the page's Go program can no longer run
@@ -282,6 +294,29 @@ func TestBrowserJumpToLatest(t *testing.T) {
 	}
 }
 
+// watchCSP collects, in every page the browser loads from now on, the
+// violations of its Content-Security-Policy in window.cspViolations.
+func watchCSP(tb testing.TB, ctx context.Context) {
+	tb.Helper()
+	must(tb, chromedp.Do(ctx, chromedp.Func(func(ctx context.Context, t *chromedp.Target) error {
+		_, err := cdp.Call(ctx, t, page.AddScriptToEvaluateOnNewDocument, page.AddScriptToEvaluateOnNewDocumentParams{
+			Source: `window.cspViolations = [];
+				document.addEventListener('securitypolicyviolation', e => cspViolations.push(e.violatedDirective + ' ' + e.blockedURI));`,
+		})
+		return err
+	})))
+}
+
+// checkNoCSPViolation fails the test if the page violated its policy.
+func checkNoCSPViolation(tb testing.TB, ctx context.Context) {
+	tb.Helper()
+	got, err := chromedp.Run(ctx, chromedp.Evaluate[[]string](`cspViolations`))
+	must(tb, err)
+	if len(got) > 0 {
+		tb.Errorf("CSP violations: %q", got)
+	}
+}
+
 // TestBrowserUnderCSP: the page works under the server's
 // Content-Security-Policy (no inline script, no eval, wasm allowed) with
 // not one violation: load, connect, a streamed answer with code, the
@@ -289,13 +324,7 @@ func TestBrowserJumpToLatest(t *testing.T) {
 func TestBrowserUnderCSP(t *testing.T) {
 	a := startApp(t, nil)
 	ctx := newBrowser(t)
-	must(t, chromedp.Do(ctx, chromedp.Func(func(ctx context.Context, t *chromedp.Target) error {
-		_, err := cdp.Call(ctx, t, page.AddScriptToEvaluateOnNewDocument, page.AddScriptToEvaluateOnNewDocumentParams{
-			Source: `window.cspViolations = [];
-				document.addEventListener('securitypolicyviolation', e => cspViolations.push(e.violatedDirective + ' ' + e.blockedURI));`,
-		})
-		return err
-	})))
+	watchCSP(t, ctx)
 	signIn(t, ctx, a.URL, a.Token)
 	askInPage(t, ctx, "show me code under a strict policy")
 	waitAnswers(t, ctx, 1, "done")
@@ -307,11 +336,7 @@ func TestBrowserUnderCSP(t *testing.T) {
 	})()`))
 	must(t, err)
 	poll(t, ctx, "the dark theme", `document.documentElement.dataset.theme == "dark"`)
-	got, err := chromedp.Run(ctx, chromedp.Evaluate[[]string](`cspViolations`))
-	must(t, err)
-	if len(got) > 0 {
-		t.Errorf("CSP violations: %q", got)
-	}
+	checkNoCSPViolation(t, ctx)
 	// The policy is in force: an inline script (what an XSS would add) is
 	// refused.
 	ran, err := chromedp.Run(ctx, chromedp.Evaluate[bool](`new Promise(resolve => {

@@ -2,7 +2,8 @@
 
 // Command wasmchat serves the wasmchat page and proxies chat to a model.
 //
-//	wasmchat serve [-addr 127.0.0.1:8080] [-data ./data]
+//	wasmchat serve [-addr 127.0.0.1:8080] [-data ./data] [-tls-cert F -tls-key F]
+//	wasmchat static [-out dist] [-base /repo/] [-server https://chat.example.com]
 //	wasmchat token add [-data ./data] [-label L] NAME
 //	wasmchat token list|revoke ID
 //	wasmchat version
@@ -13,6 +14,7 @@ package main
 
 import (
 	"context"
+	"crypto/tls"
 	"errors"
 	"flag"
 	"fmt"
@@ -47,7 +49,7 @@ func main() {
 	}
 }
 
-var errUsage = errors.New("usage: wasmchat serve [flags] | wasmchat token add [-data DIR] [-label L] NAME | wasmchat token list | wasmchat token revoke ID | wasmchat version")
+var errUsage = errors.New("usage: wasmchat serve [flags] | wasmchat static [flags] | wasmchat token add [-data DIR] [-label L] NAME | wasmchat token list | wasmchat token revoke ID | wasmchat version")
 
 // run is the whole program, so tests can start it in-process.
 func run(ctx context.Context, args []string, getenv func(string) string, stdout, stderr io.Writer) error {
@@ -59,6 +61,8 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdout,
 		return serve(ctx, args[1:], getenv, stdout, stderr)
 	case "token":
 		return token(ctx, args[1:], getenv, stdout, stderr)
+	case "static":
+		return static(args[1:], stdout, stderr)
 	case "version":
 		_, err := fmt.Fprintln(stdout, version)
 		return err
@@ -71,6 +75,8 @@ type serveFlags struct {
 	databaseURL string
 	grace       time.Duration
 	origins     []string
+	tlsCert     string
+	tlsKey      string
 	demoRate    float64
 	limits      server.Limits
 
@@ -96,6 +102,8 @@ func parseServe(args []string, getenv func(string) string, stderr io.Writer) (se
 		f.origins = append(f.origins, s)
 		return nil
 	})
+	fs.StringVar(&f.tlsCert, "tls-cert", "", "TLS certificate file (PEM); with -tls-key, serve HTTPS and WSS")
+	fs.StringVar(&f.tlsKey, "tls-key", "", "TLS private key file (PEM)")
 	fs.IntVar(&f.limits.Connections, "max-connections", 16, "WebSockets one user may have open at once")
 	fs.IntVar(&f.limits.Answers, "max-answers", 4, "answers one user may have generating at once")
 	fs.IntVar(&f.limits.PerMinute, "max-questions", 30, "questions one user may ask in any minute")
@@ -131,6 +139,9 @@ func parseServe(args []string, getenv func(string) string, stderr io.Writer) (se
 		if *e.v == "" {
 			*e.v = e.def
 		}
+	}
+	if (f.tlsCert == "") != (f.tlsKey == "") {
+		return f, errors.New("-tls-cert and -tls-key go together")
 	}
 	if v := getenv("WASMCHAT_DEMO_CPS"); v != "" {
 		rate, err := strconv.ParseFloat(v, 64)
@@ -188,11 +199,24 @@ func serve(ctx context.Context, args []string, getenv func(string) string, stdou
 	if err != nil {
 		return err
 	}
+	var tlsConfig *tls.Config
+	if f.tlsCert != "" {
+		cert, err := tls.LoadX509KeyPair(f.tlsCert, f.tlsKey)
+		if err != nil {
+			return fmt.Errorf("TLS: %w", err)
+		}
+		// HTTP/1.1 only: browsers open WebSockets over it.
+		tlsConfig = &tls.Config{Certificates: []tls.Certificate{cert}, MinVersion: tls.VersionTLS12, NextProtos: []string{"http/1.1"}}
+	}
 	ln, err := net.Listen("tcp", f.addr)
 	if err != nil {
 		return err
 	}
-	base := "http://" + loopbackIfUnspecified(ln.Addr().(*net.TCPAddr))
+	scheme := "http://"
+	if tlsConfig != nil {
+		ln, scheme = tls.NewListener(ln, tlsConfig), "https://"
+	}
+	base := scheme + loopbackIfUnspecified(ln.Addr().(*net.TCPAddr))
 	fmt.Fprintf(stdout, "wasmchat %s listening on %s\n", srv.Version(), base)
 	if err := firstToken(ctx, st, base, stdout); err != nil {
 		ln.Close()

@@ -102,7 +102,7 @@ func firstFrame(tb testing.TB, a *testApp, token string) protocol.ServerFrame {
 	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
 	defer cancel()
 	ws, _, err := websocket.Dial(ctx, "ws"+strings.TrimPrefix(a.URL, "http")+"/ws/0",
-		&websocket.DialOptions{Subprotocols: []string{protocol.Subprotocol, protocol.SubprotocolTokenPrefix + token}})
+		&websocket.DialOptions{HTTPClient: a.client, Subprotocols: []string{protocol.Subprotocol, protocol.SubprotocolTokenPrefix + token}})
 	if err != nil {
 		tb.Fatal(err)
 	}

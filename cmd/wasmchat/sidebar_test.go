@@ -49,6 +49,21 @@ func poll(tb testing.TB, ctx context.Context, what, expr string) {
 	}
 }
 
+// pollAfterReload is poll for after something that reloads the page: a
+// poll that meets the navigation is tried again.
+func pollAfterReload(tb testing.TB, ctx context.Context, what, expr string) {
+	tb.Helper()
+	for try := 0; ; try++ {
+		_, err := chromedp.Run(ctx, chromedp.Poll[bool](expr, chromedp.WithPollingTimeout(30*time.Second)))
+		if err == nil {
+			return
+		}
+		if try == 2 {
+			tb.Fatalf("waiting for %s: %v", what, err)
+		}
+	}
+}
+
 // TestBrowserSidebar: conversations are listed newest first, titled from
 // their first question; switching, new chat (button and Ctrl+K), rename,
 // search and delete work without a reload, and what was opened stays

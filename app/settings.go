@@ -1,0 +1,150 @@
+package app
+
+import (
+	"fmt"
+	"strings"
+	"sync"
+
+	"github.com/maxence-charriere/go-app/v9/pkg/app"
+
+	"github.com/wasmchat/wasmchat/protocol"
+)
+
+// actionSettings saves the settings; value: [2]string{server, token}.
+const actionSettings = "wasmchat/settings"
+
+// serverKey is the localStorage key of the server chosen in the settings.
+const serverKey = "wasmchat.server"
+
+// servers is which wasmchat server the page talks to. A page served by
+// the server talks to its own origin. A static build names its server
+// (protocol.EnvServer) and the others its settings may choose
+// (protocol.EnvConnect), which are what its Content-Security-Policy allows;
+// a server chosen in the settings is kept in browser storage.
+type servers struct {
+	Base    string   // the server in use: a protocol.ServerURL; "" when none is set yet
+	Allowed []string // what the settings may choose; none: the field is not shown
+}
+
+// pageServers reads the page's servers from its environment and storage.
+func pageServers() servers {
+	built := app.Getenv(protocol.EnvServer)
+	s := servers{Allowed: strings.Fields(app.Getenv(protocol.EnvConnect))}
+	if built == "" && len(s.Allowed) == 0 {
+		// Served by the server: itself.
+		s.Base = app.Window().Get("location").Get("origin").String()
+		return s
+	}
+	if built != "" {
+		s.Allowed = append([]string{built}, s.Allowed...)
+	}
+	s.Base = built
+	if v := app.Window().Get("localStorage").Call("getItem", serverKey); v.Truthy() {
+		if stored, err := protocol.ServerURL(v.String()); err == nil && protocol.ServerAllowed(stored, s.Allowed) {
+			s.Base = stored
+		}
+	}
+	return s
+}
+
+// check returns the normalized address typed in the settings, or why the
+// page cannot use it.
+func (s servers) check(typed string, t *texts) (string, error) {
+	base, err := protocol.ServerURL(typed)
+	if err != nil {
+		return "", fmt.Errorf(t.BadServer, typed)
+	}
+	if !protocol.ServerAllowed(base, s.Allowed) {
+		return "", fmt.Errorf(t.ServerNotAllowed, strings.Join(s.Allowed, ", "))
+	}
+	return base, nil
+}
+
+// settingsView is the settings, at the foot of the sidebar: the token (to
+// sign in without a login link) and, on a static build, the server.
+type settingsView struct {
+	app.Compo
+
+	Settings settings
+	Lang     string
+}
+
+// settings is what settingsView shows.
+type settings struct {
+	Server    string
+	Choosable bool   // the server field shows
+	Open      bool   // shown open: the page needs something from them
+	Err       string // why the last save was refused
+}
+
+// Render shows the settings, folded unless Open.
+func (v *settingsView) Render() app.UI {
+	t, s := tr(v.Lang), v.Settings
+	return app.Details().ID("settings").Class("settings").Open(s.Open).Body(
+		app.Summary().Text(t.Settings),
+		app.If(s.Choosable,
+			app.Label().For("server-url").Text(t.ServerAddress),
+			app.Input().ID("server-url").Type("url").Value(s.Server).Placeholder("https://chat.example.com").
+				Attr("autocomplete", "url").Attr("spellcheck", "false"),
+		),
+		app.Label().For("token-input").Text(t.TokenLabel),
+		app.Input().ID("token-input").Type("password").Placeholder(t.TokenHint).Attr("autocomplete", "off"),
+		app.If(s.Err != "", app.P().ID("settings-error").Class("error").Role("alert").Text(s.Err)),
+		app.Button().ID("save-settings").Type("button").Text(t.Save).OnClick(func(ctx app.Context, e app.Event) {
+			doc := app.Window().Get("document")
+			server := ""
+			if el := doc.Call("getElementById", "server-url"); el.Truthy() {
+				server = el.Get("value").String()
+			}
+			token := doc.Call("getElementById", "token-input").Get("value").String()
+			ctx.NewActionWithValue(actionSettings, [2]string{server, token})
+		}),
+	)
+}
+
+// saveSettings keeps the server and token typed in the settings and
+// reloads the page, which then connects with them. A server the page may
+// not use is refused with the reason, and nothing is kept.
+func (c *Chat) saveSettings(ctx app.Context, server, token string) {
+	t := tr(c.lang)
+	server, token = strings.TrimSpace(server), strings.TrimSpace(token)
+	if server != "" && len(c.servers.Allowed) > 0 && server != c.servers.Base {
+		base, err := c.servers.check(server, t)
+		if err != nil {
+			c.settingsErr = err.Error()
+			return
+		}
+		setItem(serverKey, base)
+	}
+	if token != "" {
+		setItem(TokenKey, token)
+	}
+	ctx.Reload()
+}
+
+// checkForUpdate asks the browser to look for a new version of the page's
+// service worker; when there is one, go-app calls OnAppUpdate. The page
+// asks when the server says it runs another version than the page's: a
+// release restarts the server, and the WebSocket reconnects.
+func checkForUpdate() {
+	sw := app.Window().Get("navigator").Get("serviceWorker")
+	if !sw.Truthy() {
+		return
+	}
+	updateCheck.once.Do(func() {
+		updateCheck.ignore = app.FuncOf(func(app.Value, []app.Value) any { return nil })
+		updateCheck.then = app.FuncOf(func(_ app.Value, args []app.Value) any {
+			if len(args) > 0 && args[0].Truthy() {
+				args[0].Call("update").Call("catch", updateCheck.ignore) // offline: at the next hello
+			}
+			return nil
+		})
+	})
+	sw.Call("getRegistration").Call("then", updateCheck.then).Call("catch", updateCheck.ignore)
+}
+
+// updateCheck holds checkForUpdate's callbacks, made once for the page's life.
+var updateCheck struct {
+	once         sync.Once
+	then, ignore app.Func
+}

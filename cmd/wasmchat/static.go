@@ -1,0 +1,49 @@
+//go:build !js
+
+package main
+
+import (
+	"flag"
+	"fmt"
+	"io"
+	"os"
+
+	chatapp "github.com/wasmchat/wasmchat/app"
+	"github.com/wasmchat/wasmchat/assets"
+	"github.com/wasmchat/wasmchat/server"
+)
+
+// static writes the page as a static site (make static): the files any
+// static host serves, the wasmchat server elsewhere.
+func static(args []string, stdout, stderr io.Writer) error {
+	var cfg server.StaticConfig
+	fs := flag.NewFlagSet("static", flag.ContinueOnError)
+	fs.SetOutput(stderr)
+	out := fs.String("out", "dist", "folder to write the site into (emptied first)")
+	fs.StringVar(&cfg.Base, "base", "/", "URL path the site is served under, e.g. /repo/ on GitHub Pages")
+	fs.StringVar(&cfg.Server, "server", "", "the wasmchat server's URL, e.g. https://chat.example.com; it needs -origin for the site's origin")
+	fs.Func("connect", "another server `URL` the page's settings may choose, or * for any https server (repeatable)", func(s string) error {
+		cfg.Connect = append(cfg.Connect, s)
+		return nil
+	})
+	if err := fs.Parse(args); err != nil || fs.NArg() > 0 {
+		return errUsage
+	}
+	if err := os.RemoveAll(*out); err != nil {
+		return err
+	}
+	chatapp.Routes()
+	cfg.Page, cfg.Web, cfg.Version = chatapp.Handler(), assets.Web(), version
+	if err := server.WriteStatic(*out, cfg); err != nil {
+		return err
+	}
+	_, err := fmt.Fprintf(stdout, "wrote the static site to %s (served under %s, talking to %s)\n", *out, cfg.Base, orOwn(cfg.Server))
+	return err
+}
+
+func orOwn(s string) string {
+	if s == "" {
+		return "the server set in its settings"
+	}
+	return s
+}

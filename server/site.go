@@ -1,0 +1,213 @@
+package server
+
+import (
+	_ "embed"
+	"encoding/json"
+	"net/http"
+	"net/url"
+	"path"
+	"slices"
+	"strings"
+
+	"github.com/maxence-charriere/go-app/v9/pkg/app"
+
+	"github.com/wasmchat/wasmchat/protocol"
+)
+
+// MaskableIcon is the icon, under /web/, that the manifest offers for
+// masking (its drawing stays within the safe zone, the background fills
+// the square); the manifest lists it when the web files have it.
+const MaskableIcon = "/web/icon-maskable.png"
+
+// workerJS is the page's service worker (go-app's ServiceWorkerTemplate).
+//
+//go:embed worker.js
+var workerJS string
+
+// siteOptions say where and how the page is served.
+type siteOptions struct {
+	prefix  string   // the URL path the page lives under: "" or "/repo"
+	server  string   // the server the page talks to ("" = its own origin)
+	connect []string // other servers it may be pointed at (protocol.EnvConnect)
+	// metaCSP puts the policy in the page: a static host sets no headers.
+	metaCSP bool
+	// decodedLength names the header with a file's decoded length, for
+	// the loader's progress ("" on static hosts: they do not send it).
+	decodedLength string
+}
+
+// site serves the page: go-app's document, app.js and worker, our manifest
+// and Go glue, and the web files by content-hashed names, which the worker
+// caches for offline starts. The server and a static build serve the same.
+type site struct {
+	page     *app.Handler
+	assets   *assets
+	manifest []byte
+	mux      *http.ServeMux
+}
+
+// newSite readies page to be served with the files of a, at version.
+func newSite(page *app.Handler, a *assets, version string, o siteOptions) *site {
+	p := provider{assets: a, prefix: o.prefix}
+	page.Resources = p
+	page.Version = version
+	page.WasmContentLengthHeader = o.decodedLength
+	page.ServiceWorkerTemplate = workerJS
+	for i, s := range page.Styles {
+		page.Styles[i] = a.url(s)
+	}
+	icon := &page.Icon
+	icon.Default, icon.Large, icon.SVG, icon.AppleTouch = a.url(icon.Default), a.url(icon.Large), a.url(icon.SVG), a.url(icon.AppleTouch)
+	// The worker caches every web file but the glue (served at /wasm_exec.js).
+	for _, u := range a.hashedURLs() {
+		if !strings.HasPrefix(u, "/web/wasm_exec.") {
+			page.CacheableResources = append(page.CacheableResources, u)
+		}
+	}
+	if page.Env == nil {
+		page.Env = make(map[string]string)
+	}
+	page.Env[protocol.EnvServer] = o.server
+	page.Env[protocol.EnvConnect] = strings.Join(o.connect, " ")
+	if o.metaCSP {
+		page.RawHeaders = append(page.RawHeaders,
+			`<meta http-equiv="Content-Security-Policy" content="`+contentSecurityPolicy(connectOrigins(o.server, o.connect), true)+`">`)
+	}
+
+	s := &site{page: page, assets: a, manifest: manifest(page, a, o.prefix), mux: http.NewServeMux()}
+	s.mux.HandleFunc("GET /manifest.webmanifest", func(w http.ResponseWriter, r *http.Request) {
+		w.Header().Set("Content-Type", "application/manifest+json")
+		w.Header().Set("Cache-Control", "no-cache")
+		_, _ = w.Write(s.manifest)
+	})
+	if _, ok := a.files["/web/wasm_exec.js"]; ok {
+		// The Go runtime's glue from the Go that built the wasm (make wasm
+		// writes it), with the page's own lines, instead of go-app's copy,
+		// which is an older Go's.
+		s.mux.HandleFunc("GET /wasm_exec.js", func(w http.ResponseWriter, r *http.Request) {
+			r2 := r.Clone(r.Context())
+			r2.URL.Path = "/web/wasm_exec.js"
+			a.ServeHTTP(w, r2)
+		})
+	}
+	s.mux.Handle("/", page)
+	return s
+}
+
+func (s *site) ServeHTTP(w http.ResponseWriter, r *http.Request) { s.mux.ServeHTTP(w, r) }
+
+// provider is go-app's ResourceProvider: the web files, under prefix.
+type provider struct {
+	assets *assets
+	prefix string
+}
+
+func (p provider) Package() string { return p.prefix }
+func (p provider) Static() string  { return p.prefix }
+func (p provider) AppWASM() string { return p.prefix + p.assets.url(WasmPath) }
+
+func (p provider) ServeHTTP(w http.ResponseWriter, r *http.Request) { p.assets.ServeHTTP(w, r) }
+
+// manifest returns the web app manifest: go-app's lists no maskable icon
+// and no id, so we write our own from the page's description.
+func manifest(page *app.Handler, a *assets, prefix string) []byte {
+	type icon struct {
+		Src     string `json:"src"`
+		Type    string `json:"type"`
+		Sizes   string `json:"sizes"`
+		Purpose string `json:"purpose,omitempty"`
+	}
+	at := func(p string) string { return prefix + a.url(p) }
+	icons := []icon{
+		{Src: at(page.Icon.SVG), Type: "image/svg+xml", Sizes: "any"},
+		{Src: at(page.Icon.Default), Type: "image/png", Sizes: "192x192"},
+		{Src: at(page.Icon.Large), Type: "image/png", Sizes: "512x512"},
+	}
+	if _, ok := a.files[MaskableIcon]; ok {
+		icons = append(icons, icon{Src: at(MaskableIcon), Type: "image/png", Sizes: "512x512", Purpose: "maskable"})
+	}
+	icons = slices.DeleteFunc(icons, func(i icon) bool { return i.Src == prefix })
+	root := prefix + "/"
+	b, _ := json.MarshalIndent(struct {
+		ID              string `json:"id"`
+		Name            string `json:"name"`
+		ShortName       string `json:"short_name"`
+		Description     string `json:"description"`
+		Lang            string `json:"lang"`
+		StartURL        string `json:"start_url"`
+		Scope           string `json:"scope"`
+		Display         string `json:"display"`
+		BackgroundColor string `json:"background_color"`
+		ThemeColor      string `json:"theme_color"`
+		Icons           []icon `json:"icons"`
+	}{
+		ID: root, Name: page.Name, ShortName: page.ShortName, Description: page.Description, Lang: page.Lang,
+		StartURL: root, Scope: root, Display: "standalone",
+		BackgroundColor: page.BackgroundColor, ThemeColor: page.ThemeColor, Icons: icons,
+	}, "", "  ")
+	return b
+}
+
+// contentSecurityPolicy allows what the page needs and nothing else: its
+// own scripts and the wasm ('wasm-unsafe-eval', never 'unsafe-eval'; no
+// inline script), its own styles, images from itself and inline data:
+// images (markdown's only images), connections to itself (fetch and the
+// WebSocket: CSP 3's 'self' covers ws: and wss: of the same host) and to
+// the servers in connect, its manifest and worker. No plugins, no <base>,
+// no framing (clickjacking), forms only to itself. In a <meta> (meta),
+// frame-ancestors is left out: browsers ignore it there.
+func contentSecurityPolicy(connect []string, meta bool) string {
+	src := append([]string{"'self'"}, connect...)
+	p := "default-src 'self'; script-src 'self' 'wasm-unsafe-eval'; style-src 'self'; " +
+		"img-src 'self' data:; connect-src " + strings.Join(src, " ") + "; manifest-src 'self'; worker-src 'self'; font-src 'self'; " +
+		"object-src 'none'; base-uri 'none'; form-action 'self'"
+	if !meta {
+		p += "; frame-ancestors 'none'"
+	}
+	return p
+}
+
+// connectOrigins returns the connect-src sources for a page talking to
+// server and allowed to be pointed at the servers of connect: each origin
+// for HTTP and for its WebSocket; "*" stands for any https server.
+func connectOrigins(server string, connect []string) []string {
+	var out []string
+	for _, s := range append([]string{server}, connect...) {
+		if s == "*" {
+			out = append(out, "https:", "wss:")
+			continue
+		}
+		u, err := url.Parse(s)
+		if err != nil || u.Host == "" || (u.Scheme != "http" && u.Scheme != "https") {
+			continue
+		}
+		ws := "ws"
+		if u.Scheme == "https" {
+			ws = "wss"
+		}
+		out = append(out, u.Scheme+"://"+u.Host, ws+"://"+u.Host)
+	}
+	slices.Sort(out)
+	return slices.Compact(out)
+}
+
+// originAllowed reports whether origin (an Origin header) matches one of
+// patterns, as the WebSocket origin check matches them: a host pattern
+// ("pages.example.com", "*.example.com") or, with a scheme, an origin
+// pattern ("https://pages.example.com").
+func originAllowed(patterns []string, origin string) bool {
+	u, err := url.Parse(origin)
+	if err != nil || u.Host == "" {
+		return false
+	}
+	for _, p := range patterns {
+		target := u.Host
+		if strings.Contains(p, "://") {
+			target = u.Scheme + "://" + u.Host
+		}
+		if ok, _ := path.Match(strings.ToLower(p), strings.ToLower(target)); ok {
+			return true
+		}
+	}
+	return false
+}
