@@ -156,7 +156,7 @@ func (c *Chat) OnMount(ctx app.Context) {
 func (c *Chat) OnAppUpdate(ctx app.Context) { c.updateReady = ctx.AppUpdateAvailable() }
 
 // OnAppInstallChange follows whether the browser offers to install the
-// page as an app; the top bar shows "Install" while it does.
+// page as an app; the sidebar shows "Install app" while it does.
 func (c *Chat) OnAppInstallChange(ctx app.Context) { c.installable = ctx.IsAppInstallable() }
 
 // OnDismount stops listening to the browser.

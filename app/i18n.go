@@ -26,6 +26,7 @@ type texts struct {
 	Skip                                                         string
 	Settings, ServerAddress, TokenLabel, TokenHint, Save         string
 	BadServer, ServerNotAllowed                                  string // %s: the address; the allowed servers
+	NeedServer                                                   string
 	UpdateReady, Reload, Install                                 string
 }
 
@@ -53,6 +54,7 @@ var english = texts{
 	Settings: "Settings", ServerAddress: "Server", TokenLabel: "Token", TokenHint: "Paste a token to sign in", Save: "Save and reconnect",
 	BadServer:        "“%s” is not a server address: type one like https://chat.example.com",
 	ServerNotAllowed: "This site may only connect to: %s",
+	NeedServer:       "Type the address of your wasmchat server first.",
 	UpdateReady:      "A new version of wasmchat is available.", Reload: "Reload", Install: "Install app",
 }
 
@@ -80,6 +82,7 @@ var chinese = texts{
 	Settings: "设置", ServerAddress: "服务器", TokenLabel: "令牌", TokenHint: "粘贴令牌以登录", Save: "保存并重新连接",
 	BadServer:        "“%s”不是服务器地址：请输入类似 https://chat.example.com 的地址",
 	ServerNotAllowed: "本站只能连接：%s",
+	NeedServer:       "请先输入你的 wasmchat 服务器地址。",
 	UpdateReady:      "wasmchat 有新版本。", Reload: "重新加载", Install: "安装应用",
 }
 

@@ -108,6 +108,10 @@ func (v *settingsView) Render() app.UI {
 func (c *Chat) saveSettings(ctx app.Context, server, token string) {
 	t := tr(c.lang)
 	server, token = strings.TrimSpace(server), strings.TrimSpace(token)
+	if server == "" && c.servers.Base == "" {
+		c.settingsErr = t.NeedServer
+		return
+	}
 	if server != "" && len(c.servers.Allowed) > 0 && server != c.servers.Base {
 		base, err := c.servers.check(server, t)
 		if err != nil {

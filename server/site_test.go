@@ -275,13 +275,20 @@ func TestWriteStatic(t *testing.T) {
 		t.Errorf("the worker does not cache the site's files:\n%s", worker)
 	}
 	webFiles, _ := filepath.Glob(filepath.Join(dir, "web", "*"))
+	var names []string
 	for _, f := range webFiles {
-		if !hashedName.MatchString("/web/" + filepath.Base(f)) {
-			t.Errorf("web/%s is not content-hashed", filepath.Base(f))
+		name := filepath.Base(f)
+		names = append(names, regexp.MustCompile(`\.[0-9a-f]{12}\.`).ReplaceAllString(name, ".#."))
+		if !hashedName.MatchString("/web/" + name) {
+			t.Errorf("web/%s is not content-hashed", name)
 		}
 	}
-	if len(webFiles) != 6 { // app.wasm, style.css, 3 PNG icons, the SVG icon
-		t.Errorf("web/ holds %d files, want 6", len(webFiles))
+	want := "app.#.wasm app.#.wasm.br app.#.wasm.gz icon-192.#.png icon-512.#.png icon-maskable.#.png icon.#.svg style.#.css style.#.css.br"
+	if got := strings.Join(names, " "); got != want {
+		t.Errorf("web/ holds %s, want %s", got, want)
+	}
+	if gz, _ := os.ReadFile(filepath.Join(dir, "web", filepath.Base(webFiles[2]))); string(gz) != "GZ:wasm-v1" {
+		t.Errorf("app.wasm.gz holds %q", gz)
 	}
 
 	for _, bad := range []server.StaticConfig{

@@ -42,7 +42,7 @@ var staticPages = []string{"/", "/app.js", "/app-worker.js", "/manifest.webmanif
 // WriteStatic writes the static site of cfg into dir: index.html (and
 // 404.html, the same shell, for hosts that serve it for unknown paths),
 // app.js, app-worker.js, manifest.webmanifest, app.css, wasm_exec.js and
-// web/ with every file by its content-hashed name. A static host sets no
+// web/ with every file by its content-hashed name (and its .br and .gz). A static host sets no
 // headers, so the policy is a <meta> in the page.
 func WriteStatic(dir string, cfg StaticConfig) error {
 	if cfg.Page == nil || cfg.Web == nil {
@@ -111,8 +111,19 @@ func WriteStatic(dir string, cfg StaticConfig) error {
 		if plain == "/web/wasm_exec.js" {
 			continue // served as /wasm_exec.js
 		}
-		if err := os.WriteFile(filepath.Join(dir, filepath.FromSlash(hashed)), a.files[plain].raw, 0o644); err != nil {
-			return err
+		f := a.files[plain]
+		// With the precompressed variants next to it, for hosts that serve
+		// them (nginx gzip_static, Caddy precompressed).
+		for _, v := range []struct {
+			ext  string
+			data []byte
+		}{{"", f.raw}, {".br", f.br}, {".gz", f.gz}} {
+			if v.data == nil {
+				continue
+			}
+			if err := os.WriteFile(filepath.Join(dir, filepath.FromSlash(hashed)+v.ext), v.data, 0o644); err != nil {
+				return err
+			}
 		}
 	}
 	return nil

@@ -71,10 +71,13 @@ func TestBrowserOffline(t *testing.T) {
 			return err
 		})
 	}
-	must(t, chromedp.Do(ctx, offline(true), chromedp.Reload()))
+	must(t, chromedp.Do(ctx, offline(true)))
+	start := time.Now()
+	must(t, chromedp.Do(ctx, chromedp.Reload()))
 	poll(t, ctx, "the page to start offline with its history",
 		`document.querySelectorAll('.message[data-role="assistant"][data-status="done"]').length == 1 &&
 		 document.querySelector('.message[data-role="user"] .content')?.textContent == `+jsString(first))
+	t.Logf("offline start (reload to history shown, from the worker's cache): %v", time.Since(start).Round(time.Millisecond))
 	state, err := chromedp.Run(ctx, chromedp.Evaluate[string](`document.querySelector('#connection').dataset.state`))
 	must(t, err)
 	if state != "offline" {
@@ -141,6 +144,22 @@ func TestBrowserStaticSite(t *testing.T) {
 	must(t, err)
 	poll(t, ctx, "the refusal of a server the site may not reach",
 		`(document.querySelector('#settings-error')?.textContent || "").includes(`+jsString(a.URL)+`)`)
+
+	// A site built with no server, only those its settings may choose:
+	// the page asks for one, and connects once it has it.
+	two := t.TempDir()
+	mux.Handle("/two/", http.StripPrefix("/two/", http.FileServer(http.Dir(two))))
+	must(t, run(context.Background(), []string{"static", "-out", two, "-base", "/two/", "-connect", a.URL}, nil, io.Discard, io.Discard))
+	must(t, chromedp.Do(ctx, chromedp.Navigate(site.URL+"/two/")))
+	poll(t, ctx, "the settings to ask for a server", `document.querySelector('#settings')?.open && document.querySelector('#server-url')?.value === ""`)
+	must(t, chromedp.Do(ctx, chromedp.SendKeys(`#token-input`, a.Token), chromedp.Click(`#save-settings`)))
+	poll(t, ctx, "the page to ask for the server first", `(document.querySelector('#settings-error')?.textContent || "").includes("server")`)
+	must(t, chromedp.Do(ctx, chromedp.SendKeys(`#server-url`, a.URL+"/"), chromedp.Click(`#save-settings`)))
+	pollAfterReload(t, ctx, "the page to connect to the server set in its settings", `document.querySelector('#connection')?.dataset.state == "open"`)
+	askInPage(t, ctx, question)
+	got = waitAnswers(t, ctx, 1, "done")
+	checkShown(t, ctx, got[0], demo.Answer(question), true)
+	checkNoCSPViolation(t, ctx)
 }
 
 // TestBrowserUpdatePrompt: a new release (a new stamped version) makes the
@@ -364,5 +383,36 @@ func TestOneBinary(t *testing.T) {
 	}
 	if !strings.Contains(fetch("/"), "wasmchat") {
 		t.Error("no page")
+	}
+}
+
+// TestStaticOut: `wasmchat static` replaces the site an earlier build
+// wrote, and never empties a folder that holds anything else.
+func TestStaticOut(t *testing.T) {
+	static := func(out string) error {
+		return run(context.Background(), []string{"static", "-out", out, "-server", "https://chat.example.com"}, nil, io.Discard, io.Discard)
+	}
+	dir := t.TempDir()
+	keep := filepath.Join(dir, "notes.txt")
+	must(t, os.WriteFile(keep, []byte("mine"), 0o644))
+	if err := static(dir); err == nil || !strings.Contains(err.Error(), "holds no static site") {
+		t.Errorf("static into a folder of other files: %v", err)
+	}
+	if _, err := os.Stat(keep); err != nil {
+		t.Fatalf("the folder's file is gone: %v", err)
+	}
+	site := filepath.Join(dir, "dist")
+	must(t, static(site))
+	stale := filepath.Join(site, "web", "app.000000000000.wasm")
+	must(t, os.WriteFile(stale, nil, 0o644))
+	must(t, static(site))
+	if _, err := os.Stat(stale); err == nil {
+		t.Error("an earlier build's file stayed")
+	}
+	if _, err := os.Stat(filepath.Join(site, "index.html")); err != nil {
+		t.Error(err)
+	}
+	if err := run(context.Background(), []string{"static", "-out", t.TempDir()}, nil, io.Discard, io.Discard); err == nil {
+		t.Error("a static site with no server was written")
 	}
 }

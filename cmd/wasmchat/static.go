@@ -3,10 +3,13 @@
 package main
 
 import (
+	"errors"
 	"flag"
 	"fmt"
 	"io"
+	"io/fs"
 	"os"
+	"path/filepath"
 
 	chatapp "github.com/wasmchat/wasmchat/app"
 	"github.com/wasmchat/wasmchat/assets"
@@ -29,7 +32,7 @@ func static(args []string, stdout, stderr io.Writer) error {
 	if err := fs.Parse(args); err != nil || fs.NArg() > 0 {
 		return errUsage
 	}
-	if err := os.RemoveAll(*out); err != nil {
+	if err := emptyStatic(*out); err != nil {
 		return err
 	}
 	chatapp.Routes()
@@ -39,6 +42,22 @@ func static(args []string, stdout, stderr io.Writer) error {
 	}
 	_, err := fmt.Fprintf(stdout, "wrote the static site to %s (served under %s, talking to %s)\n", *out, cfg.Base, orOwn(cfg.Server))
 	return err
+}
+
+// emptyStatic removes the static site an earlier build wrote in dir, and
+// refuses to remove a folder that holds anything else.
+func emptyStatic(dir string) error {
+	entries, err := os.ReadDir(dir)
+	if errors.Is(err, fs.ErrNotExist) || (err == nil && len(entries) == 0) {
+		return nil
+	}
+	if err != nil {
+		return err
+	}
+	if _, err := os.Stat(filepath.Join(dir, "app-worker.js")); err != nil {
+		return fmt.Errorf("%s is not empty and holds no static site of wasmchat: give another -out", dir)
+	}
+	return os.RemoveAll(dir)
 }
 
 func orOwn(s string) string {
