@@ -128,8 +128,8 @@ func checkManifest(t *testing.T, data []byte, root string, get func(string) (int
 func TestManifest(t *testing.T) {
 	ts := newPageServer(t)
 	_, page := body(t, ts.URL+"/", nil)
-	if !strings.Contains(page, `rel="manifest" href="/manifest.webmanifest"`) {
-		t.Fatalf("the page links no manifest")
+	if link := regexp.MustCompile(`<link [^>]*rel="manifest"[^>]*>`).FindString(page); !strings.Contains(link, `href="/manifest.webmanifest"`) {
+		t.Fatalf("the page links no manifest: %q", link)
 	}
 	res, data := body(t, ts.URL+"/manifest.webmanifest", nil)
 	if ct := res.Header.Get("Content-Type"); ct != "application/manifest+json" {

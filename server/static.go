@@ -129,4 +129,5 @@ func WriteStatic(dir string, cfg StaticConfig) error {
 	return nil
 }
 
-var ogURL = regexp.MustCompile(`<meta property="og:url" content="[^"]*">`)
+// ogURL matches go-app's og:url tag (it prints attributes in any order).
+var ogURL = regexp.MustCompile(`<meta [^>]*property="og:url"[^>]*>\n?`)
