@@ -117,16 +117,18 @@ func manifest(page *app.Handler, a *assets, prefix string) []byte {
 		Sizes   string `json:"sizes"`
 		Purpose string `json:"purpose,omitempty"`
 	}
-	at := func(p string) string { return prefix + a.url(p) }
-	icons := []icon{
-		{Src: at(page.Icon.SVG), Type: "image/svg+xml", Sizes: "any"},
-		{Src: at(page.Icon.Default), Type: "image/png", Sizes: "192x192"},
-		{Src: at(page.Icon.Large), Type: "image/png", Sizes: "512x512"},
+	var icons []icon
+	add := func(p, typ, sizes, purpose string) {
+		if p != "" {
+			icons = append(icons, icon{Src: prefix + a.url(p), Type: typ, Sizes: sizes, Purpose: purpose})
+		}
 	}
+	add(page.Icon.SVG, "image/svg+xml", "any", "")
+	add(page.Icon.Default, "image/png", "192x192", "")
+	add(page.Icon.Large, "image/png", "512x512", "")
 	if _, ok := a.files[MaskableIcon]; ok {
-		icons = append(icons, icon{Src: at(MaskableIcon), Type: "image/png", Sizes: "512x512", Purpose: "maskable"})
+		add(MaskableIcon, "image/png", "512x512", "maskable")
 	}
-	icons = slices.DeleteFunc(icons, func(i icon) bool { return i.Src == prefix })
 	root := prefix + "/"
 	b, _ := json.MarshalIndent(struct {
 		ID              string `json:"id"`

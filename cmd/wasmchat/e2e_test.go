@@ -147,7 +147,7 @@ func TestBrowserWithoutTokenAsksToSignIn(t *testing.T) {
 		chromedp.SendKeys(`#token-input`, a.Token),
 		chromedp.Click(`#save-settings`),
 	))
-	pollAfterReload(t, ctx, "signing in with the pasted token", `document.querySelector('#connection')?.dataset.state == "open"`)
+	poll(t, ctx, "signing in with the pasted token", `document.querySelector('#connection')?.dataset.state == "open"`)
 }
 
 // TestBrowserStoppedProgram: when the page's Go program can no longer run

@@ -89,6 +89,16 @@ func TestBrowserOffline(t *testing.T) {
 		t.Errorf("the cached answer shows %.80q", answer)
 	}
 
+	// The user's data is never answered from the worker's cache: offline,
+	// the API (which the page called while online) and health fail.
+	cached, err := chromedp.Run(ctx, chromedp.Evaluate[[]string](`Promise.all(['/api/conversations', '/healthz'].map(u =>
+		fetch(u, {headers: {Authorization: 'Bearer ' + localStorage.getItem('Authorization')}}).then(() => u, () => null)))
+		.then(r => r.filter(Boolean))`, chromedp.EvalAwaitPromise))
+	must(t, err)
+	if len(cached) > 0 {
+		t.Errorf("offline, answered from a cache: %v", cached)
+	}
+
 	askInPage(t, ctx, second)
 	poll(t, ctx, "the question asked offline to show",
 		`[...document.querySelectorAll('.message[data-role="user"] .content')].some(e => e.textContent == `+jsString(second)+`)`)
@@ -155,7 +165,7 @@ func TestBrowserStaticSite(t *testing.T) {
 	must(t, chromedp.Do(ctx, chromedp.SendKeys(`#token-input`, a.Token), chromedp.Click(`#save-settings`)))
 	poll(t, ctx, "the page to ask for the server first", `(document.querySelector('#settings-error')?.textContent || "").includes("server")`)
 	must(t, chromedp.Do(ctx, chromedp.SendKeys(`#server-url`, a.URL+"/"), chromedp.Click(`#save-settings`)))
-	pollAfterReload(t, ctx, "the page to connect to the server set in its settings", `document.querySelector('#connection')?.dataset.state == "open"`)
+	poll(t, ctx, "the page to connect to the server set in its settings", `document.querySelector('#connection')?.dataset.state == "open"`)
 	askInPage(t, ctx, question)
 	got = waitAnswers(t, ctx, 1, "done")
 	checkShown(t, ctx, got[0], demo.Answer(question), true)
@@ -205,7 +215,7 @@ func TestBrowserUpdatePrompt(t *testing.T) {
 	restart()
 	poll(t, ctx, "the new-version prompt", `document.querySelector('#update') !== null`)
 	must(t, chromedp.Do(ctx, chromedp.Click(`#reload`)))
-	pollAfterReload(t, ctx, "the reload into the new version", `typeof goappGetenv == "function" && goappGetenv("GOAPP_VERSION").startsWith("v2-")`)
+	poll(t, ctx, "the reload into the new version", `typeof goappGetenv == "function" && goappGetenv("GOAPP_VERSION").startsWith("v2-")`)
 	poll(t, ctx, "the page to connect", `document.querySelector('#connection').dataset.state == "open"`)
 	if ok, _ := chromedp.Run(ctx, chromedp.Evaluate[bool](`document.querySelector('#update') === null`)); !ok {
 		t.Error("the prompt stays after reloading into the new version")

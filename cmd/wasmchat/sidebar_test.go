@@ -6,6 +6,7 @@ import (
 	"bytes"
 	"context"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"net/http"
 	"os"
@@ -44,21 +45,14 @@ func sidebarTitles(tb testing.TB, ctx context.Context) []string {
 // poll waits until the JavaScript expression is true.
 func poll(tb testing.TB, ctx context.Context, what, expr string) {
 	tb.Helper()
-	if _, err := chromedp.Run(ctx, chromedp.Poll[bool](expr, chromedp.WithPollingTimeout(30*time.Second))); err != nil {
-		tb.Fatalf("waiting for %s: %v", what, err)
-	}
-}
-
-// pollAfterReload is poll for after something that reloads the page: a
-// poll that meets the navigation is tried again.
-func pollAfterReload(tb testing.TB, ctx context.Context, what, expr string) {
-	tb.Helper()
+	// A poll that meets a navigation (the page reloading itself) starts
+	// again on the new page; a timeout is final.
 	for try := 0; ; try++ {
 		_, err := chromedp.Run(ctx, chromedp.Poll[bool](expr, chromedp.WithPollingTimeout(30*time.Second)))
 		if err == nil {
 			return
 		}
-		if try == 2 {
+		if errors.Is(err, chromedp.ErrPollingTimeout) || try == 2 {
 			tb.Fatalf("waiting for %s: %v", what, err)
 		}
 	}
