@@ -473,7 +473,7 @@ func (c *Chat) Render() app.UI {
 		}),
 		&sidebar{List: c.list, Current: c.conv.ID, Query: c.query, Hits: c.hits, Open: c.drawer, Lang: c.lang, Installable: c.installable,
 			Settings: settings{Server: c.servers.Base, Choosable: len(c.servers.Allowed) > 0, Open: c.signIn, Err: c.settingsErr}},
-		app.If(c.drawer, app.Div().Class("scrim").OnClick(func(ctx app.Context, e app.Event) { c.drawer = false })),
+		slot(c.drawer, app.Div().Class("scrim").OnClick(func(ctx app.Context, e app.Event) { c.drawer = false })),
 		c.renderChat(streaming, earlier, msgs),
 	)
 }
@@ -490,20 +490,20 @@ func (c *Chat) renderChat(streaming bool, earlier int, msgs []*Message) app.UI {
 			&picker{ID: "language", Label: t.Language, Action: actionLanguage, Choices: languageChoices, Selected: c.lang},
 			&connectionView{State: string(c.status.State), RetryAt: c.status.RetryAt, SignIn: c.signIn, Fatal: c.fatal, Lang: c.lang},
 		),
-		app.If(c.updateReady,
+		slot(c.updateReady,
 			app.Div().ID("update").Class("update").Role("status").Body(
 				app.Span().Text(t.UpdateReady),
 				app.Button().ID("reload").Type("button").Text(t.Reload).OnClick(func(ctx app.Context, e app.Event) { ctx.Reload() }),
 			),
 		),
 		app.Main().ID("messages").Class("messages").Body(
-			app.If(len(c.conv.Messages) == 0,
+			slot(len(c.conv.Messages) == 0,
 				app.Div().Class("empty").Body(
 					app.H2().Text(t.AskAnything),
 					app.P().Text(t.AnswersStream),
 				),
 			),
-			app.If(earlier > 0 || c.conv.More,
+			slot(earlier > 0 || c.conv.More,
 				app.Button().ID("earlier").Class("earlier").Type("button").Text(earlierLabel(earlier, t)).
 					OnClick(func(ctx app.Context, e app.Event) { c.showEarlier(ctx) }),
 			),
@@ -513,10 +513,10 @@ func (c *Chat) renderChat(streaming bool, earlier int, msgs []*Message) app.UI {
 					Replace: c.replaceable(msgs, i, streaming)}
 			}),
 		),
-		app.If(c.scrolledUp && streaming,
+		slot(c.scrolledUp && streaming,
 			app.Button().ID("jump").Class("jump").Type("button").Text(t.JumpToLatest).OnClick(c.jumpToLatest),
 		),
-		app.If(c.conv.Notice != "", app.P().Class("notice").Role("alert").Text(c.conv.Notice)),
+		slot(c.conv.Notice != "", app.P().Class("notice").Role("alert").Text(c.conv.Notice)),
 		&composer{Streaming: streaming, Lang: c.lang},
 	)
 }

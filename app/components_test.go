@@ -1,6 +1,7 @@
 package app
 
 import (
+	"regexp"
 	"strings"
 	"testing"
 
@@ -74,13 +75,15 @@ func TestChatFlow(t *testing.T) {
 	if len(c.conv.Messages) != 2 {
 		t.Fatalf("%d messages, want 2", len(c.conv.Messages))
 	}
-	// Chat's root div: the skip button, the sidebar, then the chat: header, main
-	// (messages), composer. In main: the two message components.
+	// Chat's root div: the skip button, the sidebar, the drawer's scrim slot,
+	// then the chat: header, the update banner's slot, main (messages), ….
+	// In main: the slots of the empty-chat text and "earlier", then the two
+	// message components.
 	for i, want := range []*messageView{
 		{Role: RoleUser, Text: "hello?", Ended: true, Lang: langEnglish, Msg: c.conv.Messages[0]},
 		{Role: RoleAssistant, Text: answer, Ended: true, Finish: "stop", Lang: langEnglish, Msg: c.conv.Messages[1]},
 	} {
-		if err := app.TestMatch(c, app.TestUIDescriptor{Path: app.TestPath(0, 2, 1, i), Expected: want}); err != nil {
+		if err := app.TestMatch(c, app.TestUIDescriptor{Path: app.TestPath(0, 3, 2, 2+i), Expected: want}); err != nil {
 			t.Errorf("message %d: %v", i, err)
 		}
 	}
@@ -140,5 +143,35 @@ func TestMessageViewUsage(t *testing.T) {
 	want := app.P().Class("usage").Title("tokens: prompt + completion").Text("26 tokens (21 + 5)")
 	if err := app.TestMatch(m, app.TestUIDescriptor{Path: app.TestPath(0, 1), Expected: want}); err != nil {
 		t.Error(err)
+	}
+}
+
+// TestPrerenderedBooleanAttributes: the page the server sends before the
+// program starts sets no boolean attribute to "false", which HTML reads as
+// true (a folded panel shown open, the last option of every picker shown
+// chosen), and each picker marks only its chosen option.
+func TestPrerenderedBooleanAttributes(t *testing.T) {
+	boolFalse := regexp.MustCompile(`\s(async|autofocus|autoplay|checked|default|defer|disabled|hidden|loop|multiple|muted|open|required|reversed|selected|readonly|ismap)="false"`)
+	choices := []choice{{Value: "a", Text: "A"}, {Value: "b", Text: "B"}, {Value: "c", Text: "C"}}
+	for _, ui := range []app.UI{
+		&Chat{},
+		&settingsView{},
+		&settingsView{Settings: settings{Open: true, Choosable: true}},
+		&picker{ID: "p", Choices: choices, Selected: "b"},
+	} {
+		d := app.NewServerTester(ui)
+		html := app.HTMLString(ui)
+		d.Close()
+		if m := boolFalse.FindString(html); m != "" {
+			t.Errorf("%T prerenders %s:\n%s", ui, m, html)
+		}
+		if p, ok := ui.(*picker); ok {
+			if n := strings.Count(html, "selected"); n != 1 || !regexp.MustCompile(`<option[^>]*value="`+p.Selected+`"[^>]*selected|<option[^>]*selected[^>]*value="`+p.Selected+`"`).MatchString(html) {
+				t.Errorf("picker marks %d options selected, want only %q:\n%s", n, p.Selected, html)
+			}
+		}
+		if s, ok := ui.(*settingsView); ok && s.Settings.Open != strings.Contains(html, " open") {
+			t.Errorf("settings open=%v prerender:\n%s", s.Settings.Open, html)
+		}
 	}
 }

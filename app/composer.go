@@ -53,7 +53,7 @@ func (c *composer) Render() app.UI {
 			Aria("label", t.Label).
 			AutoFocus(true).
 			OnKeyDown(c.onKeyDown),
-		app.If(c.Streaming,
+		slot(c.Streaming,
 			app.Button().Type("button").ID("stop").Class("stop").Title(t.StopTitle).Text(t.Stop).
 				OnClick(func(ctx app.Context, e app.Event) { ctx.NewAction(actionStop) }),
 		),

@@ -31,7 +31,13 @@ func (p *picker) Render() app.UI {
 	return app.Select().ID(p.ID).Class("picker").Aria("label", p.Label).Title(p.Label).OnChange(p.onChange).Body(
 		app.Range(p.Choices).Slice(func(i int) app.UI {
 			c := p.Choices[i]
-			return app.Option().Value(c.Value).Selected(p.Selected == c.Value).Title(c.Title).Text(c.Text)
+			o := app.Option().Value(c.Value).Title(c.Title).Text(c.Text)
+			if p.Selected == c.Value {
+				// Only the chosen one: go-app prerenders Selected(false)
+				// as selected="false", which HTML reads as selected.
+				o = o.Selected(true)
+			}
+			return o
 		}),
 	)
 }

@@ -80,16 +80,20 @@ type settings struct {
 // Render shows the settings, folded unless Open.
 func (v *settingsView) Render() app.UI {
 	t, s := tr(v.Lang), v.Settings
-	return app.Details().ID("settings").Class("settings").Open(s.Open).Body(
+	d := app.Details().ID("settings").Class("settings")
+	if s.Open {
+		// Only when true: go-app prerenders Open(false) as open="false",
+		// which HTML reads as open until the program starts.
+		d = d.Open(true)
+	}
+	return d.Body(
 		app.Summary().Text(t.Settings),
-		app.If(s.Choosable,
-			app.Label().For("server-url").Text(t.ServerAddress),
-			app.Input().ID("server-url").Type("url").Value(s.Server).Placeholder("https://chat.example.com").
-				Attr("autocomplete", "url").Attr("spellcheck", "false"),
-		),
+		slot(s.Choosable, app.Label().For("server-url").Text(t.ServerAddress)),
+		slot(s.Choosable, app.Input().ID("server-url").Type("url").Value(s.Server).Placeholder("https://chat.example.com").
+			Attr("autocomplete", "url").Attr("spellcheck", "false")),
 		app.Label().For("token-input").Text(t.TokenLabel),
 		app.Input().ID("token-input").Type("password").Placeholder(t.TokenHint).Attr("autocomplete", "off"),
-		app.If(s.Err != "", app.P().ID("settings-error").Class("error").Role("alert").Text(s.Err)),
+		slot(s.Err != "", app.P().ID("settings-error").Class("error").Role("alert").Text(s.Err)),
 		app.Button().ID("save-settings").Type("button").Text(t.Save).OnClick(func(ctx app.Context, e app.Event) {
 			doc := app.Window().Get("document")
 			server := ""

@@ -71,7 +71,7 @@ func (s *sidebar) Render() app.UI {
 		),
 		app.If(searching,
 			app.Ul().ID("hits").Class("conversations").Body(
-				app.If(len(s.Hits) == 0, app.Li().Class("none").Text(t.NothingFound)),
+				slot(len(s.Hits) == 0, app.Li().Class("none").Text(t.NothingFound)),
 				app.Range(s.Hits).Slice(func(i int) app.UI {
 					h := s.Hits[i]
 					return app.Li().Class("hit").Body(
@@ -90,7 +90,7 @@ func (s *sidebar) Render() app.UI {
 				}),
 			),
 		),
-		app.If(s.Installable,
+		slot(s.Installable,
 			app.Button().ID("install").Class("install").Type("button").Text(t.Install).
 				OnClick(func(ctx app.Context, e app.Event) { ctx.NewAction(actionInstall) }),
 		),

@@ -263,17 +263,23 @@ func TestBrowserCopy(t *testing.T) {
 	}
 }
 
+// slowLongAnswer opens the page in a small window and asks for an answer
+// that streams slowly, until it is taller than the view.
+func slowLongAnswer(tb testing.TB) context.Context {
+	tb.Helper()
+	a := startApp(tb, map[string]string{"WASMCHAT_DEMO_CPS": "100"})
+	ctx := newBrowser(tb)
+	must(tb, chromedp.Do(ctx, chromedp.EmulateViewport(600, 360)))
+	signIn(tb, ctx, a.URL, a.Token)
+	askInPage(tb, ctx, "a long answer to scroll through")
+	poll(tb, ctx, "an answer taller than the view", `(() => { const m = document.getElementById("messages"); return m.scrollHeight > m.clientHeight + 150 })()`)
+	return ctx
+}
+
 // TestBrowserJumpToLatest scrolls up while an answer streams: the view stays
 // where the reader put it, and "jump to latest" brings them back.
 func TestBrowserJumpToLatest(t *testing.T) {
-	a := startApp(t, map[string]string{"WASMCHAT_DEMO_CPS": "100"})
-	ctx := newBrowser(t)
-	must(t, chromedp.Do(ctx, chromedp.EmulateViewport(600, 360)))
-	signIn(t, ctx, a.URL, a.Token)
-	askInPage(t, ctx, "a long answer to scroll through")
-	_, err := chromedp.Run(ctx, chromedp.Poll[bool](
-		`(() => { const m = document.getElementById("messages"); return m.scrollHeight > m.clientHeight + 150 })()`))
-	must(t, err)
+	ctx := slowLongAnswer(t)
 	must(t, chromedp.Do(ctx, chromedp.Evaluate[chromedp.Void](`document.getElementById("messages").scrollTop = 0`)))
 	if _, err := chromedp.Run(ctx, chromedp.Poll[bool](`!!document.getElementById("jump")`, chromedp.WithPollingTimeout(10*time.Second))); err != nil {
 		st, _ := chromedp.Run(ctx, chromedp.Evaluate[string](`(() => { const m = document.getElementById("messages"); return JSON.stringify({top: m.scrollTop, h: m.scrollHeight, c: m.clientHeight, st: [...document.querySelectorAll(".message")].map(e => e.dataset.status + ":" + e.dataset.bytes)}) })()`))
@@ -292,6 +298,60 @@ func TestBrowserJumpToLatest(t *testing.T) {
 	if gap > 80 {
 		t.Errorf("after jump to latest the view is %v px from the end", gap)
 	}
+}
+
+// TestBrowserKeepsWhatIsTyped: parts of the page that come and go (the
+// jump button, the drawer's scrim, the install button) leave what the user
+// is typing alone: the same question box with the same draft, the same
+// message list, the same half-typed token in the settings.
+func TestBrowserKeepsWhatIsTyped(t *testing.T) {
+	ctx := slowLongAnswer(t)
+	const draft = "my next question, half typed"
+	must(t, chromedp.Do(ctx, chromedp.SendKeys(`#composer`, draft)))
+	_, err := chromedp.Run(ctx, chromedp.Evaluate[bool](`(() => {
+		window.kept = {box: document.getElementById("composer"), list: document.getElementById("messages"), token: document.getElementById("token-input")};
+		kept.token.value = "half a token";
+		return true;
+	})()`))
+	must(t, err)
+	kept := func(after string) {
+		t.Helper()
+		lost, err := chromedp.Run(ctx, chromedp.Evaluate[[]string](`(() => {
+			const lost = [];
+			if (document.getElementById("composer") !== kept.box) lost.push("the question box was rebuilt");
+			if (kept.box.value !== `+jsString(draft)+`) lost.push("the draft is " + JSON.stringify(kept.box.value));
+			if (document.getElementById("messages") !== kept.list) lost.push("the message list was rebuilt");
+			if (document.getElementById("token-input") !== kept.token) lost.push("the settings were rebuilt");
+			if (kept.token.value !== "half a token") lost.push("the token typed is " + JSON.stringify(kept.token.value));
+			return lost;
+		})()`))
+		must(t, err)
+		if len(lost) > 0 {
+			t.Errorf("after %s: %s", after, strings.Join(lost, "; "))
+		}
+	}
+
+	must(t, chromedp.Do(ctx, chromedp.Evaluate[chromedp.Void](`document.getElementById("messages").scrollTop = 0`)))
+	poll(t, ctx, "the jump button", `!!document.getElementById("jump")`)
+	kept("the jump button showed")
+	must(t, chromedp.Do(ctx, chromedp.Click(`#jump`)))
+	poll(t, ctx, "the jump button to go", `!document.getElementById("jump")`)
+	kept("the jump button went")
+
+	must(t, chromedp.Do(ctx, chromedp.Evaluate[chromedp.Void](`document.getElementById("menu").click()`)))
+	poll(t, ctx, "the drawer's scrim", `!!document.querySelector(".scrim")`)
+	kept("the drawer opened")
+
+	// Chromium may have offered installation already: "installed" takes
+	// the offer back, then a new offer brings the button.
+	_, err = chromedp.Run(ctx, chromedp.Evaluate[bool](`window.dispatchEvent(new Event('appinstalled'))`))
+	must(t, err)
+	poll(t, ctx, "the install button to go", `!document.getElementById("install")`)
+	kept("the install button went")
+	_, err = chromedp.Run(ctx, chromedp.Evaluate[bool](`window.dispatchEvent(new Event('beforeinstallprompt', {cancelable: true}))`))
+	must(t, err)
+	poll(t, ctx, "the install button", `!!document.getElementById("install")`)
+	kept("the install button showed")
 }
 
 // watchCSP collects, in every page the browser loads from now on, the
