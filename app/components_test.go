@@ -175,3 +175,49 @@ func TestPrerenderedBooleanAttributes(t *testing.T) {
 		}
 	}
 }
+
+// TestViewStateFollowsItsItem: go-app reuses a row or a message view by
+// position, so when a conversation is added above (or earlier messages
+// shown above), a view shows another item. A rename, delete question or
+// edit under way belongs to the item, and does not move onto the next one.
+func TestViewStateFollowsItsItem(t *testing.T) {
+	move := func(d app.ClientDispatcher, c app.Composer, change func()) string {
+		d.Dispatch(app.Dispatch{Mode: app.Update, Source: c, Function: func(ctx app.Context) { change() }})
+		d.Consume()
+		return app.HTMLString(c)
+	}
+
+	r := &sideRow{Summary: Summary{ID: "b", Title: "B"}}
+	d := app.NewClientTester(r)
+	defer d.Close()
+	for _, tt := range []struct {
+		start func()
+		shows string
+	}{
+		{func() { r.editing = r.Summary.ID }, `class="rename"`},
+		{func() { r.confirming = r.Summary.ID }, `class="danger"`},
+	} {
+		r.Summary = Summary{ID: "b", Title: "B"}
+		if html := move(d, r, tt.start); !strings.Contains(html, tt.shows) {
+			t.Fatalf("row of b does not show %s:\n%s", tt.shows, html)
+		}
+		if html := move(d, r, func() { r.Summary = Summary{ID: "a", Title: "A"} }); strings.Contains(html, tt.shows) {
+			t.Errorf("row moved from b to a still shows %s:\n%s", tt.shows, html)
+		}
+		if html := move(d, r, func() { r.Summary = Summary{ID: "b", Title: "B"} }); !strings.Contains(html, tt.shows) {
+			t.Errorf("row back on b lost %s:\n%s", tt.shows, html)
+		}
+		r.editing, r.confirming = "", ""
+	}
+
+	q1, q2 := &Message{Role: RoleUser, Text: "one", Ended: true}, &Message{Role: RoleUser, Text: "two", Ended: true}
+	m := &messageView{Role: RoleUser, Text: q1.Text, Ended: true, Msg: q1, Replace: "a1"}
+	dm := app.NewClientTester(m)
+	defer dm.Close()
+	if html := move(dm, m, func() { m.editing = m.Msg }); !strings.Contains(html, "edit-box") {
+		t.Fatalf("no editor:\n%s", html)
+	}
+	if html := move(dm, m, func() { m.Msg, m.Text, m.Replace = q2, q2.Text, "a2" }); strings.Contains(html, "edit-box") {
+		t.Errorf("view moved to another question still edits:\n%s", html)
+	}
+}

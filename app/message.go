@@ -34,8 +34,11 @@ type messageView struct {
 
 	ctx   app.Context // this component's, for its own timers and updates
 	bound *Message    // the Msg registered in liveViews
-	// editing: the question is being edited.
-	editing bool
+	// editing is the question being edited: this view's Msg, or nil. A
+	// message, not a flag: go-app reuses views by position, and a view
+	// moved onto another message (earlier ones shown above it) must not
+	// carry the edit over to it.
+	editing *Message
 
 	tw      *typewriter.Writer
 	fed     string // the Text last given to tw
@@ -199,9 +202,9 @@ func (m *messageView) Render() app.UI {
 				app.Button().Type("button").Class("link", "regenerate").Text(t.Regenerate).
 					OnClick(func(ctx app.Context, e app.Event) { ctx.NewActionWithValue(actionRegen, m.Replace) }),
 			),
-			app.If(m.Replace != "" && m.Role == RoleUser && !m.editing,
+			app.If(m.Replace != "" && m.Role == RoleUser && !m.isEditing(),
 				app.Button().Type("button").Class("link", "edit").Text(t.Edit).
-					OnClick(func(ctx app.Context, e app.Event) { m.editing = true }),
+					OnClick(func(ctx app.Context, e app.Event) { m.editing = m.Msg }),
 			),
 			app.If(status == "interrupted", app.P().Class("note").Body(
 				app.Text(t.Interrupted),
@@ -220,7 +223,7 @@ func (m *messageView) Render() app.UI {
 // the DOM work of a tick does not grow with the answer. Once the answer is
 // over, it is rendered whole, once.
 func (m *messageView) content(status string) app.UI {
-	if m.Role != RoleAssistant && m.editing && m.Replace != "" {
+	if m.Role != RoleAssistant && m.isEditing() && m.Replace != "" {
 		return m.editor()
 	}
 	if m.Role != RoleAssistant {
@@ -238,13 +241,16 @@ func (m *messageView) content(status string) app.UI {
 	)
 }
 
+// isEditing reports whether the question shown is being edited.
+func (m *messageView) isEditing() bool { return m.editing != nil && m.editing == m.Msg }
+
 // editor is the question being edited: Enter or "send" asks it in place of
 // the original (and everything after it), Esc or "cancel" leaves it.
 func (m *messageView) editor() app.UI {
 	t := tr(m.Lang)
 	send := func(ctx app.Context, box app.Value) {
 		text := strings.TrimSpace(box.Get("value").String())
-		m.editing = false
+		m.editing = nil
 		if text != "" {
 			ctx.NewActionWithValue(actionEdit, [2]string{m.Replace, text})
 		}
@@ -255,7 +261,7 @@ func (m *messageView) editor() app.UI {
 				switch {
 				case e.Get("key").String() == "Escape":
 					e.Call("stopPropagation") // not the page's Esc (stop)
-					m.editing = false
+					m.editing = nil
 				case e.Get("key").String() == "Enter" && !e.Get("shiftKey").Bool() && !e.Get("isComposing").Bool():
 					e.PreventDefault()
 					send(ctx, ctx.JSSrc())
@@ -265,7 +271,7 @@ func (m *messageView) editor() app.UI {
 			app.Button().Type("button").Class("send", "edit-send").Text(t.Send).OnClick(func(ctx app.Context, e app.Event) {
 				send(ctx, ctx.JSSrc().Get("parentElement").Get("previousElementSibling"))
 			}),
-			app.Button().Type("button").Class("edit-cancel").Text(t.Cancel).OnClick(func(ctx app.Context, e app.Event) { m.editing = false }),
+			app.Button().Type("button").Class("edit-cancel").Text(t.Cancel).OnClick(func(ctx app.Context, e app.Event) { m.editing = nil }),
 		),
 	)
 }

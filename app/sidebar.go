@@ -107,8 +107,11 @@ type sideRow struct {
 	Current bool
 	Lang    string
 
-	editing    bool // being renamed
-	confirming bool // asked to delete
+	// The id of the conversation being renamed, or asked whether to
+	// delete: ids, not flags, because go-app reuses rows by position, and
+	// when a conversation is added above, this row shows the next one,
+	// which must not be renamed or deleted in its place.
+	editing, confirming string
 }
 
 func (r *sideRow) onRenameKey(ctx app.Context, e app.Event) {
@@ -116,12 +119,12 @@ func (r *sideRow) onRenameKey(ctx app.Context, e app.Event) {
 	case "Enter":
 		e.PreventDefault()
 		title := strings.TrimSpace(ctx.JSSrc().Get("value").String())
-		r.editing = false
+		r.editing = ""
 		if title != "" && title != r.Summary.Title {
 			ctx.NewActionWithValue(actionRename, [2]string{r.Summary.ID, title})
 		}
 	case "Escape":
-		r.editing = false
+		r.editing = ""
 	}
 }
 
@@ -131,21 +134,21 @@ func (r *sideRow) Render() app.UI {
 	c, t := r.Summary, tr(r.Lang)
 	li := app.Li().Class("conversation").DataSet("id", c.ID).Aria("current", map[bool]string{true: "page", false: "false"}[r.Current])
 	switch {
-	case r.editing:
+	case r.editing == c.ID:
 		return li.Body(
 			app.Input().Class("rename").Value(c.Title).Aria("label", t.NewTitle).AutoFocus(true).
 				OnKeyDown(r.onRenameKey).
-				OnBlur(func(ctx app.Context, e app.Event) { r.editing = false }),
+				OnBlur(func(ctx app.Context, e app.Event) { r.editing = "" }),
 		)
-	case r.confirming:
+	case r.confirming == c.ID:
 		return li.Class("confirm").Body(
 			app.Span().Class("title").Text(fmt.Sprintf(t.DeleteConfirm, c.Title)),
 			app.Button().Type("button").Class("danger").Text(t.Delete).
 				OnClick(func(ctx app.Context, e app.Event) {
-					r.confirming = false
+					r.confirming = ""
 					ctx.NewActionWithValue(actionDelete, c.ID)
 				}),
-			app.Button().Type("button").Text(t.Cancel).OnClick(func(ctx app.Context, e app.Event) { r.confirming = false }),
+			app.Button().Type("button").Text(t.Cancel).OnClick(func(ctx app.Context, e app.Event) { r.confirming = "" }),
 		)
 	}
 	return li.Body(
@@ -153,8 +156,8 @@ func (r *sideRow) Render() app.UI {
 			OnClick(func(ctx app.Context, e app.Event) { ctx.NewActionWithValue(actionOpen, c.ID) }).
 			Body(app.Span().Class("title").Text(c.Title)),
 		app.Button().Type("button").Class("icon").Class("rename-btn").Title(t.Rename).Aria("label", fmt.Sprintf(t.RenameTitle, c.Title)).Text("✎").
-			OnClick(func(ctx app.Context, e app.Event) { r.editing, r.confirming = true, false }),
+			OnClick(func(ctx app.Context, e app.Event) { r.editing, r.confirming = c.ID, "" }),
 		app.Button().Type("button").Class("icon").Class("delete-btn").Title(t.Delete).Aria("label", fmt.Sprintf(t.DeleteTitle, c.Title)).Text("🗑").
-			OnClick(func(ctx app.Context, e app.Event) { r.confirming, r.editing = true, false }),
+			OnClick(func(ctx app.Context, e app.Event) { r.confirming, r.editing = c.ID, "" }),
 	)
 }
