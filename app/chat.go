@@ -102,8 +102,8 @@ func (c *Chat) OnMount(ctx app.Context) {
 	ctx.Handle(actionStop, func(ctx app.Context, _ app.Action) { c.stop(ctx) })
 	ctx.Handle(actionApp, func(_ app.Context, a app.Action) { c.app, _ = a.Value.(string) })
 	ctx.Handle(actionTheme, func(_ app.Context, a app.Action) {
-		c.theme, _ = a.Value.(string)
-		setTheme(c.theme)
+		theme, _ := a.Value.(string)
+		c.theme = setTheme(theme)
 	})
 	ctx.Handle(actionLanguage, func(_ app.Context, a app.Action) {
 		c.lang, _ = a.Value.(string)

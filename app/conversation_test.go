@@ -157,3 +157,20 @@ func TestReplace(t *testing.T) {
 		t.Errorf("in flight %+v, want the edited ask replacing ac1", asks)
 	}
 }
+
+// TestSiteKey: a site under a sub-path keeps what belongs to its server
+// under its own keys; the server's page, at the root, uses the names as
+// they are (the token under the seed page's key).
+func TestSiteKey(t *testing.T) {
+	for _, tt := range []struct{ prefix, name, want string }{
+		{"", TokenKey, "Authorization"},
+		{"/", listKey, "wasmchat.conversations"},
+		{"/repo", TokenKey, "/repo/Authorization"},
+		{"/a/b/", cachePrefix + "c1", "/a/b/wasmchat.conv.c1"},
+	} {
+		t.Setenv("GOAPP_ROOT_PREFIX", tt.prefix)
+		if got := siteKey(tt.name); got != tt.want {
+			t.Errorf("prefix %q: siteKey(%q) = %q, want %q", tt.prefix, tt.name, got, tt.want)
+		}
+	}
+}

@@ -10,9 +10,39 @@ import (
 	"github.com/wasmchat/wasmchat/app/markdown"
 )
 
-// TokenKey is the localStorage key of the token: the seed page's key, so a
-// browser signed in to the seed page stays signed in.
+// TokenKey is the localStorage name of the token (a siteKey): the seed
+// page's key, so a browser signed in to the seed page stays signed in.
 const TokenKey = "Authorization"
+
+// siteKey is the localStorage key of name for this site.
+//
+// Browser storage is per origin, and several static builds can share one
+// (you.github.io/a/ and you.github.io/b/, each with its own server). What
+// belongs to a server (the token, the server chosen, the conversations) is
+// kept per site, under the site's path, so one site's token is never sent
+// to the other's server and neither shows the other's history. Preferences
+// (theme, language) are the user's and shared. The server's own page lives
+// at the root and uses the names as they are: its token stays under the
+// seed page's key.
+func siteKey(name string) string {
+	if p := strings.TrimSuffix(app.Getenv("GOAPP_ROOT_PREFIX"), "/"); p != "" {
+		return p + "/" + name
+	}
+	return name
+}
+
+// getItem reads key from localStorage: "" when it is not there.
+func getItem(key string) string {
+	if v := app.Window().Get("localStorage").Call("getItem", key); v.Truthy() {
+		return v.String()
+	}
+	return ""
+}
+
+// removeItem deletes key from localStorage.
+func removeItem(key string) {
+	app.Window().Get("localStorage").Call("removeItem", key)
+}
 
 // takeToken returns the sign-in token. A login link's #token= fragment wins
 // and is stored; the fragment is then removed from the address bar (and so
@@ -22,26 +52,23 @@ const TokenKey = "Authorization"
 func takeToken() string {
 	w := app.Window()
 	loc := w.Get("location")
-	storage := w.Get("localStorage")
 	if token, ok := strings.CutPrefix(loc.Get("hash").String(), "#token="); ok && token != "" {
-		storage.Call("setItem", TokenKey, token)
+		setItem(siteKey(TokenKey), token)
 		w.Get("history").Call("replaceState", nil, "", loc.Get("pathname").String()+loc.Get("search").String())
 		return token
 	}
-	if v := storage.Call("getItem", TokenKey); v.Truthy() {
-		return v.String()
-	}
-	return ""
+	return getItem(siteKey(TokenKey))
 }
 
-// conversationKey is the localStorage key of the conversation on screen.
+// conversationKey is the localStorage name (a siteKey) of the
+// conversation on screen.
 const conversationKey = "wasmchat.conversation"
 
 // loadConversation returns the conversation kept in browser storage, so a
 // reload shows it again and resumes what was in flight.
 func loadConversation() *Conversation {
 	var c Conversation
-	if !getJSON(conversationKey, &c) {
+	if !getJSON(siteKey(conversationKey), &c) {
 		c = Conversation{} // unreadable: start afresh
 	}
 	c.Notice = ""
@@ -56,7 +83,7 @@ func saveConversation(c *Conversation) {
 	if err != nil {
 		return
 	}
-	setItem(conversationKey, string(b))
+	setItem(siteKey(conversationKey), string(b))
 	cacheConversation(c)
 }
 
@@ -65,18 +92,13 @@ const themeKey = "wasmchat.theme"
 
 // loadTheme applies and returns the theme kept in browser storage.
 func loadTheme() string {
-	theme := "system"
-	if v := app.Window().Get("localStorage").Call("getItem", themeKey); v.Truthy() {
-		theme = v.String()
-	}
-	setTheme(theme)
-	return theme
+	return setTheme(getItem(themeKey))
 }
 
 // setTheme applies a theme to the page and keeps it: "light" and "dark" set
 // data-theme on <html>, which the style sheet follows; "system" removes it,
-// and prefers-color-scheme decides.
-func setTheme(theme string) {
+// and prefers-color-scheme decides. It returns the theme applied.
+func setTheme(theme string) string {
 	w := app.Window()
 	root := w.Get("document").Get("documentElement")
 	switch theme {
@@ -86,7 +108,8 @@ func setTheme(theme string) {
 		theme = "system"
 		root.Call("removeAttribute", "data-theme")
 	}
-	w.Get("localStorage").Call("setItem", themeKey, theme)
+	setItem(themeKey, theme)
+	return theme
 }
 
 // languageKey is the localStorage key of the language chosen in the page.
@@ -96,10 +119,7 @@ const languageKey = "wasmchat.lang"
 // the page, else the first of the browser's languages the page speaks.
 func loadLanguage() string {
 	w := app.Window()
-	lang := ""
-	if v := w.Get("localStorage").Call("getItem", languageKey); v.Truthy() {
-		lang = v.String()
-	}
+	lang := getItem(languageKey)
 	if lang != langEnglish && lang != langChinese {
 		var preferred []string
 		if langs := w.Get("navigator").Get("languages"); langs.Truthy() {
@@ -126,9 +146,9 @@ func applyLanguage(lang string) {
 	markdown.CopyLabel = tr(lang).CopyCode
 }
 
-// Keys of what the page keeps for reading offline: the sidebar's list, and
-// the last conversations opened, each under cachePrefix+id, most recently
-// used first in cacheIndexKey.
+// Names (siteKeys) of what the page keeps for reading offline: the
+// sidebar's list, and the last conversations opened, each under
+// cachePrefix+id, most recently used first in cacheIndexKey.
 const (
 	listKey       = "wasmchat.conversations"
 	cachePrefix   = "wasmchat.conv."
@@ -150,25 +170,25 @@ func setItem(key, value string) (ok bool) {
 }
 
 func getJSON(key string, v any) bool {
-	s := app.Window().Get("localStorage").Call("getItem", key)
-	return s.Truthy() && json.Unmarshal([]byte(s.String()), v) == nil
+	s := getItem(key)
+	return s != "" && json.Unmarshal([]byte(s), v) == nil
 }
 
 func loadList() []Summary {
 	var list []Summary
-	getJSON(listKey, &list)
+	getJSON(siteKey(listKey), &list)
 	return list
 }
 
 func saveList(list []Summary) {
 	b, _ := json.Marshal(list)
-	setItem(listKey, string(b))
+	setItem(siteKey(listKey), string(b))
 }
 
 // loadCached returns the copy of conversation id kept for offline reading.
 func loadCached(id string) *Conversation {
 	var c Conversation
-	if id == "" || !getJSON(cachePrefix+id, &c) || c.ID != id {
+	if id == "" || !getJSON(siteKey(cachePrefix+id), &c) || c.ID != id {
 		return nil
 	}
 	return &c
@@ -185,22 +205,21 @@ func cacheConversation(c *Conversation) {
 		return
 	}
 	var index []string
-	getJSON(cacheIndexKey, &index)
+	getJSON(siteKey(cacheIndexKey), &index)
 	index = append([]string{c.ID}, slices.DeleteFunc(index, func(id string) bool { return id == c.ID })...)
-	storage := app.Window().Get("localStorage")
 	for len(index) > cacheSize {
-		storage.Call("removeItem", cachePrefix+index[len(index)-1])
+		uncache(index[len(index)-1])
 		index = index[:len(index)-1]
 	}
-	for !setItem(cachePrefix+c.ID, string(b)) && len(index) > 1 {
-		storage.Call("removeItem", cachePrefix+index[len(index)-1])
+	for !setItem(siteKey(cachePrefix+c.ID), string(b)) && len(index) > 1 {
+		uncache(index[len(index)-1])
 		index = index[:len(index)-1]
 	}
 	ib, _ := json.Marshal(index)
-	setItem(cacheIndexKey, string(ib))
+	setItem(siteKey(cacheIndexKey), string(ib))
 }
 
 // uncache forgets a deleted conversation.
 func uncache(id string) {
-	app.Window().Get("localStorage").Call("removeItem", cachePrefix+id)
+	removeItem(siteKey(cachePrefix + id))
 }

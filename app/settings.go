@@ -13,7 +13,8 @@ import (
 // actionSettings saves the settings; value: [2]string{server, token}.
 const actionSettings = "wasmchat/settings"
 
-// serverKey is the localStorage key of the server chosen in the settings.
+// serverKey is the localStorage name (a siteKey) of the server chosen in
+// the settings.
 const serverKey = "wasmchat.server"
 
 // servers is which wasmchat server the page talks to. A page served by
@@ -39,8 +40,8 @@ func pageServers() servers {
 		s.Allowed = append([]string{built}, s.Allowed...)
 	}
 	s.Base = built
-	if v := app.Window().Get("localStorage").Call("getItem", serverKey); v.Truthy() {
-		if stored, err := protocol.ServerURL(v.String()); err == nil && protocol.ServerAllowed(stored, s.Allowed) {
+	if v := getItem(siteKey(serverKey)); v != "" {
+		if stored, err := protocol.ServerURL(v); err == nil && protocol.ServerAllowed(stored, s.Allowed) {
 			s.Base = stored
 		}
 	}
@@ -122,10 +123,10 @@ func (c *Chat) saveSettings(ctx app.Context, server, token string) {
 			c.settingsErr = err.Error()
 			return
 		}
-		setItem(serverKey, base)
+		setItem(siteKey(serverKey), base)
 	}
 	if token != "" {
-		setItem(TokenKey, token)
+		setItem(siteKey(TokenKey), token)
 	}
 	ctx.Reload()
 }

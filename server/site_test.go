@@ -149,7 +149,7 @@ func TestManifest(t *testing.T) {
 func TestWorker(t *testing.T) {
 	ts := newPageServer(t)
 	res, js := body(t, ts.URL+"/app-worker.js", nil)
-	if res.StatusCode != http.StatusOK || !strings.Contains(js, `"wasmchat-" + "`+ts.Version()+`"`) {
+	if res.StatusCode != http.StatusOK || !strings.Contains(js, `cachePrefix + "`+ts.Version()+`"`) {
 		t.Fatalf("worker %d lacks the version %s:\n%s", res.StatusCode, ts.Version(), js)
 	}
 	list := regexp.MustCompile(`const resourcesToCache = (\[.*?\])`).FindStringSubmatch(js)

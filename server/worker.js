@@ -5,8 +5,12 @@
 // with no network. Questions asked offline wait in the page until the
 // WebSocket is back. The API and the WebSocket are never cached: they are
 // the user's data, and live.
-const cacheName = "wasmchat-" + "{{.Version}}";
 const scope = new URL(self.registration.scope);
+// A cache per site and version: several sites can share an origin
+// (you.github.io/a/ and you.github.io/b/), and one's update must not
+// delete the other's files.
+const cachePrefix = "wasmchat-" + scope.pathname + "-";
+const cacheName = cachePrefix + "{{.Version}}";
 // go-app names the page's root without its slash under a sub-path
 // ("/repo"), which a static host redirects: cache the scope itself.
 const resourcesToCache = {{.ResourcesToCache}}
@@ -23,6 +27,8 @@ self.addEventListener("install", (event) => {
   );
 });
 
+// Activating deletes this site's other versions, and at the root the
+// "app-" caches of go-app's own worker, which served the page before.
 self.addEventListener("activate", (event) => {
   event.waitUntil(
     caches
@@ -30,7 +36,7 @@ self.addEventListener("activate", (event) => {
       .then((keys) =>
         Promise.all(
           keys
-            .filter((k) => k !== cacheName && (k.startsWith("wasmchat-") || k.startsWith("app-")))
+            .filter((k) => k !== cacheName && (k.startsWith(cachePrefix) || (scope.pathname === "/" && k.startsWith("app-"))))
             .map((k) => caches.delete(k))
         )
       )

@@ -137,7 +137,7 @@ func TestBrowserStaticSite(t *testing.T) {
 
 	// The sidebar comes from the server's API, across origins: not from
 	// what the page kept.
-	_, err := chromedp.Run(ctx, chromedp.Evaluate[any](`localStorage.removeItem("wasmchat.conversations")`))
+	_, err := chromedp.Run(ctx, chromedp.Evaluate[any](`localStorage.removeItem("/repo/wasmchat.conversations")`))
 	must(t, err)
 	must(t, chromedp.Do(ctx, chromedp.Reload()))
 	poll(t, ctx, "the conversation listed by the server's API", `document.querySelectorAll('#conversations li').length == 1`)
@@ -155,21 +155,47 @@ func TestBrowserStaticSite(t *testing.T) {
 	poll(t, ctx, "the refusal of a server the site may not reach",
 		`(document.querySelector('#settings-error')?.textContent || "").includes(`+jsString(a.URL)+`)`)
 
-	// A site built with no server, only those its settings may choose:
-	// the page asks for one, and connects once it has it.
+	// A second site on the same origin, of another release, built with no
+	// server, only those its settings may choose (another server, with its
+	// own token): the page asks for one, and connects once it has it.
+	b := startAppWith(t, appOptions{env: map[string]string{"WASMCHAT_DEMO_CPS": "20000"}, args: []string{"-origin", strings.TrimPrefix(site.URL, "http://")}})
 	two := t.TempDir()
 	mux.Handle("/two/", http.StripPrefix("/two/", http.FileServer(http.Dir(two))))
-	must(t, run(context.Background(), []string{"static", "-out", two, "-base", "/two/", "-connect", a.URL}, nil, io.Discard, io.Discard))
+	old := version
+	version = "v-two"
+	err = run(context.Background(), []string{"static", "-out", two, "-base", "/two/", "-connect", b.URL}, nil, io.Discard, io.Discard)
+	version = old
+	must(t, err)
 	must(t, chromedp.Do(ctx, chromedp.Navigate(site.URL+"/two/")))
 	poll(t, ctx, "the settings to ask for a server", `document.querySelector('#settings')?.open && document.querySelector('#server-url')?.value === ""`)
-	must(t, chromedp.Do(ctx, chromedp.SendKeys(`#token-input`, a.Token), chromedp.Click(`#save-settings`)))
+	must(t, chromedp.Do(ctx, chromedp.SendKeys(`#token-input`, b.Token), chromedp.Click(`#save-settings`)))
 	poll(t, ctx, "the page to ask for the server first", `(document.querySelector('#settings-error')?.textContent || "").includes("server")`)
-	must(t, chromedp.Do(ctx, chromedp.SendKeys(`#server-url`, a.URL+"/"), chromedp.Click(`#save-settings`)))
+	must(t, chromedp.Do(ctx, chromedp.SendKeys(`#server-url`, b.URL+"/"), chromedp.Click(`#save-settings`)))
 	poll(t, ctx, "the page to connect to the server set in its settings", `document.querySelector('#connection')?.dataset.state == "open"`)
-	askInPage(t, ctx, question)
+	const other = "Hello from the second site"
+	askInPage(t, ctx, other)
 	got = waitAnswers(t, ctx, 1, "done")
-	checkShown(t, ctx, got[0], demo.Answer(question), true)
+	checkShown(t, ctx, got[0], demo.Answer(other), true)
 	checkNoCSPViolation(t, ctx)
+	waitForWorker(t, ctx)
+
+	// The first site kept its own: its token for its server (the second's
+	// would be refused there), the conversation it showed, and the files
+	// its worker cached (the second site's worker, of another release,
+	// deleted only its own other versions).
+	must(t, chromedp.Do(ctx, chromedp.Navigate(site.URL+"/repo/")))
+	poll(t, ctx, "the first site to connect with its own token", `document.querySelector('#connection')?.dataset.state == "open"`)
+	poll(t, ctx, "the first site's conversation", `[...document.querySelectorAll('.message[data-role="user"] .content')].map(e => e.textContent).join("|") == `+jsString(question))
+	caches, err := chromedp.Run(ctx, chromedp.Evaluate[[]string](`caches.keys()`, chromedp.EvalAwaitPromise))
+	must(t, err)
+	var repoCache, twoCache bool
+	for _, c := range caches {
+		repoCache = repoCache || strings.HasPrefix(c, "wasmchat-/repo/-")
+		twoCache = twoCache || strings.HasPrefix(c, "wasmchat-/two/-v-two")
+	}
+	if !repoCache || !twoCache {
+		t.Errorf("caches %q: want one for each site", caches)
+	}
 }
 
 // TestBrowserUpdatePrompt: a new release (a new stamped version) makes the
