@@ -98,6 +98,13 @@ func (s *sidebar) Render() app.UI {
 	)
 }
 
+// The row's icons: drawn, not emoji, which many systems lack a font for
+// (a box instead of a bin). Their buttons carry the names.
+const (
+	iconRename = `<svg class="glyph" viewBox="0 0 24 24" aria-hidden="true"><path d="M4 17.5V20h2.5L17 9.5 14.5 7zM19.7 6.8a1 1 0 0 0 0-1.4l-1.1-1.1a1 1 0 0 0-1.4 0L16 5.5 18.5 8z"/></svg>`
+	iconDelete = `<svg class="glyph" viewBox="0 0 24 24" aria-hidden="true"><path d="M9 3h6l1 2h4v2H4V5h4zM6 8h12l-1 13H7z"/></svg>`
+)
+
 // sideRow is one conversation of the sidebar: a component, so that of a
 // thousand rows only those that change render again.
 type sideRow struct {
@@ -155,9 +162,9 @@ func (r *sideRow) Render() app.UI {
 		app.Button().Type("button").Class("open").Title(c.Title).
 			OnClick(func(ctx app.Context, e app.Event) { ctx.NewActionWithValue(actionOpen, c.ID) }).
 			Body(app.Span().Class("title").Text(c.Title)),
-		app.Button().Type("button").Class("icon").Class("rename-btn").Title(t.Rename).Aria("label", fmt.Sprintf(t.RenameTitle, c.Title)).Text("✎").
+		app.Button().Type("button").Class("icon").Class("rename-btn").Title(t.Rename).Aria("label", fmt.Sprintf(t.RenameTitle, c.Title)).Body(app.Raw(iconRename)).
 			OnClick(func(ctx app.Context, e app.Event) { r.editing, r.confirming = c.ID, "" }),
-		app.Button().Type("button").Class("icon").Class("delete-btn").Title(t.Delete).Aria("label", fmt.Sprintf(t.DeleteTitle, c.Title)).Text("🗑").
+		app.Button().Type("button").Class("icon").Class("delete-btn").Title(t.Delete).Aria("label", fmt.Sprintf(t.DeleteTitle, c.Title)).Body(app.Raw(iconDelete)).
 			OnClick(func(ctx app.Context, e app.Event) { r.confirming, r.editing = c.ID, "" }),
 	)
 }
