@@ -143,8 +143,6 @@ func (a *assets) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	}
 	h.Set("Vary", "Accept-Encoding")
 	h.Set("X-Content-Type-Options", "nosniff")
-	// The page's loader shows progress against the decoded size.
-	h.Set(WasmLengthHeader, strconv.Itoa(len(f.raw)))
 	if r.Header.Get("If-None-Match") == f.etag {
 		w.WriteHeader(http.StatusNotModified)
 		return
@@ -164,9 +162,6 @@ func (a *assets) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	}
 	_, _ = w.Write(body)
 }
-
-// WasmLengthHeader carries a file's decoded length, for go-app's loader.
-const WasmLengthHeader = "X-Decoded-Length"
 
 // accepts reports whether an Accept-Encoding value allows enc (q=0 refuses).
 func accepts(header, enc string) bool {

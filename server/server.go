@@ -172,7 +172,7 @@ func New(cfg Config) (*Server, error) {
 		defer s.conns.Done()
 		s.serveWS(w, r)
 	})
-	s.mux.Handle("/", newSite(cfg.Page, a, s.version, siteOptions{decodedLength: WasmLengthHeader}))
+	s.mux.Handle("/", newSite(cfg.Page, a, s.version, siteOptions{}))
 	return s, nil
 }
 

@@ -144,6 +144,25 @@ func TestManifest(t *testing.T) {
 	}
 }
 
+// TestLoaderKnowsTheLength: app.js carries the wasm's decoded length for
+// the loading progress (a static host sends no header with it, and one
+// compressing on the fly sends the compressed length), and is revalidated
+// by its ETag.
+func TestLoaderKnowsTheLength(t *testing.T) {
+	ts := newPageServer(t)
+	res, js := body(t, ts.URL+"/app.js", nil)
+	if !strings.Contains(js, "const total = 7;") || strings.Contains(js, "parseInt(contentLength") {
+		t.Fatalf("app.js does not carry the wasm's length 7 (has go-app's loader changed?):\n%s", js)
+	}
+	if ct := res.Header.Get("Content-Type"); !strings.Contains(ct, "javascript") || res.Header.Get("Cache-Control") != "no-cache" {
+		t.Errorf("app.js Content-Type %q, Cache-Control %q", ct, res.Header.Get("Cache-Control"))
+	}
+	etag := res.Header.Get("ETag")
+	if res, _ := body(t, ts.URL+"/app.js", http.Header{"If-None-Match": {etag}}); etag == "" || res.StatusCode != http.StatusNotModified {
+		t.Errorf("app.js with its ETag %q: %d, want 304", etag, res.StatusCode)
+	}
+}
+
 // The worker caches the shell and every content-hashed file at the page's
 // version, and leaves the API and the WebSocket alone.
 func TestWorker(t *testing.T) {
@@ -258,6 +277,7 @@ func TestWriteStatic(t *testing.T) {
 	}
 	appJS := read("app.js")
 	if !strings.Contains(appJS, `"WASMCHAT_SERVER":"https://chat.example.com"`) || !strings.Contains(appJS, `"GOAPP_ROOT_PREFIX":"/repo"`) ||
+		!strings.Contains(appJS, "const total = 7;") ||
 		!regexp.MustCompile(`"/repo/web/app\.[0-9a-f]{12}\.wasm"`).MatchString(appJS) {
 		t.Errorf("app.js:\n%s", appJS)
 	}

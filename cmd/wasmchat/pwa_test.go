@@ -4,6 +4,8 @@ package main
 
 import (
 	"bufio"
+	"bytes"
+	"compress/gzip"
 	"context"
 	"crypto/ecdsa"
 	"crypto/elliptic"
@@ -14,6 +16,7 @@ import (
 	"encoding/pem"
 	"fmt"
 	"io"
+	"maps"
 	"math/big"
 	"net"
 	"net/http"
@@ -22,6 +25,7 @@ import (
 	"os/exec"
 	"path/filepath"
 	"regexp"
+	"strconv"
 	"strings"
 	"testing"
 	"time"
@@ -109,6 +113,44 @@ func TestBrowserOffline(t *testing.T) {
 	checkShown(t, ctx, got[1], demo.Answer(second), true)
 }
 
+// compressingHost is a static host that gzips the wasm as it serves it,
+// with the compressed length as Content-Length, as some hosts do.
+func compressingHost(h http.Handler) http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if !strings.HasSuffix(r.URL.Path, ".wasm") || !strings.Contains(r.Header.Get("Accept-Encoding"), "gzip") {
+			h.ServeHTTP(w, r)
+			return
+		}
+		rec := httptest.NewRecorder()
+		h.ServeHTTP(rec, r)
+		var b bytes.Buffer
+		z := gzip.NewWriter(&b)
+		_, _ = z.Write(rec.Body.Bytes())
+		_ = z.Close()
+		maps.Copy(w.Header(), rec.Header())
+		w.Header().Set("Content-Encoding", "gzip")
+		w.Header().Set("Content-Length", strconv.Itoa(b.Len()))
+		w.WriteHeader(rec.Code)
+		_, _ = w.Write(b.Bytes())
+	})
+}
+
+// watchLoader collects, in every page the browser loads from now on, what
+// go-app's loading label says, in window.loaderLabels.
+func watchLoader(tb testing.TB, ctx context.Context) {
+	tb.Helper()
+	must(tb, chromedp.Do(ctx, chromedp.Func(func(ctx context.Context, t *chromedp.Target) error {
+		_, err := cdp.Call(ctx, t, page.AddScriptToEvaluateOnNewDocument, page.AddScriptToEvaluateOnNewDocumentParams{
+			Source: `window.loaderLabels = [];
+				new MutationObserver(() => {
+					const l = document.getElementById("app-wasm-loader-label");
+					if (l && l.textContent !== loaderLabels[loaderLabels.length - 1]) loaderLabels.push(l.textContent);
+				}).observe(document, {subtree: true, childList: true, characterData: true});`,
+		})
+		return err
+	})))
+}
+
 // TestBrowserStaticSite: the page built by `wasmchat static` under a
 // sub-path, served by a plain static file server on one port, chats with
 // the wasmchat server on another (which lists the site's origin), under
@@ -116,7 +158,7 @@ func TestBrowserOffline(t *testing.T) {
 func TestBrowserStaticSite(t *testing.T) {
 	dir := t.TempDir()
 	mux := http.NewServeMux()
-	mux.Handle("/repo/", http.StripPrefix("/repo/", http.FileServer(http.Dir(dir))))
+	mux.Handle("/repo/", compressingHost(http.StripPrefix("/repo/", http.FileServer(http.Dir(dir)))))
 	site := httptest.NewServer(mux)
 	t.Cleanup(site.Close)
 	a := startAppWith(t, appOptions{env: map[string]string{"WASMCHAT_DEMO_CPS": "20000"}, args: []string{"-origin", strings.TrimPrefix(site.URL, "http://")}})
@@ -128,7 +170,21 @@ func TestBrowserStaticSite(t *testing.T) {
 
 	ctx := newBrowser(t)
 	watchCSP(t, ctx)
+	watchLoader(t, ctx)
 	signIn(t, ctx, site.URL+"/repo", a.Token)
+	// The host compressed the wasm: the loader still counts to 100 %.
+	labels, err := chromedp.Run(ctx, chromedp.Evaluate[[]string](`loaderLabels`))
+	must(t, err)
+	most := -1
+	for _, l := range labels {
+		if m := regexp.MustCompile(`(\d+)%`).FindStringSubmatch(l); m != nil {
+			n, _ := strconv.Atoi(m[1])
+			most = max(most, n)
+		}
+	}
+	if most != 100 {
+		t.Errorf("the loader counted to %d%%: %q", most, labels)
+	}
 	const question = "Hello from a static site"
 	askInPage(t, ctx, question)
 	got := waitAnswers(t, ctx, 1, "done")
@@ -137,7 +193,7 @@ func TestBrowserStaticSite(t *testing.T) {
 
 	// The sidebar comes from the server's API, across origins: not from
 	// what the page kept.
-	_, err := chromedp.Run(ctx, chromedp.Evaluate[any](`localStorage.removeItem("/repo/wasmchat.conversations")`))
+	_, err = chromedp.Run(ctx, chromedp.Evaluate[any](`localStorage.removeItem("/repo/wasmchat.conversations")`))
 	must(t, err)
 	must(t, chromedp.Do(ctx, chromedp.Reload()))
 	poll(t, ctx, "the conversation listed by the server's API", `document.querySelectorAll('#conversations li').length == 1`)
