@@ -198,7 +198,12 @@ func (c *Chat) connect(ctx app.Context, url, token string) {
 		c.client.Ask(ctx, f)
 	}
 	w := app.Window()
-	c.client.SetOnline(w.Get("navigator").Get("onLine").Bool())
+	online := w.Get("navigator").Get("onLine").Bool()
+	c.client.SetOnline(online)
+	if !online {
+		// Shown with the history, not after a "connecting" first.
+		c.status = wsclient.Status{State: wsclient.Offline}
+	}
 	c.releases = append(c.releases,
 		w.AddEventListener("online", func(app.Context, app.Event) { c.client.SetOnline(true) }),
 		w.AddEventListener("offline", func(app.Context, app.Event) { c.client.SetOnline(false) }),

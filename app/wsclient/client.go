@@ -161,7 +161,9 @@ func New(cfg Config) *Client {
 // refuses the token. Ending ctx is the user's close: no reconnect follows.
 func (c *Client) Run(ctx context.Context) {
 	attempt := 0
-	c.setStatus(Status{State: Connecting})
+	if !c.isOffline() {
+		c.setStatus(Status{State: Connecting}) // else the loop says offline at once
+	}
 	for {
 		if c.isOffline() {
 			c.setStatus(Status{State: Offline})
