@@ -237,20 +237,23 @@ func (c *Chat) stop(ctx app.Context) {
 }
 
 func (c *Chat) apply(ctx app.Context, f protocol.ServerFrame) {
-	if f.Status == protocol.StatusControl && f.Type == protocol.ControlApps {
-		_ = json.Unmarshal([]byte(f.Content), &c.apps) // unreadable: no apps to offer
-		c.Update()
-		return
-	}
-	if f.Status == protocol.StatusControl && f.Type == protocol.ControlHello && f.Content != app.Getenv("GOAPP_VERSION") {
-		checkForUpdate()
-	}
-	if f.Status == protocol.StatusControl && f.Type == protocol.ControlFeatures {
-		var features []string
-		_ = json.Unmarshal([]byte(f.Content), &features) // unreadable: none
-		c.canReplace = slices.Contains(features, protocol.FeatureReplace)
-		c.Update()
-		return
+	if f.Status == protocol.StatusControl {
+		switch f.Type {
+		case protocol.ControlApps:
+			_ = json.Unmarshal([]byte(f.Content), &c.apps) // unreadable: no apps to offer
+			c.Update()
+			return
+		case protocol.ControlFeatures:
+			var features []string
+			_ = json.Unmarshal([]byte(f.Content), &features) // unreadable: none
+			c.canReplace = slices.Contains(features, protocol.FeatureReplace)
+			c.Update()
+			return
+		case protocol.ControlHello:
+			if f.Content != app.Getenv("GOAPP_VERSION") {
+				checkForUpdate()
+			}
+		}
 	}
 	conv := c.target(f)
 	key := openKey(conv)

@@ -50,27 +50,23 @@ func (c *Conversation) Ask(client, text string) {
 // in their place (edit and resend; regenerate asks the same question). It
 // reports false when answer is not in the conversation.
 func (c *Conversation) Replace(answer, client, text string) bool {
-	for i, m := range c.Messages {
-		if m.Role != RoleAssistant || m.Answer != answer || answer == "" {
-			continue
-		}
-		if i > 0 && c.Messages[i-1].Role == RoleUser {
-			i--
-		}
-		c.Messages = c.Messages[:i]
-		c.Ask(client, text)
-		c.Messages[len(c.Messages)-1].Replace = answer
-		return true
+	i := c.answerAt(answer)
+	if i < 0 {
+		return false
 	}
-	return false
+	if i > 0 && c.Messages[i-1].Role == RoleUser {
+		i--
+	}
+	c.Messages = c.Messages[:i]
+	c.Ask(client, text)
+	c.Messages[len(c.Messages)-1].Replace = answer
+	return true
 }
 
 // Question returns the question answer answers, or "".
 func (c *Conversation) Question(answer string) string {
-	for i, m := range c.Messages {
-		if m.Role == RoleAssistant && m.Answer == answer && i > 0 && c.Messages[i-1].Role == RoleUser {
-			return c.Messages[i-1].Text
-		}
+	if i := c.answerAt(answer); i > 0 && c.Messages[i-1].Role == RoleUser {
+		return c.Messages[i-1].Text
 	}
 	return ""
 }
@@ -152,13 +148,22 @@ func (c *Conversation) byClient(id string) *Message {
 }
 
 func (c *Conversation) byAnswer(id string) *Message {
-	if id == "" {
-		return nil
-	}
-	for i := len(c.Messages) - 1; i >= 0; i-- {
-		if m := c.Messages[i]; m.Answer == id {
-			return m
-		}
+	if i := c.answerAt(id); i >= 0 {
+		return c.Messages[i]
 	}
 	return nil
+}
+
+// answerAt returns the index of answer id's message, or -1. It looks from
+// the end: the answer a chunk is for is nearly always the last message.
+func (c *Conversation) answerAt(id string) int {
+	if id == "" {
+		return -1
+	}
+	for i := len(c.Messages) - 1; i >= 0; i-- {
+		if c.Messages[i].Answer == id {
+			return i
+		}
+	}
+	return -1
 }

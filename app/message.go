@@ -54,26 +54,27 @@ var liveViews = map[*Message]*messageView{}
 func (m *messageView) OnMount(ctx app.Context)  { m.bind(ctx) }
 func (m *messageView) OnUpdate(ctx app.Context) { m.bind(ctx) }
 
-func (m *messageView) OnDismount() {
-	if liveViews[m.bound] == m {
-		delete(liveViews, m.bound)
-	}
-	m.bound = nil
-}
+func (m *messageView) OnDismount() { m.unbind() }
 
 // bind registers the view under its message and feeds the typewriter.
 func (m *messageView) bind(ctx app.Context) {
 	m.ctx = ctx
 	if m.bound != m.Msg {
-		if liveViews[m.bound] == m {
-			delete(liveViews, m.bound)
-		}
+		m.unbind()
 		m.bound = m.Msg
 	}
 	if m.Msg != nil {
 		liveViews[m.Msg] = m
 	}
 	m.feed(ctx)
+}
+
+// unbind forgets the message the view was registered under.
+func (m *messageView) unbind() {
+	if liveViews[m.bound] == m {
+		delete(liveViews, m.bound)
+	}
+	m.bound = nil
 }
 
 // refresh takes the message's new text and state and renders this view

@@ -37,14 +37,18 @@ func ServerURL(s string) (string, error) {
 }
 
 // WebSocketURL returns the WebSocket URL of channel on the server at base
-// (a ServerURL): ws: for http, wss: for https.
+// (a ServerURL).
 func WebSocketURL(base string, channel int) string {
-	scheme, rest, _ := strings.Cut(base, "://")
-	ws := "ws://"
-	if scheme == "https" {
-		ws = "wss://"
+	return WebSocketBase(base) + Endpoint{Channel: channel}.Path()
+}
+
+// WebSocketBase returns base (a ServerURL, or its Origin) with the
+// WebSocket scheme: ws: for http, wss: for https.
+func WebSocketBase(base string) string {
+	if rest, ok := strings.CutPrefix(base, "https://"); ok {
+		return "wss://" + rest
 	}
-	return ws + rest + Endpoint{Channel: channel}.Path()
+	return "ws://" + strings.TrimPrefix(base, "http://")
 }
 
 // Origin returns the origin (scheme://host) of a ServerURL.

@@ -7,6 +7,7 @@ import (
 	"net/http"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/wasmchat/wasmchat/protocol"
 	"github.com/wasmchat/wasmchat/server"
@@ -70,6 +71,18 @@ func TestAPIConversations(t *testing.T) {
 	ts := newTestServer(t, &scripted{chunks: []string{"**bold** answer"}})
 	first := askOver(t, ts, "alice-token", "", "Hello there\nsecond line")
 	askOver(t, ts, "alice-token", first.Conversation, "follow-up about zebras")
+	// The answer's end is stored just after the client reads it: wait until
+	// it is, so the second chat is the newer one.
+	for deadline := time.Now().Add(10 * time.Second); ; time.Sleep(5 * time.Millisecond) {
+		var got store.Export
+		call(t, ts, "GET", "/api/conversations/"+first.Conversation, "alice-token", nil, &got)
+		if len(got.Messages) == 4 && got.Messages[3].Status == store.StatusDone {
+			break
+		}
+		if time.Now().After(deadline) {
+			t.Fatalf("the first chat's answer is not stored: %+v", got)
+		}
+	}
 	second := askOver(t, ts, "alice-token", "", "another chat")
 
 	var list struct{ Conversations []store.Conversation }

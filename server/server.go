@@ -66,20 +66,23 @@ type Config struct {
 // its default. Past a limit the client gets a status-1 error with code
 // "limit" and nothing else is affected.
 type Limits struct {
-	Connections int // open WebSockets (default 16: tabs and devices)
-	Answers     int // answers generating at the same time (default 4)
-	PerMinute   int // questions in any 60 seconds (default 30)
+	Connections int // open WebSockets (tabs and devices)
+	Answers     int // answers generating at the same time
+	PerMinute   int // questions in any 60 seconds
 }
+
+// DefaultLimits are the limits of a zero Limits field.
+var DefaultLimits = Limits{Connections: 16, Answers: 4, PerMinute: 30}
 
 func (l Limits) withDefaults() Limits {
 	if l.Connections <= 0 {
-		l.Connections = 16
+		l.Connections = DefaultLimits.Connections
 	}
 	if l.Answers <= 0 {
-		l.Answers = 4
+		l.Answers = DefaultLimits.Answers
 	}
 	if l.PerMinute <= 0 {
-		l.PerMinute = 30
+		l.PerMinute = DefaultLimits.PerMinute
 	}
 	return l
 }

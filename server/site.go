@@ -212,24 +212,19 @@ func contentSecurityPolicy(connect []string, meta bool) string {
 }
 
 // connectOrigins returns the connect-src sources for a page talking to
-// server and allowed to be pointed at the servers of connect: each origin
-// for HTTP and for its WebSocket; "*" stands for any https server.
+// server and allowed to be pointed at the servers of connect (ServerURLs,
+// as WriteStatic leaves them; "" none): each origin for HTTP and for its
+// WebSocket; "*" stands for any https server.
 func connectOrigins(server string, connect []string) []string {
 	var out []string
 	for _, s := range append([]string{server}, connect...) {
-		if s == "*" {
+		switch {
+		case s == "*":
 			out = append(out, "https:", "wss:")
-			continue
+		case s != "":
+			origin := protocol.Origin(s)
+			out = append(out, origin, protocol.WebSocketBase(origin))
 		}
-		u, err := url.Parse(s)
-		if err != nil || u.Host == "" || (u.Scheme != "http" && u.Scheme != "https") {
-			continue
-		}
-		ws := "ws"
-		if u.Scheme == "https" {
-			ws = "wss"
-		}
-		out = append(out, u.Scheme+"://"+u.Host, ws+"://"+u.Host)
 	}
 	slices.Sort(out)
 	return slices.Compact(out)

@@ -104,9 +104,9 @@ func parseServe(args []string, getenv func(string) string, stderr io.Writer) (se
 	})
 	fs.StringVar(&f.tlsCert, "tls-cert", "", "TLS certificate file (PEM); with -tls-key, serve HTTPS and WSS")
 	fs.StringVar(&f.tlsKey, "tls-key", "", "TLS private key file (PEM)")
-	fs.IntVar(&f.limits.Connections, "max-connections", 16, "WebSockets one user may have open at once")
-	fs.IntVar(&f.limits.Answers, "max-answers", 4, "answers one user may have generating at once")
-	fs.IntVar(&f.limits.PerMinute, "max-questions", 30, "questions one user may ask in any minute")
+	fs.IntVar(&f.limits.Connections, "max-connections", server.DefaultLimits.Connections, "WebSockets one user may have open at once")
+	fs.IntVar(&f.limits.Answers, "max-answers", server.DefaultLimits.Answers, "answers one user may have generating at once")
+	fs.IntVar(&f.limits.PerMinute, "max-questions", server.DefaultLimits.PerMinute, "questions one user may ask in any minute")
 	// Environment values are applied after parsing, not as flag defaults:
 	// -h prints defaults, and a key or a token must never be printed.
 	fs.StringVar(&f.upstream, "upstream", "", "auto, demo, openai or seedws (env WASMCHAT_UPSTREAM; default auto)")

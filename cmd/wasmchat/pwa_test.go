@@ -175,9 +175,9 @@ func TestBrowserStaticSite(t *testing.T) {
 	// The host compressed the wasm: the loader still counts to 100 %.
 	labels, err := chromedp.Run(ctx, chromedp.Evaluate[[]string](`loaderLabels`))
 	must(t, err)
-	most := -1
+	most, percent := -1, regexp.MustCompile(`(\d+)%`)
 	for _, l := range labels {
-		if m := regexp.MustCompile(`(\d+)%`).FindStringSubmatch(l); m != nil {
+		if m := percent.FindStringSubmatch(l); m != nil {
 			n, _ := strconv.Atoi(m[1])
 			most = max(most, n)
 		}

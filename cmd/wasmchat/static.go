@@ -20,16 +20,16 @@ import (
 // static host serves, the wasmchat server elsewhere.
 func static(args []string, stdout, stderr io.Writer) error {
 	var cfg server.StaticConfig
-	fs := flag.NewFlagSet("static", flag.ContinueOnError)
-	fs.SetOutput(stderr)
-	out := fs.String("out", "dist", "folder to write the site into (emptied first)")
-	fs.StringVar(&cfg.Base, "base", "/", "URL path the site is served under, e.g. /repo/ on GitHub Pages")
-	fs.StringVar(&cfg.Server, "server", "", "the wasmchat server's URL, e.g. https://chat.example.com; it needs -origin for the site's origin")
-	fs.Func("connect", "another server `URL` the page's settings may choose, or * for any https server (repeatable)", func(s string) error {
+	flags := flag.NewFlagSet("static", flag.ContinueOnError)
+	flags.SetOutput(stderr)
+	out := flags.String("out", "dist", "folder to write the site into (emptied first)")
+	flags.StringVar(&cfg.Base, "base", "/", "URL path the site is served under, e.g. /repo/ on GitHub Pages")
+	flags.StringVar(&cfg.Server, "server", "", "the wasmchat server's URL, e.g. https://chat.example.com; it needs -origin for the site's origin")
+	flags.Func("connect", "another server `URL` the page's settings may choose, or * for any https server (repeatable)", func(s string) error {
 		cfg.Connect = append(cfg.Connect, s)
 		return nil
 	})
-	if err := fs.Parse(args); err != nil || fs.NArg() > 0 {
+	if err := flags.Parse(args); err != nil || flags.NArg() > 0 {
 		return errUsage
 	}
 	if err := emptyStatic(*out); err != nil {
