@@ -140,6 +140,7 @@ func (c *Chat) OnMount(ctx app.Context) {
 		c.status = wsclient.Status{State: wsclient.Closed}
 		return
 	}
+	defer c.askEarly(ctx)
 	token := takeToken()
 	if token == "" || c.servers.Base == "" {
 		c.signIn = true
@@ -149,6 +150,24 @@ func (c *Chat) OnMount(ctx app.Context) {
 	c.api = &apiClient{base: c.servers.Base, token: token}
 	c.connect(ctx, protocol.WebSocketURL(c.servers.Base, protocol.ChannelChat), token)
 	c.refreshList(ctx)
+}
+
+// askEarly asks the questions sent before the Go program ran. They were
+// typed into the prerendered page, which shows a new chat, so they start
+// one rather than continue the conversation kept from last time (which
+// stays in the sidebar). Like any question they wait in the outbox until
+// the server has them.
+func (c *Chat) askEarly(ctx app.Context) {
+	questions := takeEarly()
+	if len(questions) == 0 {
+		return
+	}
+	if c.conv.ID != "" || len(c.conv.Messages) > 0 {
+		c.show(ctx, &Conversation{})
+	}
+	for _, q := range questions {
+		c.ask(ctx, q, "")
+	}
 }
 
 // OnAppUpdate is go-app's news that a new version of the page is
@@ -182,6 +201,10 @@ func (c *Chat) connect(ctx app.Context, url, token string) {
 			ctx.Dispatcher().Dispatch(app.Dispatch{Mode: app.Next, Source: c, Function: func(ctx app.Context) { c.apply(ctx, f) }})
 		},
 		OnState: func(s wsclient.Status) {
+			if s.State == wsclient.Open {
+				// For the page benchmark (BenchmarkBrowserPageStart).
+				app.Window().Get("performance").Call("mark", "ws-open")
+			}
 			ctx.Dispatch(func(app.Context) {
 				c.status = s
 				c.signIn = s.Unauthorized

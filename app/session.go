@@ -223,3 +223,21 @@ func cacheConversation(c *Conversation) {
 func uncache(id string) {
 	removeItem(siteKey(cachePrefix + id))
 }
+
+// earlyKey is the localStorage name (a siteKey) of the questions asked
+// before the Go program ran: the page's early script (server/early.js)
+// queues them there.
+const earlyKey = "wasmchat.early"
+
+// takeEarly returns the questions asked before the Go program ran, and
+// forgets them: from now on they are the page's, kept with the
+// conversation until the server acknowledges them.
+func takeEarly() []string {
+	var questions []string
+	if getItem(siteKey(earlyKey)) == "" {
+		return nil
+	}
+	getJSON(siteKey(earlyKey), &questions) // unreadable: nothing to ask
+	removeItem(siteKey(earlyKey))
+	return slices.DeleteFunc(questions, func(q string) bool { return strings.TrimSpace(q) == "" })
+}

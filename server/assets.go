@@ -1,7 +1,6 @@
 package server
 
 import (
-	"bytes"
 	"crypto/sha256"
 	"encoding/hex"
 	"fmt"
@@ -93,15 +92,7 @@ func compressible(ctype string) bool {
 
 // compress returns data in brotli at its best quality.
 func compress(data []byte) ([]byte, error) {
-	var b bytes.Buffer
-	w := brotli.NewWriterLevel(&b, brotli.BestCompression)
-	if _, err := w.Write(data); err != nil {
-		return nil, err
-	}
-	if err := w.Close(); err != nil {
-		return nil, err
-	}
-	return b.Bytes(), nil
+	return brotlied(data, brotli.BestCompression), nil
 }
 
 // url returns the content-hashed URL path of the web file at p, or p

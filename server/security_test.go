@@ -14,14 +14,15 @@ import (
 )
 
 // TestSecurityHeaders: every response carries the CSP and the other
-// headers; the CSP allows no inline or eval'd script and no framing.
+// headers; the CSP allows no inline script but the page's early one (by
+// its hash), no eval'd script and no framing.
 func TestSecurityHeaders(t *testing.T) {
 	ts := newTestServer(t, &scripted{chunks: []string{"x"}})
 	for _, path := range []string{"/", "/web/app.wasm", "/healthz", "/api/conversations"} {
 		res := get(t, ts.URL+path, nil)
 		res.Body.Close()
 		csp := res.Header.Get("Content-Security-Policy")
-		for _, want := range []string{"script-src 'self' 'wasm-unsafe-eval';", "object-src 'none'", "base-uri 'none'", "frame-ancestors 'none'", "connect-src 'self'"} {
+		for _, want := range []string{"script-src 'self' 'wasm-unsafe-eval' 'sha256-", "object-src 'none'", "base-uri 'none'", "frame-ancestors 'none'", "connect-src 'self'"} {
 			if !strings.Contains(csp, want) {
 				t.Errorf("%s: CSP %q lacks %q", path, csp, want)
 			}

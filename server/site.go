@@ -3,6 +3,7 @@ package server
 import (
 	"crypto/sha256"
 	_ "embed"
+	"encoding/base64"
 	"encoding/hex"
 	"encoding/json"
 	"net/http"
@@ -28,6 +29,18 @@ const MaskableIcon = "/web/icon-maskable.png"
 //go:embed worker.js
 var workerJS string
 
+// earlyJS is the page's first script, inline in its head: it keeps what is
+// typed before the Go program runs (see the file). The CSP allows it by
+// its hash, earlyHash, and no other inline script.
+//
+//go:embed early.js
+var earlyJS string
+
+var earlyHash = func() string {
+	sum := sha256.Sum256([]byte(earlyJS))
+	return "'sha256-" + base64.StdEncoding.EncodeToString(sum[:]) + "'"
+}()
+
 // siteOptions say where and how the page is served.
 type siteOptions struct {
 	prefix  string   // the URL path the page lives under: "" or "/repo"
@@ -46,6 +59,7 @@ type site struct {
 	manifest []byte
 	appJS    appJS
 	mux      *http.ServeMux
+	handler  http.Handler // mux, its documents compressed
 }
 
 // newSite readies page to be served with the files of a, at version.
@@ -74,6 +88,13 @@ func newSite(page *app.Handler, a *assets, version string, o siteOptions) *site 
 		page.RawHeaders = append(page.RawHeaders,
 			`<meta http-equiv="Content-Security-Policy" content="`+contentSecurityPolicy(connectOrigins(o.server, o.connect), true)+`">`)
 	}
+	page.RawHeaders = append(page.RawHeaders,
+		// The wasm's download starts with the document, not when the
+		// deferred app.js runs after it; go-app's fetch (mode cors, same
+		// origin credentials) takes the preloaded response.
+		`<link rel="preload" href="`+p.AppWASM()+`" as="fetch" type="application/wasm" crossorigin="anonymous">`,
+		`<script data-prefix="`+o.prefix+`">`+earlyJS+`</script>`,
+	)
 
 	s := &site{page: page, assets: a, manifest: manifest(page, a, o.prefix), mux: http.NewServeMux()}
 	s.mux.HandleFunc("GET /manifest.webmanifest", func(w http.ResponseWriter, r *http.Request) {
@@ -105,6 +126,7 @@ func newSite(page *app.Handler, a *assets, version string, o siteOptions) *site 
 		_, _ = w.Write(s.appJS.body)
 	})
 	s.mux.Handle("/", page)
+	s.handler = newCompressing(s.mux)
 	return s
 }
 
@@ -136,7 +158,7 @@ type appJS struct {
 	ctype, etag string
 }
 
-func (s *site) ServeHTTP(w http.ResponseWriter, r *http.Request) { s.mux.ServeHTTP(w, r) }
+func (s *site) ServeHTTP(w http.ResponseWriter, r *http.Request) { s.handler.ServeHTTP(w, r) }
 
 // provider is go-app's ResourceProvider: the web files, under prefix.
 type provider struct {
@@ -194,7 +216,7 @@ func manifest(page *app.Handler, a *assets, prefix string) []byte {
 
 // contentSecurityPolicy allows what the page needs and nothing else: its
 // own scripts and the wasm ('wasm-unsafe-eval', never 'unsafe-eval'; no
-// inline script), its own styles, images from itself and inline data:
+// inline script but the early script, by its hash), its own styles, images from itself and inline data:
 // images (markdown's only images), connections to itself (fetch and the
 // WebSocket: CSP 3's 'self' covers ws: and wss: of the same host) and to
 // the servers in connect, its manifest and worker. No plugins, no <base>,
@@ -202,7 +224,7 @@ func manifest(page *app.Handler, a *assets, prefix string) []byte {
 // frame-ancestors is left out: browsers ignore it there.
 func contentSecurityPolicy(connect []string, meta bool) string {
 	src := append([]string{"'self'"}, connect...)
-	p := "default-src 'self'; script-src 'self' 'wasm-unsafe-eval'; style-src 'self'; " +
+	p := "default-src 'self'; script-src 'self' 'wasm-unsafe-eval' " + earlyHash + "; style-src 'self'; " +
 		"img-src 'self' data:; connect-src " + strings.Join(src, " ") + "; manifest-src 'self'; worker-src 'self'; font-src 'self'; " +
 		"object-src 'none'; base-uri 'none'; form-action 'self'"
 	if !meta {

@@ -1,6 +1,9 @@
 package server_test
 
 import (
+	"compress/gzip"
+	"crypto/sha256"
+	"encoding/base64"
 	"encoding/json"
 	"io"
 	"net/http"
@@ -11,6 +14,7 @@ import (
 	"testing"
 	"testing/fstest"
 
+	"github.com/andybalholm/brotli"
 	"github.com/maxence-charriere/go-app/v9/pkg/app"
 
 	"github.com/wasmchat/wasmchat/server"
@@ -258,7 +262,7 @@ func TestWriteStatic(t *testing.T) {
 	index := read("index.html")
 	for _, want := range []string{
 		`src="/repo/app.js"`, `src="/repo/wasm_exec.js"`, `href="/repo/manifest.webmanifest"`,
-		`<meta http-equiv="Content-Security-Policy" content="default-src 'self'; script-src 'self' 'wasm-unsafe-eval';`,
+		`<meta http-equiv="Content-Security-Policy" content="default-src 'self'; script-src 'self' 'wasm-unsafe-eval' 'sha256-`,
 		`connect-src 'self' http://127.0.0.1:9000 https://chat.example.com ws://127.0.0.1:9000 wss://chat.example.com;`,
 		`object-src 'none'; base-uri 'none'`,
 	} {
@@ -294,6 +298,21 @@ func TestWriteStatic(t *testing.T) {
 	if !strings.Contains(worker, `"/repo/app.js"`) {
 		t.Errorf("the worker does not cache the site's files:\n%s", worker)
 	}
+	// The documents come with their brotli and gzip variants, as the
+	// web files do, for hosts that serve those (nginx gzip_static).
+	for _, name := range []string{"index.html", "404.html", "app.js", "app-worker.js", "app.css", "manifest.webmanifest"} {
+		raw := read(name)
+		zr, err := gzip.NewReader(strings.NewReader(read(name + ".gz")))
+		if err != nil {
+			t.Errorf("%s.gz: %v", name, err)
+			continue
+		}
+		gz, _ := io.ReadAll(zr)
+		br, _ := io.ReadAll(brotli.NewReader(strings.NewReader(read(name + ".br"))))
+		if string(gz) != raw || string(br) != raw {
+			t.Errorf("%s: its .gz or .br does not hold it", name)
+		}
+	}
 	webFiles, _ := filepath.Glob(filepath.Join(dir, "web", "*"))
 	var names []string
 	for _, f := range webFiles {
@@ -321,5 +340,70 @@ func TestWriteStatic(t *testing.T) {
 		if err := server.WriteStatic(t.TempDir(), bad); err == nil {
 			t.Errorf("WriteStatic(%+v) wrote a site", bad)
 		}
+	}
+}
+
+// TestDocumentsCompressed: the page, app.js, app.css, the worker and the
+// manifest are served in brotli or gzip as the browser takes them, the
+// same as plain, and an ETag of one encoding revalidates it.
+func TestDocumentsCompressed(t *testing.T) {
+	ts := newPageServer(t)
+	for _, p := range []string{"/", "/app.js", "/app.css", "/app-worker.js", "/manifest.webmanifest"} {
+		_, plain := body(t, ts.URL+p, http.Header{"Accept-Encoding": {"identity"}})
+		for _, enc := range []string{"br", "gzip"} {
+			res, got := body(t, ts.URL+p, http.Header{"Accept-Encoding": {enc}})
+			if ce := res.Header.Get("Content-Encoding"); ce != enc {
+				t.Errorf("%s with Accept-Encoding %s: Content-Encoding %q", p, enc, ce)
+				continue
+			}
+			var r io.Reader = brotli.NewReader(strings.NewReader(got))
+			if enc == "gzip" {
+				zr, err := gzip.NewReader(strings.NewReader(got))
+				if err != nil {
+					t.Fatal(err)
+				}
+				r = zr
+			}
+			// go-app prints a page's attributes in random order: the
+			// page is the same bytes only in length.
+			if decoded, _ := io.ReadAll(r); string(decoded) != plain && (p != "/" || len(decoded) != len(plain)) {
+				t.Errorf("%s in %s decodes to %d bytes, not the %d served plain", p, enc, len(decoded), len(plain))
+			}
+			if len(got) >= len(plain) || !strings.Contains(res.Header.Get("Vary"), "Accept-Encoding") {
+				t.Errorf("%s in %s: %d bytes for %d plain, Vary %q", p, enc, len(got), len(plain), res.Header.Get("Vary"))
+			}
+			if etag := res.Header.Get("ETag"); etag != "" {
+				if res, _ := body(t, ts.URL+p, http.Header{"Accept-Encoding": {enc}, "If-None-Match": {etag}}); res.StatusCode != http.StatusNotModified {
+					t.Errorf("%s in %s with its ETag %s: %d, want 304", p, enc, etag, res.StatusCode)
+				}
+			}
+		}
+	}
+}
+
+// TestPageStartsEarly: the page's head preloads the wasm under the name
+// go-app's loader fetches, and carries the early script, which the CSP
+// allows by its hash and nothing else inline.
+func TestPageStartsEarly(t *testing.T) {
+	ts := newPageServer(t)
+	res, page := body(t, ts.URL+"/", nil)
+	head, _, _ := strings.Cut(page, "</head>")
+	_, js := body(t, ts.URL+"/app.js", nil)
+	wasm := regexp.MustCompile(`fetchWithProgress\("([^"]+)"`).FindStringSubmatch(js)
+	if wasm == nil {
+		t.Fatalf("app.js fetches no wasm (has go-app's loader changed?)")
+	}
+	preload := regexp.MustCompile(`<link rel="preload" href="([^"]+)" as="fetch" type="application/wasm" crossorigin="anonymous">`).FindStringSubmatch(head)
+	if preload == nil || preload[1] != wasm[1] {
+		t.Errorf("head preloads %v, app.js fetches %s", preload, wasm[1])
+	}
+	script := regexp.MustCompile(`(?s)<script data-prefix="">(.*?)</script>`).FindStringSubmatch(head)
+	if script == nil {
+		t.Fatal("no early script in the head")
+	}
+	sum := sha256.Sum256([]byte(script[1]))
+	hash := "'sha256-" + base64.StdEncoding.EncodeToString(sum[:]) + "'"
+	if csp := res.Header.Get("Content-Security-Policy"); !strings.Contains(csp, "script-src 'self' 'wasm-unsafe-eval' "+hash+";") {
+		t.Errorf("CSP %q does not allow the early script (%s)", csp, hash)
 	}
 }

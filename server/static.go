@@ -1,6 +1,7 @@
 package server
 
 import (
+	"compress/gzip"
 	"errors"
 	"fmt"
 	"io/fs"
@@ -42,8 +43,9 @@ var staticPages = []string{"/", "/app.js", "/app-worker.js", "/manifest.webmanif
 // WriteStatic writes the static site of cfg into dir: index.html (and
 // 404.html, the same shell, for hosts that serve it for unknown paths),
 // app.js, app-worker.js, manifest.webmanifest, app.css, wasm_exec.js and
-// web/ with every file by its content-hashed name (and its .br and .gz). A static host sets no
-// headers, so the policy is a <meta> in the page.
+// web/ with every file by its content-hashed name, each with its .br and
+// .gz beside it. A static host sets no headers, so the policy is a <meta>
+// in the page.
 func WriteStatic(dir string, cfg StaticConfig) error {
 	if cfg.Page == nil || cfg.Web == nil {
 		return errors.New("static: Page and Web are required")
@@ -98,11 +100,12 @@ func WriteStatic(dir string, cfg StaticConfig) error {
 			// The prerendered page names the host it was rendered on.
 			body = ogURL.ReplaceAll(body, nil)
 		}
-		if err := os.WriteFile(filepath.Join(dir, name), body, 0o644); err != nil {
-			return err
-		}
+		names := []string{name}
 		if p == "/" {
-			if err := os.WriteFile(filepath.Join(dir, "404.html"), body, 0o644); err != nil {
+			names = append(names, "/404.html")
+		}
+		for _, name := range names {
+			if err := writeEncoded(filepath.Join(dir, name), body); err != nil {
 				return err
 			}
 		}
@@ -127,6 +130,25 @@ func WriteStatic(dir string, cfg StaticConfig) error {
 		}
 	}
 	return nil
+}
+
+// writeEncoded writes body to name, and its brotli and gzip variants to
+// name.br and name.gz for hosts that serve them (as the web files have).
+func writeEncoded(name string, body []byte) error {
+	if err := os.WriteFile(name, body, 0o644); err != nil {
+		return err
+	}
+	if len(body) < 512 {
+		return nil
+	}
+	br, err := compress(body)
+	if err != nil {
+		return err
+	}
+	if err := os.WriteFile(name+".br", br, 0o644); err != nil {
+		return err
+	}
+	return os.WriteFile(name+".gz", gzipped(body, gzip.BestCompression), 0o644)
 }
 
 // ogURL matches go-app's og:url tag (it prints attributes in any order).

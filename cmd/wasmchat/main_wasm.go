@@ -12,6 +12,8 @@ import (
 )
 
 func main() {
+	// For the page benchmark (BenchmarkBrowserPageStart): when Go runs.
+	app.Window().Get("performance").Call("mark", "go-running")
 	chatapp.Routes()
 	app.RunWhenOnBrowser()
 }

@@ -1,0 +1,153 @@
+//go:build !js
+
+package main
+
+import (
+	"context"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/chromedp/cdproto/cdp"
+	"github.com/chromedp/cdproto/input"
+	"github.com/chromedp/cdproto/network"
+	"github.com/chromedp/cdproto/page"
+	"github.com/chromedp/chromedp"
+
+	"github.com/wasmchat/wasmchat/upstream/demo"
+)
+
+// slowLink emulates a link of bps bytes a second each way with latency,
+// for the page and its worker, as DevTools' throttling does.
+func slowLink(latency time.Duration, bps float64) chromedp.Action[chromedp.Void] {
+	return chromedp.Func(func(ctx context.Context, t *chromedp.Target) error {
+		if _, err := cdp.Call(ctx, t, network.Enable, network.EnableParams{}); err != nil {
+			return err
+		}
+		rule := network.EmulateNetworkConditionsByRuleParams{MatchedNetworkConditions: []*network.Conditions{{
+			Latency: float64(latency.Milliseconds()), DownloadThroughput: bps, UploadThroughput: bps,
+		}}}
+		_, err := cdp.Call(ctx, t, network.EmulateNetworkConditionsByRule, rule)
+		return err
+	})
+}
+
+// startLoading navigates without waiting for the page to load (chromedp's
+// Navigate waits for the load event, after the wasm).
+func startLoading(url string) chromedp.Action[chromedp.Void] {
+	return chromedp.Func(func(ctx context.Context, t *chromedp.Target) error {
+		_, err := cdp.Call(ctx, t, page.Navigate, page.NavigateParams{URL: url})
+		return err
+	})
+}
+
+// typeText types text into whatever has the focus, as an input method
+// commits it.
+func typeText(text string) chromedp.Action[chromedp.Void] {
+	return chromedp.Func(func(ctx context.Context, t *chromedp.Target) error {
+		_, err := cdp.Call(ctx, t, input.InsertText, input.InsertTextParams{Text: text})
+		return err
+	})
+}
+
+// boxReady is true once the question box is laid out with the focus, and
+// is what a click at its centre reaches: nothing covers it.
+const boxReady = `(() => {
+	const box = document.getElementById("composer");
+	if (!box || document.activeElement !== box) return false;
+	const r = box.getBoundingClientRect();
+	return r.height > 0 && document.elementFromPoint(r.x + r.width / 2, r.y + r.height / 2) === box;
+})()`
+
+// goRunning is true once the page's Go program has started.
+const goRunning = `performance.getEntriesByName("go-running").length > 0`
+
+// slowStart opens the page signed in over an emulated 10 Mbit/s link with
+// 40 ms of latency and waits until the prerendered question box takes
+// typing, which must be before the Go program runs.
+func slowStart(tb testing.TB) (*testApp, context.Context) {
+	tb.Helper()
+	a := startApp(tb, map[string]string{"WASMCHAT_DEMO_CPS": "3000"})
+	ctx := newBrowser(tb)
+	must(tb, chromedp.Do(ctx, chromedp.Navigate("about:blank"), slowLink(40*time.Millisecond, 10e6/8), startLoading(a.URL+"/#token="+a.Token)))
+	waitEval(tb, ctx, "the question box", boxReady)
+	if running, err := chromedp.Run(ctx, chromedp.Evaluate[bool](goRunning)); err != nil || running {
+		tb.Fatalf("the Go program ran before the prerendered page took typing (%v): nothing to test", err)
+	}
+	return a, ctx
+}
+
+// waitEval evaluates expr every few milliseconds until it is true. Unlike
+// chromedp's Poll it goes on over the page's navigation, which startLoading
+// does not wait for.
+func waitEval(tb testing.TB, ctx context.Context, what, expr string) {
+	tb.Helper()
+	deadline := time.Now().Add(30 * time.Second)
+	for {
+		ok, err := chromedp.Run(ctx, chromedp.Evaluate[bool](expr))
+		if err == nil && ok {
+			return
+		}
+		if time.Now().After(deadline) {
+			tb.Fatalf("waiting for %s: %v", what, err)
+		}
+		time.Sleep(3 * time.Millisecond)
+	}
+}
+
+// TestBrowserTypeAtFirstPaint types a question into the prerendered page
+// as soon as its box is laid out, on a slow link, and presses Enter before
+// the Go program runs: the question is shown at once, sent once the page
+// runs, answered, and the box is empty. Enter in the empty box before that
+// does nothing.
+func TestBrowserTypeAtFirstPaint(t *testing.T) {
+	_, ctx := slowStart(t)
+	const q = "typed before the page ran"
+	must(t, chromedp.Do(ctx, pressEnter(false), typeText(q), pressEnter(false)))
+	early, err := chromedp.Run(ctx, chromedp.Evaluate[[]string](`[
+		document.getElementById("composer").value,
+		document.querySelector('.message[data-role="user"] .content')?.textContent ?? "",
+		String(performance.getEntriesByName("go-running").length)]`))
+	must(t, err)
+	if early[0] != "" || early[1] != q || early[2] != "0" {
+		t.Fatalf("after Enter, before Go (go-running marks %s): box %q, question shown %q", early[2], early[0], early[1])
+	}
+	got := waitAnswers(t, ctx, 1, "done")
+	checkShown(t, ctx, got[0], demo.Answer(q), true)
+	after, err := chromedp.Run(ctx, chromedp.Evaluate[[]string](`[
+		document.getElementById("composer").value,
+		[...document.querySelectorAll('.message[data-role="user"] .content')].map(e => e.textContent).join("|")]`))
+	must(t, err)
+	if after[0] != "" || after[1] != q {
+		t.Errorf("after the answer: box %q, questions %q, want empty and %q once", after[0], after[1], q)
+	}
+}
+
+// TestBrowserTypeAcrossStart types half a question before the Go program
+// runs and the rest after: the whole question is sent, and the caret and
+// focus stayed in the box across the switch. Enter in the empty box then
+// does nothing (it used to add a line).
+func TestBrowserTypeAcrossStart(t *testing.T) {
+	_, ctx := slowStart(t)
+	const first, rest = "the first half, ", "and the rest"
+	must(t, chromedp.Do(ctx, typeText(first)))
+	poll(t, ctx, "the page running", goRunning+` && document.documentElement.classList.contains("live")`)
+	must(t, chromedp.Do(ctx, typeText(rest)))
+	state, err := chromedp.Run(ctx, chromedp.Evaluate[string](`document.getElementById("composer").value`))
+	must(t, err)
+	if state != first+rest {
+		t.Fatalf("box holds %q, want %q", state, first+rest)
+	}
+	must(t, chromedp.Do(ctx, pressEnter(false)))
+	got := waitAnswers(t, ctx, 1, "done")
+	checkShown(t, ctx, got[0], demo.Answer(first+rest), true)
+	must(t, chromedp.Do(ctx, pressEnter(false), pressEnter(false)))
+	time.Sleep(200 * time.Millisecond) // the page's own turn to act on the keys
+	after, err := chromedp.Run(ctx, chromedp.Evaluate[[]string](`[
+		document.getElementById("composer").value,
+		[...document.querySelectorAll('.message[data-role="user"] .content')].map(e => e.textContent).join("|")]`))
+	must(t, err)
+	if after[0] != "" || after[1] != first+rest {
+		t.Errorf("after Enter in the empty box: box %q, questions %q", after[0], strings.Split(after[1], "|"))
+	}
+}

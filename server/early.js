@@ -1,0 +1,124 @@
+// wasmchat's first script: inline in the page's head (the CSP allows it by
+// its hash), so it runs before the page is painted, with no request.
+//
+// Until the Go program runs, the page is go-app's prerendered HTML. This
+// keeps what is typed there: Enter (or Send) in the question box queues the
+// question in localStorage (the page asks it once it runs) and shows it;
+// Enter in an empty box does nothing. When the Go page replaces the
+// prerendered question box, the text still in it, the caret and the focus
+// move to the live one in the same task, before any other keystroke is
+// handled. The html element gets the class "live" then; until it does,
+// controls that need Go look inactive (style.css). It also turns go-app's
+// loading label into a thin progress bar (the loader's --progress), shows
+// the label if the program cannot start, and applies the theme chosen in
+// the page before the first paint.
+(() => {
+  const prefix = document.currentScript.dataset.prefix || "";
+  const key = (prefix ? prefix + "/" : "") + "wasmchat.early";
+  // The theme chosen in the page, from the first paint (app/session.go).
+  try {
+    const theme = localStorage.getItem("wasmchat.theme");
+    if (theme === "light" || theme === "dark") {
+      document.documentElement.dataset.theme = theme;
+    }
+  } catch {}
+  let first = null; // the prerendered question box
+  let focused = false;
+  let live = false;
+
+  const prerendered = (el) => {
+    if (live || !el || el.id !== "composer") {
+      return false;
+    }
+    first = first || el;
+    return el === first;
+  };
+  const show = (text) => {
+    const list = document.getElementById("messages");
+    if (!list) {
+      return;
+    }
+    list.querySelector(".empty")?.remove();
+    const msg = document.createElement("article");
+    msg.className = "message user";
+    msg.dataset.role = "user";
+    msg.dataset.status = "queued";
+    const content = document.createElement("div");
+    content.className = "content";
+    content.textContent = text;
+    msg.append(content);
+    list.append(msg);
+  };
+  const submit = (e, box) => {
+    e.preventDefault();
+    const text = box.value.trim();
+    if (!text) {
+      return;
+    }
+    let queued = [];
+    try {
+      queued = JSON.parse(localStorage.getItem(key) || "[]");
+      queued.push(text);
+      localStorage.setItem(key, JSON.stringify(queued));
+    } catch {
+      return; // no storage: the text stays in the box, and moves on
+    }
+    box.value = "";
+    show(text);
+  };
+
+  document.addEventListener("keydown", (e) => {
+    if (prerendered(e.target) && e.key === "Enter" && !e.shiftKey && !e.isComposing) {
+      submit(e, e.target);
+    }
+  }, true);
+  document.addEventListener("submit", (e) => {
+    const box = e.target.querySelector?.("#composer");
+    if (prerendered(box)) {
+      submit(e, box);
+    }
+  }, true);
+  document.addEventListener("focusin", (e) => {
+    if (prerendered(e.target)) {
+      focused = true;
+    }
+  }, true);
+  document.addEventListener("focusout", (e) => {
+    if (prerendered(e.target)) {
+      focused = false;
+    }
+  }, true);
+
+  // Mutation records are delivered in a microtask: right after the Go
+  // program's turn that replaced the page, before the next input event.
+  const watch = new MutationObserver(() => {
+    const label = document.getElementById("app-wasm-loader-label");
+    if (label) {
+      // go-app writes the progress, or why the program could not start,
+      // which then shows.
+      const percent = /(\d+)\s*%/.exec(label.textContent);
+      label.parentElement.style.setProperty("--progress", percent ? Math.min(100, +percent[1]) + "%" : "0%");
+      label.parentElement.classList.toggle("failed", !percent && label.textContent.trim() !== "");
+    }
+    const box = document.getElementById("composer");
+    if (!first) {
+      first = box;
+      return;
+    }
+    if (!box || box === first) {
+      return;
+    }
+    live = true;
+    watch.disconnect();
+    document.documentElement.classList.add("live");
+    if (first.value && !box.value) {
+      box.value = first.value;
+      box.dispatchEvent(new Event("input", { bubbles: true }));
+    }
+    if (focused || document.activeElement === document.body || !document.activeElement) {
+      box.focus();
+      box.setSelectionRange(first.selectionStart, first.selectionEnd, first.selectionDirection);
+    }
+  });
+  watch.observe(document, { childList: true, subtree: true, characterData: true });
+})();
