@@ -65,4 +65,3 @@ func serve(args []string) error {
 	srv := &http.Server{Handler: mux, ReadHeaderTimeout: 10 * time.Second}
 	return srv.Serve(ln)
 }
-
