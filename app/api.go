@@ -4,13 +4,15 @@ import (
 	"context"
 	"encoding/json"
 	"errors"
-	"net/http"
+	"fmt"
 	"net/url"
 	"strconv"
 	"time"
 )
 
-// apiClient calls the server's HTTP API with the page's token.
+// apiClient calls the server's HTTP API with the page's token. (Methods
+// are plain strings: the page does not import net/http, which would link
+// the TLS stack into the wasm; see third_party/go-app.)
 type apiClient struct {
 	base  string // the page's origin
 	token string
@@ -39,7 +41,7 @@ func (a *apiClient) do(ctx context.Context, method, path string, body, out any) 
 		var e struct{ Error string }
 		_ = json.Unmarshal(res, &e)
 		if e.Error == "" {
-			e.Error = http.StatusText(status)
+			e.Error = fmt.Sprintf("the server answered %d", status)
 		}
 		return errors.New(e.Error)
 	}
@@ -51,7 +53,7 @@ func (a *apiClient) do(ctx context.Context, method, path string, body, out any) 
 
 func (a *apiClient) list(ctx context.Context) ([]Summary, error) {
 	var out struct{ Conversations []Summary }
-	err := a.do(ctx, http.MethodGet, "/api/conversations", nil, &out)
+	err := a.do(ctx, "GET", "/api/conversations", nil, &out)
 	return out.Conversations, err
 }
 
@@ -63,7 +65,7 @@ func (a *apiClient) get(ctx context.Context, id string, limit int) (*Conversatio
 		ask = limit + 1
 	}
 	var out storedConversation
-	err := a.do(ctx, http.MethodGet, "/api/conversations/"+url.PathEscape(id)+"?limit="+strconv.Itoa(ask), nil, &out)
+	err := a.do(ctx, "GET", "/api/conversations/"+url.PathEscape(id)+"?limit="+strconv.Itoa(ask), nil, &out)
 	more := limit > 0 && len(out.Messages) > limit
 	if more {
 		out.Messages = out.Messages[1:]
@@ -74,15 +76,15 @@ func (a *apiClient) get(ctx context.Context, id string, limit int) (*Conversatio
 }
 
 func (a *apiClient) rename(ctx context.Context, id, title string) error {
-	return a.do(ctx, http.MethodPatch, "/api/conversations/"+url.PathEscape(id), map[string]string{"title": title}, nil)
+	return a.do(ctx, "PATCH", "/api/conversations/"+url.PathEscape(id), map[string]string{"title": title}, nil)
 }
 
 func (a *apiClient) remove(ctx context.Context, id string) error {
-	return a.do(ctx, http.MethodDelete, "/api/conversations/"+url.PathEscape(id), nil, nil)
+	return a.do(ctx, "DELETE", "/api/conversations/"+url.PathEscape(id), nil, nil)
 }
 
 func (a *apiClient) search(ctx context.Context, q string) ([]Hit, error) {
 	var out struct{ Hits []Hit }
-	err := a.do(ctx, http.MethodGet, "/api/search?q="+url.QueryEscape(q)+"&limit=50", nil, &out)
+	err := a.do(ctx, "GET", "/api/search?q="+url.QueryEscape(q)+"&limit=50", nil, &out)
 	return out.Hits, err
 }

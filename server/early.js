@@ -73,8 +73,8 @@
     }
   }, true);
   document.addEventListener("submit", (e) => {
-    const box = e.target.querySelector?.("#composer");
-    if (prerendered(box)) {
+    const box = document.getElementById("composer");
+    if (box && box.form === e.target && prerendered(box)) {
       submit(e, box);
     }
   }, true);

@@ -26,18 +26,16 @@
 //
 // The token travels in the Sec-WebSocket-Protocol list, never in the URL.
 //
-// The package builds and runs natively and in the browser: coder/websocket
-// keeps one API on both, so the tests dial a real server natively.
+// The package builds and runs natively and in the browser, behind one
+// Conn: natively coder/websocket, so the tests dial a real server; in the
+// browser its own WebSocket (conn_js.go).
 //
 // # Wasm
 //
-// In the browser, coder/websocket's Ping is a no-op (the browser answers
-// pings but cannot send them) and cancelling a Read's context closes the
-// socket, so the client reads with the connection's own context and never
-// with a per-read timeout. Read reports a close as net.ErrClosed, without its
-// close code, so a refused token is recognised by the status-1
-// "unauthorized" frame the server sends before closing, not by the close
-// code alone.
+// The browser cannot send WebSocket pings (it answers the server's), hence
+// the application heartbeat. A refused token is recognised by the status-1
+// "unauthorized" frame the server sends before closing, and by the close
+// code 4401.
 package wsclient
 
 import (
@@ -46,8 +44,6 @@ import (
 	"sync"
 	"sync/atomic"
 	"time"
-
-	"github.com/coder/websocket"
 
 	"github.com/wasmchat/wasmchat/protocol"
 )
@@ -101,8 +97,8 @@ type Config struct {
 	// Heartbeat is the ping interval (default 15 s); a connection that
 	// receives nothing for two intervals is replaced.
 	Heartbeat time.Duration
-	// Dial opens a connection; default websocket.Dial.
-	Dial func(ctx context.Context, url string, opts *websocket.DialOptions) (*websocket.Conn, error)
+	// Dial opens a connection offering subprotocols; default Dial.
+	Dial func(ctx context.Context, url string, subprotocols []string) (Conn, error)
 	// After is the clock of the backoff waits; default time.After.
 	After func(time.Duration) <-chan time.Time
 }
@@ -113,7 +109,7 @@ type Client struct {
 	wake chan struct{} // a receive cuts the current wait short
 
 	mu      sync.Mutex
-	conn    *websocket.Conn
+	conn    Conn
 	drop    context.CancelFunc // ends the current connection
 	status  Status
 	offline bool
@@ -137,10 +133,7 @@ func New(cfg Config) *Client {
 		cfg.Backoff = DefaultBackoff()
 	}
 	if cfg.Dial == nil {
-		cfg.Dial = func(ctx context.Context, url string, opts *websocket.DialOptions) (*websocket.Conn, error) {
-			c, _, err := websocket.Dial(ctx, url, opts)
-			return c, err
-		}
+		cfg.Dial = Dial
 	}
 	if cfg.After == nil {
 		cfg.After = time.After
@@ -241,15 +234,12 @@ func (c *Client) isOffline() bool {
 // it was up and whether the server refused the token.
 func (c *Client) connect(ctx context.Context) (up time.Duration, unauthorized bool) {
 	dctx, cancel := context.WithTimeout(ctx, c.cfg.DialTimeout)
-	ws, err := c.cfg.Dial(dctx, c.cfg.URL, &websocket.DialOptions{
-		Subprotocols: []string{protocol.Subprotocol, protocol.SubprotocolTokenPrefix + c.cfg.Token},
-	})
+	ws, err := c.cfg.Dial(dctx, c.cfg.URL, []string{protocol.Subprotocol, protocol.SubprotocolTokenPrefix + c.cfg.Token})
 	cancel()
 	if err != nil {
-		return 0, false
+		return 0, closeCode(err) == protocol.CloseUnauthorized
 	}
 	defer ws.CloseNow()
-	ws.SetReadLimit(ReadLimit)
 	start := time.Now()
 	connCtx, drop := context.WithCancel(ctx)
 	defer drop()
@@ -268,9 +258,9 @@ func (c *Client) connect(ctx context.Context) (up time.Duration, unauthorized bo
 
 	refused := false
 	for {
-		_, data, err := ws.Read(connCtx)
+		data, err := ws.Read(connCtx)
 		if err != nil {
-			return time.Since(start), refused || websocket.CloseStatus(err) == protocol.CloseUnauthorized
+			return time.Since(start), refused || closeCode(err) == protocol.CloseUnauthorized
 		}
 		seen.Store(time.Now().UnixNano())
 		f, err := protocol.DecodeServer(data)
@@ -291,7 +281,7 @@ func (c *Client) connect(ctx context.Context) (up time.Duration, unauthorized bo
 
 // opened makes ws the connection, sends the outbox and resumes every
 // answer in flight.
-func (c *Client) opened(ctx context.Context, ws *websocket.Conn) {
+func (c *Client) opened(ctx context.Context, ws Conn) {
 	c.mu.Lock()
 	c.conn = ws
 	frames := append([]protocol.ClientFrame(nil), c.outbox...)
@@ -302,7 +292,7 @@ func (c *Client) opened(ctx context.Context, ws *websocket.Conn) {
 	c.mu.Unlock()
 	c.setStatus(Status{State: Open})
 	for _, f := range frames {
-		if ws.Write(ctx, websocket.MessageText, f.Encode()) != nil {
+		if ws.Write(ctx, f.Encode()) != nil {
 			return // the connection broke: the next one sends them again
 		}
 	}
@@ -310,7 +300,7 @@ func (c *Client) opened(ctx context.Context, ws *websocket.Conn) {
 
 // heartbeat pings every interval and drops the connection once nothing has
 // arrived for two intervals.
-func (c *Client) heartbeat(ctx context.Context, drop context.CancelFunc, ws *websocket.Conn, seen *atomic.Int64) {
+func (c *Client) heartbeat(ctx context.Context, drop context.CancelFunc, ws Conn, seen *atomic.Int64) {
 	t := time.NewTicker(c.cfg.Heartbeat)
 	defer t.Stop()
 	ping := protocol.ClientFrame{Type: protocol.TypePing}.Encode()
@@ -323,7 +313,7 @@ func (c *Client) heartbeat(ctx context.Context, drop context.CancelFunc, ws *web
 				drop()
 				return
 			}
-			_ = ws.Write(ctx, websocket.MessageText, ping)
+			_ = ws.Write(ctx, ping)
 		}
 	}
 }
@@ -369,7 +359,7 @@ func (c *Client) Resume(ctx context.Context, answer string, held int) {
 	ws := c.conn
 	c.mu.Unlock()
 	if !ok && ws != nil {
-		_ = ws.Write(ctx, websocket.MessageText, protocol.ClientFrame{Type: protocol.TypeResume, Answer: answer, Offset: held}.Encode())
+		_ = ws.Write(ctx, protocol.ClientFrame{Type: protocol.TypeResume, Answer: answer, Offset: held}.Encode())
 	}
 }
 
@@ -381,7 +371,7 @@ func (c *Client) Send(ctx context.Context, f protocol.ClientFrame) error {
 	if ws == nil {
 		return ErrNotConnected
 	}
-	return ws.Write(ctx, websocket.MessageText, f.Encode())
+	return ws.Write(ctx, f.Encode())
 }
 
 // Status returns the current status.

@@ -185,10 +185,9 @@ func (r *recorder) waitEnds(t *testing.T, n int) {
 // countDials makes cfg count its dials.
 func countDials(cfg *wsclient.Config) *atomic.Int32 {
 	var n atomic.Int32
-	cfg.Dial = func(ctx context.Context, u string, o *websocket.DialOptions) (*websocket.Conn, error) {
+	cfg.Dial = func(ctx context.Context, u string, protos []string) (wsclient.Conn, error) {
 		n.Add(1)
-		c, _, err := websocket.Dial(ctx, u, o)
-		return c, err
+		return wsclient.Dial(ctx, u, protos)
 	}
 	return &n
 }

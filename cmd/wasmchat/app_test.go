@@ -128,6 +128,15 @@ func chromiumPath(tb testing.TB) string {
 // newBrowser starts a headless Chromium with a fresh profile for the test.
 func newBrowser(tb testing.TB) context.Context {
 	tb.Helper()
+	ctx, cancel := freshBrowser(tb, 3*time.Minute)
+	tb.Cleanup(cancel)
+	return ctx
+}
+
+// freshBrowser starts a headless Chromium with a fresh profile, for at
+// most timeout, and returns a cancel that ends it.
+func freshBrowser(tb testing.TB, timeout time.Duration) (context.Context, context.CancelFunc) {
+	tb.Helper()
 	opts := append(chromedp.DefaultExecAllocatorOptions[:],
 		chromedp.ExecPath(chromiumPath(tb)),
 		chromedp.NoSandbox,
@@ -141,13 +150,12 @@ func newBrowser(tb testing.TB) context.Context {
 	)
 	actx, cancelAlloc := chromedp.NewExecAllocator(context.Background(), opts...)
 	ctx, cancel := chromedp.NewContext(actx)
-	ctx, cancelTimeout := context.WithTimeout(ctx, 3*time.Minute)
-	tb.Cleanup(func() {
+	ctx, cancelTimeout := context.WithTimeout(ctx, timeout)
+	return ctx, func() {
 		cancelTimeout()
 		cancel()
 		cancelAlloc()
-	})
-	return ctx
+	}
 }
 
 // pressEnter presses Enter as a keyboard does: one keydown that carries the

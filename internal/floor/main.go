@@ -36,6 +36,8 @@ func (p *page) Render() app.UI {
 }
 
 func (p *page) OnMount(ctx app.Context) {
+	// autofocus is not applied to a box inserted after the page loaded.
+	ctx.Defer(func(app.Context) { app.Window().GetElementByID("composer").Call("focus") })
 	u := app.Window().URL()
 	u.Scheme = strings.Replace(u.Scheme, "http", "ws", 1)
 	u.Path, u.Fragment = "/ws", ""

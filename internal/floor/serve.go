@@ -3,8 +3,11 @@
 package main
 
 import (
+	"bytes"
 	"flag"
 	"fmt"
+	"image"
+	"image/png"
 	"net"
 	"net/http"
 	"os"
@@ -45,6 +48,17 @@ func serve(args []string) error {
 			body = br
 		}
 		_, _ = w.Write(body)
+	})
+	// go-app's worker caches the page's icon on install: without it, the
+	// worker would not install and warm loads would not be warm.
+	icon := image.NewRGBA(image.Rect(0, 0, 192, 192))
+	var buf bytes.Buffer
+	if err := png.Encode(&buf, icon); err != nil {
+		return err
+	}
+	mux.HandleFunc("GET /web/icon.png", func(w http.ResponseWriter, r *http.Request) {
+		w.Header().Set("Content-Type", "image/png")
+		_, _ = w.Write(buf.Bytes())
 	})
 	mux.HandleFunc("GET /ws", func(w http.ResponseWriter, r *http.Request) {
 		ws, err := websocket.Accept(w, r, nil)

@@ -1,0 +1,191 @@
+//go:build js
+
+package wsclient
+
+import (
+	"context"
+	"fmt"
+	"sync"
+	"syscall/js"
+)
+
+// Dial opens a WebSocket to url offering subprotocols, with the
+// browser's WebSocket. It waits for the connection to open, or fail, or
+// ctx to end.
+//
+// The browser's WebSocket is what coder/websocket wraps in wasm; using it
+// directly keeps net/http, which coder/websocket's API names, out of the
+// page, and with it the TLS and X.509 code whose package initialisation
+// would otherwise be linked in and run at every start.
+func Dial(ctx context.Context, url string, subprotocols []string) (Conn, error) {
+	protos := make([]any, len(subprotocols))
+	for i, p := range subprotocols {
+		protos[i] = p
+	}
+	c := &browserConn{notify: make(chan struct{}, 1), opened: make(chan struct{})}
+	var err error
+	func() {
+		defer func() {
+			if r := recover(); r != nil {
+				err = fmt.Errorf("wsclient: the browser refused the WebSocket: %v", r)
+			}
+		}()
+		c.ws = js.Global().Get("WebSocket").New(url, protos)
+	}()
+	if err != nil {
+		return nil, err
+	}
+	c.ws.Set("binaryType", "arraybuffer")
+	c.listen()
+	select {
+	case <-c.opened:
+		return c, nil
+	case <-c.notify:
+		// Closed before it opened.
+		c.release()
+		return nil, c.closeErr()
+	case <-ctx.Done():
+		_ = c.CloseNow()
+		return nil, ctx.Err()
+	}
+}
+
+// browserConn is a browser WebSocket. Its event handlers never block
+// (a JavaScript callback that waits on Go would stall the page): messages
+// queue, and a token in notify wakes the reader.
+type browserConn struct {
+	ws     js.Value
+	opened chan struct{}
+	notify chan struct{}
+	funcs  []js.Func
+
+	mu     sync.Mutex
+	queue  [][]byte
+	closed *CloseError
+	once   sync.Once
+}
+
+func (c *browserConn) on(event string, f func(js.Value)) {
+	fn := js.FuncOf(func(_ js.Value, args []js.Value) any {
+		f(args[0])
+		return nil
+	})
+	c.funcs = append(c.funcs, fn)
+	c.ws.Set("on"+event, fn)
+}
+
+func (c *browserConn) listen() {
+	c.on("open", func(js.Value) { close(c.opened) })
+	c.on("message", func(e js.Value) {
+		data := e.Get("data")
+		var msg []byte
+		if data.Type() == js.TypeString {
+			msg = []byte(data.String())
+		} else {
+			buf := js.Global().Get("Uint8Array").New(data)
+			msg = make([]byte, buf.Length())
+			js.CopyBytesToGo(msg, buf)
+		}
+		c.mu.Lock()
+		if len(msg) > ReadLimit {
+			if c.closed == nil {
+				c.closed = &CloseError{Code: 1009, Reason: "message over the read limit"}
+			}
+			c.mu.Unlock()
+			c.ws.Call("close")
+			c.wake()
+			return
+		}
+		c.queue = append(c.queue, msg)
+		c.mu.Unlock()
+		c.wake()
+	})
+	c.on("close", func(e js.Value) {
+		c.mu.Lock()
+		if c.closed == nil {
+			c.closed = &CloseError{Code: e.Get("code").Int(), Reason: e.Get("reason").String()}
+		}
+		c.mu.Unlock()
+		c.wake()
+		c.release()
+	})
+}
+
+func (c *browserConn) wake() {
+	select {
+	case c.notify <- struct{}{}:
+	default:
+	}
+}
+
+// release lets the handlers go once the socket is closed: none fires
+// after "close".
+func (c *browserConn) release() {
+	c.once.Do(func() {
+		for _, ev := range []string{"open", "message", "close"} {
+			c.ws.Set("on"+ev, js.Null())
+		}
+		for _, f := range c.funcs {
+			f.Release()
+		}
+	})
+}
+
+func (c *browserConn) closeErr() error {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	if c.closed == nil {
+		return &CloseError{Code: 1006}
+	}
+	return c.closed
+}
+
+func (c *browserConn) Read(ctx context.Context) ([]byte, error) {
+	for {
+		c.mu.Lock()
+		if len(c.queue) > 0 {
+			msg := c.queue[0]
+			c.queue[0] = nil
+			c.queue = c.queue[1:]
+			c.mu.Unlock()
+			return msg, nil
+		}
+		closed := c.closed
+		c.mu.Unlock()
+		if closed != nil {
+			return nil, closed
+		}
+		select {
+		case <-c.notify:
+		case <-ctx.Done():
+			return nil, ctx.Err()
+		}
+	}
+}
+
+func (c *browserConn) Write(_ context.Context, msg []byte) error {
+	c.mu.Lock()
+	closed := c.closed
+	c.mu.Unlock()
+	if closed != nil {
+		return closed
+	}
+	if c.ws.Get("readyState").Int() != 1 { // OPEN
+		return &CloseError{Code: 1006, Reason: "not open"}
+	}
+	c.ws.Call("send", string(msg))
+	return nil
+}
+
+// CloseNow closes the socket. Its "close" event ends the reads (the
+// browser fires it also for a close of our own).
+func (c *browserConn) CloseNow() error {
+	c.mu.Lock()
+	if c.closed == nil {
+		c.closed = &CloseError{Code: 1000, Reason: "closed by the page"}
+	}
+	c.mu.Unlock()
+	c.ws.Call("close")
+	c.wake()
+	return nil
+}

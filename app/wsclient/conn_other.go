@@ -1,0 +1,38 @@
+//go:build !js
+
+package wsclient
+
+import (
+	"context"
+	"errors"
+
+	"github.com/coder/websocket"
+)
+
+// Dial opens a WebSocket to url offering subprotocols, with
+// coder/websocket.
+func Dial(ctx context.Context, url string, subprotocols []string) (Conn, error) {
+	ws, _, err := websocket.Dial(ctx, url, &websocket.DialOptions{Subprotocols: subprotocols})
+	if err != nil {
+		return nil, err
+	}
+	ws.SetReadLimit(ReadLimit)
+	return nativeConn{ws}, nil
+}
+
+type nativeConn struct{ ws *websocket.Conn }
+
+func (c nativeConn) Read(ctx context.Context) ([]byte, error) {
+	_, data, err := c.ws.Read(ctx)
+	var ce websocket.CloseError
+	if errors.As(err, &ce) {
+		return nil, &CloseError{Code: int(ce.Code), Reason: ce.Reason}
+	}
+	return data, err
+}
+
+func (c nativeConn) Write(ctx context.Context, msg []byte) error {
+	return c.ws.Write(ctx, websocket.MessageText, msg)
+}
+
+func (c nativeConn) CloseNow() error { return c.ws.CloseNow() }
