@@ -41,6 +41,10 @@ const pageSize = 50
 type Chat struct {
 	app.Compo
 
+	// start is what the program readied before the first render: the
+	// server, the token and the WebSocket's first dial. Nil in tests.
+	start *start
+
 	conv *Conversation // on screen
 	// open holds the conversations loaded this session, by openKey: frames
 	// of answers streaming in a conversation not on screen still land in it.
@@ -126,7 +130,10 @@ func (c *Chat) OnMount(ctx app.Context) {
 	if app.IsServer {
 		return
 	}
-	c.servers = pageServers()
+	if c.start == nil {
+		c.start = &start{servers: pageServers(), token: takeToken()}
+	}
+	c.servers = c.start.servers
 	c.installable = ctx.IsAppInstallable()
 	c.releases = append(c.releases, app.Window().AddEventListener("click", c.copyCode))
 	ctx.Defer(c.listenScroll) // once #messages is in the page
@@ -141,7 +148,7 @@ func (c *Chat) OnMount(ctx app.Context) {
 		return
 	}
 	defer c.askEarly(ctx)
-	token := takeToken()
+	token := c.start.token
 	if token == "" || c.servers.Base == "" {
 		c.signIn = true
 		c.status = wsclient.Status{State: wsclient.Closed, Unauthorized: true}
@@ -193,6 +200,7 @@ func (c *Chat) connect(ctx app.Context, url, token string) {
 	c.client = wsclient.New(wsclient.Config{
 		URL:   url,
 		Token: token,
+		Dial:  c.start.dial,
 		OnFrame: func(f protocol.ServerFrame) {
 			// Next, not Update: apply decides what renders again. A chunk
 			// re-renders its message alone, not the page of 500 messages

@@ -11,9 +11,9 @@
 // controls that need Go look inactive (style.css). It also turns go-app's
 // loading label into a thin progress bar (the loader's --progress), shows
 // the label if the program cannot start, and applies the theme chosen in
-// the page before the first paint. (It looks the box up by id, never by a
-// selector string: the browser tests search the page's text, this
-// script's too, for "#composer".)
+// the page before the first paint. (It looks the box up by id, and its
+// text names no CSS selector of it: chromedp's default query in the browser
+// tests searches the page's text too, this script's included.)
 (() => {
   const prefix = document.currentScript.dataset.prefix || "";
   const key = (prefix ? prefix + "/" : "") + "wasmchat.early";

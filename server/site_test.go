@@ -407,3 +407,14 @@ func TestPageStartsEarly(t *testing.T) {
 		t.Errorf("CSP %q does not allow the early script (%s)", csp, hash)
 	}
 }
+
+// TestEarlyScriptNamesNoSelector: the browser tests query "#composer"
+// with chromedp's default search, which also matches text: the early
+// script inline in every page must not contain it.
+func TestEarlyScriptNamesNoSelector(t *testing.T) {
+	ts := newPageServer(t)
+	_, page := body(t, ts.URL+"/", nil)
+	if strings.Contains(page, "#composer") {
+		t.Error(`the page's text contains "#composer": chromedp's SendKeys("#composer") would wait on it for ever`)
+	}
+}

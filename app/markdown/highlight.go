@@ -3,6 +3,7 @@ package markdown
 import (
 	"bytes"
 	"strings"
+	"sync"
 
 	"github.com/yuin/goldmark/renderer/html"
 	"github.com/yuin/goldmark/util"
@@ -132,7 +133,11 @@ var languages = map[string]*syntax{
 	"html": markupSyntax, "xml": markupSyntax, "svg": markupSyntax, "vue": markupSyntax,
 }
 
-func init() {
+// wordsOnce builds every language's words on the first code block, not
+// when the page starts: most first screens show none.
+var wordsOnce sync.Once
+
+func buildWords() {
 	for _, s := range languages {
 		if s.words != nil {
 			continue
@@ -151,7 +156,11 @@ func init() {
 
 // syntaxOf returns the syntax of a fence's language, or nil.
 func syntaxOf(lang []byte) *syntax {
-	return languages[strings.ToLower(string(lang))]
+	s := languages[strings.ToLower(string(lang))]
+	if s != nil {
+		wordsOnce.Do(buildWords)
+	}
+	return s
 }
 
 // highlight writes code, escaped, with its tokens in spans.

@@ -234,7 +234,7 @@ func (c *Client) isOffline() bool {
 // it was up and whether the server refused the token.
 func (c *Client) connect(ctx context.Context) (up time.Duration, unauthorized bool) {
 	dctx, cancel := context.WithTimeout(ctx, c.cfg.DialTimeout)
-	ws, err := c.cfg.Dial(dctx, c.cfg.URL, []string{protocol.Subprotocol, protocol.SubprotocolTokenPrefix + c.cfg.Token})
+	ws, err := c.cfg.Dial(dctx, c.cfg.URL, Subprotocols(c.cfg.Token))
 	cancel()
 	if err != nil {
 		return 0, closeCode(err) == protocol.CloseUnauthorized
@@ -372,6 +372,12 @@ func (c *Client) Send(ctx context.Context, f protocol.ClientFrame) error {
 		return ErrNotConnected
 	}
 	return ws.Write(ctx, f.Encode())
+}
+
+// Subprotocols are what the client offers in Sec-WebSocket-Protocol: the
+// protocol and the token, which so never appears in a URL.
+func Subprotocols(token string) []string {
+	return []string{protocol.Subprotocol, protocol.SubprotocolTokenPrefix + token}
 }
 
 // Status returns the current status.

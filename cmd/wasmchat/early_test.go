@@ -5,6 +5,7 @@ package main
 import (
 	"context"
 	"strings"
+	"sync/atomic"
 	"testing"
 	"time"
 
@@ -65,16 +66,24 @@ const goRunning = `performance.getEntriesByName("go-running").length > 0`
 // slowStart opens the page signed in over an emulated 10 Mbit/s link with
 // 40 ms of latency and waits until the prerendered question box takes
 // typing, which must be before the Go program runs.
-func slowStart(tb testing.TB) (*testApp, context.Context) {
+// It counts the page's requests for its wasm in wasmFetches.
+func slowStart(tb testing.TB) (a *testApp, ctx context.Context, wasmFetches *atomic.Int32) {
 	tb.Helper()
-	a := startApp(tb, map[string]string{"WASMCHAT_DEMO_CPS": "3000"})
-	ctx := newBrowser(tb)
-	must(tb, chromedp.Do(ctx, chromedp.Navigate("about:blank"), slowLink(40*time.Millisecond, 10e6/8), startLoading(a.URL+"/#token="+a.Token)))
+	a = startApp(tb, map[string]string{"WASMCHAT_DEMO_CPS": "3000"})
+	ctx = newBrowser(tb)
+	must(tb, chromedp.Do(ctx, chromedp.Navigate("about:blank"), slowLink(40*time.Millisecond, 10e6/8)))
+	wasmFetches = new(atomic.Int32)
+	must(tb, chromedp.Listen(ctx, func(ev any) {
+		if e, ok := ev.(*network.EventRequestWillBeSent); ok && strings.HasSuffix(e.Request.URL, ".wasm") {
+			wasmFetches.Add(1)
+		}
+	}))
+	must(tb, chromedp.Do(ctx, startLoading(a.URL+"/#token="+a.Token)))
 	waitEval(tb, ctx, "the question box", boxReady)
 	if running, err := chromedp.Run(ctx, chromedp.Evaluate[bool](goRunning)); err != nil || running {
 		tb.Fatalf("the Go program ran before the prerendered page took typing (%v): nothing to test", err)
 	}
-	return a, ctx
+	return a, ctx, wasmFetches
 }
 
 // waitEval evaluates expr every few milliseconds until it is true. Unlike
@@ -99,9 +108,10 @@ func waitEval(tb testing.TB, ctx context.Context, what, expr string) {
 // as soon as its box is laid out, on a slow link, and presses Enter before
 // the Go program runs: the question is shown at once, sent once the page
 // runs, answered, and the box is empty. Enter in the empty box before that
-// does nothing.
+// does nothing. The wasm, preloaded by the page's head and fetched by
+// go-app's loader, was requested once.
 func TestBrowserTypeAtFirstPaint(t *testing.T) {
-	_, ctx := slowStart(t)
+	_, ctx, wasmFetches := slowStart(t)
 	const q = "typed before the page ran"
 	must(t, chromedp.Do(ctx, pressEnter(false), typeText(q), pressEnter(false)))
 	early, err := chromedp.Run(ctx, chromedp.Evaluate[[]string](`[
@@ -121,6 +131,9 @@ func TestBrowserTypeAtFirstPaint(t *testing.T) {
 	if after[0] != "" || after[1] != q {
 		t.Errorf("after the answer: box %q, questions %q, want empty and %q once", after[0], after[1], q)
 	}
+	if n := wasmFetches.Load(); n != 1 {
+		t.Errorf("the wasm was requested %d times, want once (the preload taken by the loader)", n)
+	}
 }
 
 // TestBrowserTypeAcrossStart types half a question before the Go program
@@ -128,7 +141,7 @@ func TestBrowserTypeAtFirstPaint(t *testing.T) {
 // focus stayed in the box across the switch. Enter in the empty box then
 // does nothing (it used to add a line).
 func TestBrowserTypeAcrossStart(t *testing.T) {
-	_, ctx := slowStart(t)
+	_, ctx, _ := slowStart(t)
 	const first, rest = "the first half, ", "and the rest"
 	must(t, chromedp.Do(ctx, typeText(first)))
 	poll(t, ctx, "the page running", goRunning+` && document.documentElement.classList.contains("live")`)
