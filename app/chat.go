@@ -209,10 +209,6 @@ func (c *Chat) connect(ctx app.Context, url, token string) {
 			ctx.Dispatcher().Dispatch(app.Dispatch{Mode: app.Next, Source: c, Function: func(ctx app.Context) { c.apply(ctx, f) }})
 		},
 		OnState: func(s wsclient.Status) {
-			if s.State == wsclient.Open {
-				// For the page benchmark (BenchmarkBrowserPageStart).
-				app.Window().Get("performance").Call("mark", "ws-open")
-			}
 			ctx.Dispatch(func(app.Context) {
 				c.status = s
 				c.signIn = s.Unauthorized

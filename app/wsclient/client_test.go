@@ -4,6 +4,7 @@ package wsclient_test
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"math/rand/v2"
 	"net/http"
@@ -520,5 +521,43 @@ func TestBackoffWithFakeClock(t *testing.T) {
 	}
 	if last := waits[11]; last < 14*time.Second {
 		t.Errorf("after 12 failures the wait is %v, want near the 15 s cap", last)
+	}
+}
+
+// TestStart: a dial begun with Start is waited for later; the connection
+// then reads what the server sent meanwhile, and a close carries its code.
+// A wait that ends first closes the connection when it comes.
+func TestStart(t *testing.T) {
+	hs := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		ws, err := websocket.Accept(w, r, &websocket.AcceptOptions{Subprotocols: []string{protocol.Subprotocol}})
+		if err != nil {
+			return
+		}
+		_ = ws.Write(r.Context(), websocket.MessageText, []byte("hello"))
+		_ = ws.Close(websocket.StatusCode(protocol.CloseUnauthorized), "go away")
+	}))
+	defer hs.Close()
+	url := wsURL(strings.TrimPrefix(hs.URL, "http://"))
+	wait := wsclient.Start(url, wsclient.Subprotocols("tok"))
+	time.Sleep(50 * time.Millisecond) // the program does other work
+	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
+	defer cancel()
+	conn, err := wait(ctx)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer conn.CloseNow()
+	if msg, err := conn.Read(ctx); err != nil || string(msg) != "hello" {
+		t.Fatalf("first read: %q, %v", msg, err)
+	}
+	var ce *wsclient.CloseError
+	if _, err := conn.Read(ctx); !errors.As(err, &ce) || ce.Code != protocol.CloseUnauthorized {
+		t.Errorf("after the server's close: %v, want close code %d", err, protocol.CloseUnauthorized)
+	}
+
+	ended, end := context.WithCancel(context.Background())
+	end()
+	if _, err := wsclient.Start(url, nil)(ended); err == nil {
+		t.Error("a wait with an ended context returned a connection")
 	}
 }

@@ -18,6 +18,13 @@ import (
 // page, and with it the TLS and X.509 code whose package initialisation
 // would otherwise be linked in and run at every start.
 func Dial(ctx context.Context, url string, subprotocols []string) (Conn, error) {
+	return Start(url, subprotocols)(ctx)
+}
+
+// Start begins a dial and returns what waits for it. The browser's socket
+// is made before Start returns, so its handshake goes on while the Go
+// program does other work (the page's first render) without yielding.
+func Start(url string, subprotocols []string) func(context.Context) (Conn, error) {
 	protos := make([]any, len(subprotocols))
 	for i, p := range subprotocols {
 		protos[i] = p
@@ -33,20 +40,22 @@ func Dial(ctx context.Context, url string, subprotocols []string) (Conn, error) 
 		c.ws = js.Global().Get("WebSocket").New(url, protos)
 	}()
 	if err != nil {
-		return nil, err
+		return func(context.Context) (Conn, error) { return nil, err }
 	}
 	c.ws.Set("binaryType", "arraybuffer")
 	c.listen()
-	select {
-	case <-c.opened:
-		return c, nil
-	case <-c.notify:
-		// Closed before it opened.
-		c.release()
-		return nil, c.closeErr()
-	case <-ctx.Done():
-		_ = c.CloseNow()
-		return nil, ctx.Err()
+	return func(ctx context.Context) (Conn, error) {
+		select {
+		case <-c.opened:
+			return c, nil
+		case <-c.notify:
+			// Closed before it opened.
+			c.release()
+			return nil, c.closeErr()
+		case <-ctx.Done():
+			_ = c.CloseNow()
+			return nil, ctx.Err()
+		}
 	}
 }
 

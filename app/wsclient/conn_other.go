@@ -20,6 +20,33 @@ func Dial(ctx context.Context, url string, subprotocols []string) (Conn, error) 
 	return nativeConn{ws}, nil
 }
 
+// Start begins a dial and returns what waits for it.
+func Start(url string, subprotocols []string) func(context.Context) (Conn, error) {
+	type result struct {
+		conn Conn
+		err  error
+	}
+	ctx, cancel := context.WithCancel(context.Background())
+	done := make(chan result, 1)
+	go func() {
+		conn, err := Dial(ctx, url, subprotocols)
+		done <- result{conn, err}
+	}()
+	return func(wait context.Context) (Conn, error) {
+		select {
+		case r := <-done:
+			cancel()
+			return r.conn, r.err
+		case <-wait.Done():
+			cancel()
+			if r := <-done; r.conn != nil {
+				_ = r.conn.CloseNow()
+			}
+			return nil, wait.Err()
+		}
+	}
+}
+
 type nativeConn struct{ ws *websocket.Conn }
 
 func (c nativeConn) Read(ctx context.Context) ([]byte, error) {

@@ -8,6 +8,7 @@ import (
 	"crypto/sha256"
 	"encoding/hex"
 	"fmt"
+	"io"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -26,7 +27,7 @@ import (
 // in milliseconds from the navigation's start: the first paint; the
 // question box usable (laid out, on top and focused: typing goes in); the
 // wasm downloaded (its response's end); the Go program running (its main
-// started); the WebSocket open (the server's hello received).
+// started); the WebSocket open (its open event: both pages mark it).
 type startPhases struct {
 	Paint   float64 `json:"paint"`
 	Usable  float64 `json:"usable"`
@@ -101,6 +102,40 @@ func workerReady(tb testing.TB, ctx context.Context) {
 	}
 }
 
+// serveBinary builds wasmchat and runs `wasmchat serve` in a process of its
+// own, as the floor's server runs, and returns its address and token.
+func serveBinary(tb testing.TB) (url, token string) {
+	tb.Helper()
+	dir := tb.TempDir()
+	bin := filepath.Join(dir, "wasmchat")
+	if out, err := exec.Command("go", "build", "-o", bin, ".").CombinedOutput(); err != nil {
+		tb.Fatalf("go build: %v\n%s", err, out)
+	}
+	cmd := exec.Command(bin, "serve", "-addr", "127.0.0.1:0", "-data", filepath.Join(dir, "data"))
+	cmd.Env = append(os.Environ(), "WASMCHAT_UPSTREAM=demo")
+	out, err := cmd.StdoutPipe()
+	must(tb, err)
+	must(tb, cmd.Start())
+	tb.Cleanup(func() {
+		_ = cmd.Process.Signal(os.Interrupt)
+		_ = cmd.Wait()
+	})
+	lines := bufio.NewScanner(out)
+	for (url == "" || token == "") && lines.Scan() {
+		if _, u, ok := strings.Cut(lines.Text(), " listening on "); ok {
+			url = u
+		}
+		if _, t, ok := strings.Cut(lines.Text(), "/#token="); ok {
+			token = t
+		}
+	}
+	if url == "" || token == "" {
+		tb.Fatal("wasmchat serve printed no address or login link")
+	}
+	go func() { _, _ = io.Copy(io.Discard, out) }()
+	return url, token
+}
+
 // floorSite builds the floor page (internal/floor: go-app v9 and
 // coder/websocket, nothing else) and starts its server; the wasm is
 // brotli-compressed as wasmchat's is, and kept in the user's cache by
@@ -167,14 +202,14 @@ func floorSite(tb testing.TB) string {
 // per phase and the ratios issue 13 asks for.
 func BenchmarkBrowserPageStart(b *testing.B) {
 	const samples = 5
-	a := startApp(b, nil)
+	site, token := serveBinary(b)
 	floor := floorSite(b)
 	links := []struct {
 		name string
 		link chromedp.Action[chromedp.Void]
 	}{{"loopback", nil}, {"10Mbit/40ms", slowLink(40*time.Millisecond, 10e6/8)}}
 	pages := []struct{ name, cold, warm string }{
-		{"wasmchat", a.URL + "/#token=" + a.Token, a.URL + "/"},
+		{"wasmchat", site + "/#token=" + token, site + "/"},
 		{"floor", floor + "/", floor + "/"},
 	}
 	type key struct{ page, link, load string }
