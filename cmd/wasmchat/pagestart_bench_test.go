@@ -111,8 +111,16 @@ func serveBinary(tb testing.TB) (url, token string) {
 	if out, err := exec.Command("go", "build", "-o", bin, ".").CombinedOutput(); err != nil {
 		tb.Fatalf("go build: %v\n%s", err, out)
 	}
+	return startBinary(tb, bin, dir, append(os.Environ(), "WASMCHAT_UPSTREAM=demo"))
+}
+
+// startBinary runs `bin serve` in dir, with its data there, on a free
+// loopback port, until the end of the test, and returns the address and
+// the token of the login link it prints.
+func startBinary(tb testing.TB, bin, dir string, env []string) (url, token string) {
+	tb.Helper()
 	cmd := exec.Command(bin, "serve", "-addr", "127.0.0.1:0", "-data", filepath.Join(dir, "data"))
-	cmd.Env = append(os.Environ(), "WASMCHAT_UPSTREAM=demo")
+	cmd.Dir, cmd.Env = dir, env
 	out, err := cmd.StdoutPipe()
 	must(tb, err)
 	must(tb, cmd.Start())

@@ -3,7 +3,6 @@
 package main
 
 import (
-	"bufio"
 	"bytes"
 	"compress/gzip"
 	"context"
@@ -431,26 +430,7 @@ func TestOneBinary(t *testing.T) {
 		t.Errorf("wasmchat version: %q", out)
 	}
 
-	cmd := exec.Command(bin, "serve", "-addr", "127.0.0.1:0", "-data", filepath.Join(dir, "data"))
-	cmd.Dir, cmd.Env = dir, []string{"WASMCHAT_UPSTREAM=demo", "PATH=/usr/bin:/bin"}
-	stdout, err := cmd.StdoutPipe()
-	must(t, err)
-	must(t, cmd.Start())
-	t.Cleanup(func() {
-		_ = cmd.Process.Signal(os.Interrupt)
-		_ = cmd.Wait()
-	})
-	lines := bufio.NewScanner(stdout)
-	base := ""
-	for base == "" && lines.Scan() {
-		if _, u, ok := strings.Cut(lines.Text(), " listening on "); ok {
-			base = u
-		}
-	}
-	if base == "" {
-		t.Fatal("the binary printed no address")
-	}
-	go func() { _, _ = io.Copy(io.Discard, stdout) }()
+	base, _ := startBinary(t, bin, dir, []string{"WASMCHAT_UPSTREAM=demo", "PATH=/usr/bin:/bin"})
 	fetch := func(p string) string {
 		res, err := http.Get(base + p)
 		must(t, err)
