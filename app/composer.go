@@ -32,9 +32,9 @@ var (
 
 // OnMount listens to the question box's keys and its form's submit.
 func (c *composer) OnMount(ctx app.Context) {
-	box := app.Window().GetElementByID("composer")
-	form := box.Get("form")
-	if !box.Truthy() || !form.Truthy() {
+	form := c.JSValue() // the composer's own elements, in the page or not yet
+	box := form.Get("elements").Call("namedItem", "composer")
+	if !box.Truthy() {
 		return
 	}
 	onKey := app.FuncOf(func(_ app.Value, args []app.Value) any {

@@ -49,6 +49,14 @@ func Start(url string, subprotocols []string) func(context.Context) (Conn, error
 		case <-c.opened:
 			return c, nil
 		case <-c.notify:
+			select {
+			case <-c.opened:
+				// Open, and a message (or the close) came before this
+				// wait ran: Read takes them, and needs the token back.
+				c.wake()
+				return c, nil
+			default:
+			}
 			// Closed before it opened.
 			c.release()
 			return nil, c.closeErr()

@@ -66,16 +66,21 @@ const goRunning = `performance.getEntriesByName("go-running").length > 0`
 // slowStart opens the page signed in over an emulated 10 Mbit/s link with
 // 40 ms of latency and waits until the prerendered question box takes
 // typing, which must be before the Go program runs.
-// It counts the page's requests for its wasm in wasmFetches.
-func slowStart(tb testing.TB) (a *testApp, ctx context.Context, wasmFetches *atomic.Int32) {
+// It counts the page's requests for its wasm and the WebSockets it opens.
+func slowStart(tb testing.TB) (a *testApp, ctx context.Context, n *loadCounts) {
 	tb.Helper()
 	a = startApp(tb, map[string]string{"WASMCHAT_DEMO_CPS": "3000"})
 	ctx = newBrowser(tb)
 	must(tb, chromedp.Do(ctx, chromedp.Navigate("about:blank"), slowLink(40*time.Millisecond, 10e6/8)))
-	wasmFetches = new(atomic.Int32)
+	n = new(loadCounts)
 	must(tb, chromedp.Listen(ctx, func(ev any) {
-		if e, ok := ev.(*network.EventRequestWillBeSent); ok && strings.HasSuffix(e.Request.URL, ".wasm") {
-			wasmFetches.Add(1)
+		switch e := ev.(type) {
+		case *network.EventRequestWillBeSent:
+			if strings.HasSuffix(e.Request.URL, ".wasm") {
+				n.wasm.Add(1)
+			}
+		case *network.EventWebSocketCreated:
+			n.sockets.Add(1)
 		}
 	}))
 	must(tb, chromedp.Do(ctx, startLoading(a.URL+"/#token="+a.Token)))
@@ -83,8 +88,11 @@ func slowStart(tb testing.TB) (a *testApp, ctx context.Context, wasmFetches *ato
 	if running, err := chromedp.Run(ctx, chromedp.Evaluate[bool](goRunning)); err != nil || running {
 		tb.Fatalf("the Go program ran before the prerendered page took typing (%v): nothing to test", err)
 	}
-	return a, ctx, wasmFetches
+	return a, ctx, n
 }
+
+// loadCounts are what slowStart counts of the page's requests.
+type loadCounts struct{ wasm, sockets atomic.Int32 }
 
 // waitEval evaluates expr every few milliseconds until it is true. Unlike
 // chromedp's Poll it goes on over the page's navigation, which startLoading
@@ -109,9 +117,10 @@ func waitEval(tb testing.TB, ctx context.Context, what, expr string) {
 // the Go program runs: the question is shown at once, sent once the page
 // runs, answered, and the box is empty. Enter in the empty box before that
 // does nothing. The wasm, preloaded by the page's head and fetched by
-// go-app's loader, was requested once.
+// go-app's loader, was requested once, and the page opened one WebSocket
+// (the one it began when its program started).
 func TestBrowserTypeAtFirstPaint(t *testing.T) {
-	_, ctx, wasmFetches := slowStart(t)
+	_, ctx, n := slowStart(t)
 	const q = "typed before the page ran"
 	must(t, chromedp.Do(ctx, pressEnter(false), typeText(q), pressEnter(false)))
 	early, err := chromedp.Run(ctx, chromedp.Evaluate[[]string](`[
@@ -131,8 +140,11 @@ func TestBrowserTypeAtFirstPaint(t *testing.T) {
 	if after[0] != "" || after[1] != q {
 		t.Errorf("after the answer: box %q, questions %q, want empty and %q once", after[0], after[1], q)
 	}
-	if n := wasmFetches.Load(); n != 1 {
+	if n := n.wasm.Load(); n != 1 {
 		t.Errorf("the wasm was requested %d times, want once (the preload taken by the loader)", n)
+	}
+	if n := n.sockets.Load(); n != 1 {
+		t.Errorf("the page opened %d WebSockets, want one (the one begun at start)", n)
 	}
 }
 
