@@ -36,7 +36,7 @@ $(WASM_EXEC): $(WASM) assets/wasm_exec_tail.js
 $(WASM).br: $(WASM)
 	$(GO) run ./cmd/precompress $(WASM)
 
-bin/wasmchat: $(WASM).br $(WASM_EXEC) $(shell find . -name '*.go' -not -name '*_test.go') $(wildcard assets/web/*)  $(wildcard server/*.js)
+bin/wasmchat: $(WASM).br $(WASM_EXEC) $(shell find . -name '*.go' -not -name '*_test.go') $(wildcard assets/web/*) $(wildcard server/*.js)
 	CGO_ENABLED=0 $(GO) build -trimpath -ldflags="$(LDFLAGS)" -o $@ ./cmd/wasmchat
 
 ## run: start the app on http://$(ADDR) with the embedded demo backend

@@ -44,7 +44,8 @@ func newCompressing(h http.Handler) *compressing {
 
 func (c *compressing) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	enc := r.Header.Get("Accept-Encoding")
-	if r.Method != http.MethodGet || !accepts(enc, "br") && !accepts(enc, "gzip") {
+	if r.Method != http.MethodGet || !accepts(enc, "br") && !accepts(enc, "gzip") || strings.HasPrefix(r.URL.Path, "/web/") {
+		// The web files come precompressed (assets).
 		c.h.ServeHTTP(w, r)
 		return
 	}

@@ -216,12 +216,13 @@ func manifest(page *app.Handler, a *assets, prefix string) []byte {
 
 // contentSecurityPolicy allows what the page needs and nothing else: its
 // own scripts and the wasm ('wasm-unsafe-eval', never 'unsafe-eval'; no
-// inline script but the early script, by its hash), its own styles, images from itself and inline data:
-// images (markdown's only images), connections to itself (fetch and the
-// WebSocket: CSP 3's 'self' covers ws: and wss: of the same host) and to
-// the servers in connect, its manifest and worker. No plugins, no <base>,
-// no framing (clickjacking), forms only to itself. In a <meta> (meta),
-// frame-ancestors is left out: browsers ignore it there.
+// inline script but the early script, by its hash), its own styles,
+// images from itself and inline data: images (markdown's only images),
+// connections to itself (fetch and the WebSocket: CSP 3's 'self' covers
+// ws: and wss: of the same host) and to the servers in connect, its
+// manifest and worker. No plugins, no <base>, no framing (clickjacking),
+// forms only to itself. In a <meta> (meta), frame-ancestors is left out:
+// browsers ignore it there.
 func contentSecurityPolicy(connect []string, meta bool) string {
 	src := append([]string{"'self'"}, connect...)
 	p := "default-src 'self'; script-src 'self' 'wasm-unsafe-eval' " + earlyHash + "; style-src 'self'; " +
