@@ -151,7 +151,7 @@ func TestBrowserTypeAtFirstPaint(t *testing.T) {
 // TestBrowserTypeAcrossStart types half a question before the Go program
 // runs and the rest after: the whole question is sent, and the caret and
 // focus stayed in the box across the switch. Enter in the empty box then
-// does nothing (it used to add a line).
+// does nothing (it used to add a line), and Send sends without reloading.
 func TestBrowserTypeAcrossStart(t *testing.T) {
 	_, ctx, _ := slowStart(t)
 	const first, rest = "the first half, ", "and the rest"
@@ -174,5 +174,18 @@ func TestBrowserTypeAcrossStart(t *testing.T) {
 	must(t, err)
 	if after[0] != "" || after[1] != first+rest {
 		t.Errorf("after Enter in the empty box: box %q, questions %q", after[0], strings.Split(after[1], "|"))
+	}
+
+	// Send submits the form: the question goes, the page stays (a
+	// submitted form would reload it).
+	const viaSend = "sent with the button"
+	_, err = chromedp.Run(ctx, chromedp.Evaluate[bool](`window.sameDocument = true`))
+	must(t, err)
+	must(t, chromedp.Do(ctx, typeText(viaSend), chromedp.Click(`button.send`)))
+	waitAnswers(t, ctx, 2, "done")
+	questions, err := chromedp.Run(ctx, chromedp.Evaluate[string](`[...document.querySelectorAll('.message[data-role="user"] .content')].map(e => e.textContent).join("|") + "|" + (window.sameDocument === true)`))
+	must(t, err)
+	if want := first + rest + "|" + viaSend + "|true"; questions != want {
+		t.Errorf("after Send: %q, want %q", questions, want)
 	}
 }
