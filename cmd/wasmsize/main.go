@@ -91,8 +91,10 @@ func (m *module) byPackage(depth int) map[string]int {
 // pkgOf returns the package of a Go function's name in a wasm name
 // section, where the linker writes the path's slashes as underscores
 // ("github.com_yuin_goldmark_parser.(*p).f"), with slashes, cut to depth
-// path elements when depth > 0. Package paths with underscores of their
-// own read as deeper paths; that is close enough to see where bytes go.
+// path elements when depth > 0. The linker writes hyphens as underscores
+// too, so a path with either of its own reads as a deeper path
+// (maxence-charriere: "maxence/charriere"); close enough to see where the
+// bytes go.
 func pkgOf(name string, depth int) string {
 	if name == "" {
 		return "(unnamed)"
