@@ -189,3 +189,42 @@ func TestBrowserTypeAcrossStart(t *testing.T) {
 		t.Errorf("after Send: %q, want %q", questions, want)
 	}
 }
+
+// TestBrowserFirstPaintLooksRight: before the Go program runs, the page has
+// the theme chosen in it (no light page turning dark), go-app's loader is a
+// bar along the top that covers nothing, and controls that need Go look
+// inactive.
+func TestBrowserFirstPaintLooksRight(t *testing.T) {
+	a := startApp(t, nil)
+	ctx := newBrowser(t)
+	must(t, chromedp.Do(ctx, chromedp.Navigate(a.URL+"/#token="+a.Token)))
+	waitEval(t, ctx, "the page running", goRunning+` && document.documentElement.classList.contains("live")`)
+	// The theme chosen; then a load from the network, not from the
+	// worker's or the HTTP cache, so Go starts long after the first paint.
+	_, err := chromedp.Run(ctx, chromedp.Evaluate[bool](`localStorage.setItem("wasmchat.theme", "dark"),
+		navigator.serviceWorker.getRegistrations().then((rs) => Promise.all(rs.map((r) => r.unregister()))).then(() => true)`,
+		chromedp.EvalAwaitPromise))
+	must(t, err)
+	must(t, chromedp.Do(ctx, chromedp.Func(func(ctx context.Context, tg *chromedp.Target) error {
+		_, err := cdp.Call(ctx, tg, network.SetCacheDisabled, network.SetCacheDisabledParams{CacheDisabled: true})
+		return err
+	}), slowLink(40*time.Millisecond, 10e6/8), startLoading(a.URL+"/?cold")))
+	waitEval(t, ctx, "the question box", boxReady)
+	got, err := chromedp.Run(ctx, chromedp.Evaluate[map[string]any](`(() => {
+		const loader = document.getElementById("app-wasm-loader").getBoundingClientRect();
+		return {
+			running: performance.getEntriesByName("go-running").length > 0,
+			theme: document.documentElement.dataset.theme ?? "",
+			loaderHeight: loader.height,
+			menuOpacity: getComputedStyle(document.querySelector("button.menu") || document.querySelector("button")).opacity,
+			live: document.documentElement.classList.contains("live"),
+		};
+	})()`))
+	must(t, err)
+	if got["running"] == true || got["live"] == true {
+		t.Fatalf("the Go program ran already: %v", got)
+	}
+	if got["theme"] != "dark" || got["loaderHeight"].(float64) > 4 || got["menuOpacity"] == "1" {
+		t.Errorf("before Go runs: %v; want the dark theme, a loader bar of at most 4 px, inactive controls", got)
+	}
+}
