@@ -66,6 +66,9 @@ func (c *compressing) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	}
 	rec := &recorder{header: make(http.Header)}
 	c.h.ServeHTTP(rec, r)
+	if rec.code == 0 {
+		rec.code = http.StatusOK // nothing written: an empty 200, as net/http sends
+	}
 	if rec.code != http.StatusOK || rec.header.Get("Content-Encoding") != "" || rec.body.Len() < 512 || !compressible(rec.header.Get("Content-Type")) {
 		for k, v := range rec.header {
 			w.Header()[k] = v
@@ -78,10 +81,13 @@ func (c *compressing) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	full := len(c.cache) >= compressedDocuments
 	c.mu.Unlock()
 	d := &document{header: rec.header}
-	if full {
+	switch {
+	case full && accepts(enc, "br"):
+		// Not kept: only the encoding this request takes, quickly.
 		d.br = brotlied(rec.body.Bytes(), 4)
+	case full:
 		d.gz = gzipped(rec.body.Bytes(), gzip.DefaultCompression)
-	} else {
+	default:
 		d.br = brotlied(rec.body.Bytes(), brotli.BestCompression)
 		d.gz = gzipped(rec.body.Bytes(), gzip.BestCompression)
 		c.mu.Lock()

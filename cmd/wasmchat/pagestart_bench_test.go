@@ -224,7 +224,7 @@ func BenchmarkBrowserPageStart(b *testing.B) {
 	got := map[key][]startPhases{}
 	for range b.N {
 		for _, l := range links {
-			for i := range samples {
+			for range samples {
 				for _, p := range pages {
 					ctx, cancel := freshBrowser(b, 2*time.Minute)
 					got[key{p.name, l.name, "cold"}] = append(got[key{p.name, l.name, "cold"}], loadPage(b, ctx, p.cold, l.link))
@@ -233,7 +233,6 @@ func BenchmarkBrowserPageStart(b *testing.B) {
 					got[key{p.name, l.name, "warm"}] = append(got[key{p.name, l.name, "warm"}], loadPage(b, tab, p.warm, l.link))
 					closeTab()
 					cancel()
-					_ = i
 				}
 			}
 		}
