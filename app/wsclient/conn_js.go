@@ -45,6 +45,10 @@ func Start(url string, subprotocols []string) func(context.Context) (Conn, error
 	c.ws.Set("binaryType", "arraybuffer")
 	c.listen()
 	return func(ctx context.Context) (Conn, error) {
+		if ctx.Err() != nil {
+			_ = c.CloseNow()
+			return nil, ctx.Err()
+		}
 		select {
 		case <-c.opened:
 			return c, nil

@@ -33,17 +33,24 @@ func Start(url string, subprotocols []string) func(context.Context) (Conn, error
 		done <- result{conn, err}
 	}()
 	return func(wait context.Context) (Conn, error) {
+		// A wait whose context has ended gets its error, also when the
+		// dial has finished: whatever it made is closed.
+		var r result
 		select {
-		case r := <-done:
-			cancel()
-			return r.conn, r.err
+		case r = <-done:
 		case <-wait.Done():
-			cancel()
-			if r := <-done; r.conn != nil {
+		}
+		cancel()
+		if err := wait.Err(); err != nil {
+			if r.conn == nil && r.err == nil {
+				r = <-done
+			}
+			if r.conn != nil {
 				_ = r.conn.CloseNow()
 			}
-			return nil, wait.Err()
+			return nil, err
 		}
+		return r.conn, r.err
 	}
 }
 
