@@ -11,12 +11,53 @@
 // controls that need Go look inactive (style.css). It also turns go-app's
 // loading label into a thin progress bar (the loader's --progress), shows
 // the label if the program cannot start, and applies the theme chosen in
-// the page before the first paint. (It looks the box up by id, and its
+// the page before the first paint, and opens the page's WebSocket (below).
+// (It looks the box up by id, and its
 // text names no CSS selector of it: chromedp's default query in the browser
 // tests searches the page's text too, this script's included.)
 (() => {
-  const prefix = document.currentScript.dataset.prefix || "";
-  const key = (prefix ? prefix + "/" : "") + "wasmchat.early";
+  const data = document.currentScript.dataset;
+  const prefix = data.prefix || "";
+  const site = (name) => (prefix ? prefix + "/" : "") + name;
+  const key = site("wasmchat.early");
+
+  // The page's WebSocket, opened now: its handshake runs while the wasm
+  // downloads and starts, instead of after. The socket is the one the Go
+  // page would open (app/start.go): to data-socket (resolved against the
+  // page's origin), offering data-protocols and the token, which is what
+  // the page signs in with (a login link's #token=, else the stored one).
+  // Not when the settings chose another server, nor offline, nor signed
+  // out. What arrives is kept, in order, until the Go page takes the socket
+  // (window.wasmchatSocket.take, app/wsclient); if it finds the socket is
+  // not the one it wants, it closes it and dials its own.
+  try {
+    const hash = /^#token=(.+)$/.exec(location.hash);
+    const token = hash ? hash[1] : localStorage.getItem(site("Authorization"));
+    if (data.socket && token && navigator.onLine && localStorage.getItem(site("wasmchat.server")) === null) {
+      const url = new URL(data.socket, location.origin);
+      url.protocol = url.protocol.replace(/^http/, "ws");
+      const protocols = data.protocols.split(" ").concat(data.tokenPrefix + token);
+      const ws = new WebSocket(url.href, protocols);
+      ws.binaryType = "arraybuffer";
+      const events = [];
+      const keep = (e) => events.push(e);
+      ws.addEventListener("open", () => performance.mark("ws-open"));
+      for (const type of ["open", "message", "close"]) {
+        ws.addEventListener(type, keep);
+      }
+      window.wasmchatSocket = {
+        url: url.href, protocols, ws,
+        take() {
+          for (const type of ["open", "message", "close"]) {
+            ws.removeEventListener(type, keep);
+          }
+          delete window.wasmchatSocket;
+          return events;
+        },
+      };
+    }
+  } catch {}
+
   // The theme chosen in the page, from the first paint (app/session.go).
   try {
     const theme = localStorage.getItem("wasmchat.theme");

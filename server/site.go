@@ -6,6 +6,7 @@ import (
 	"encoding/base64"
 	"encoding/hex"
 	"encoding/json"
+	"html"
 	"net/http"
 	"net/http/httptest"
 	"net/url"
@@ -40,6 +41,23 @@ var earlyHash = func() string {
 	sum := sha256.Sum256([]byte(earlyJS))
 	return "'sha256-" + base64.StdEncoding.EncodeToString(sum[:]) + "'"
 }()
+
+// earlyScript is the page's early script with what it needs to know: the
+// site's storage prefix, and where the page's WebSocket goes (see
+// early.js): its endpoint on the page's own origin when the server serves
+// the page, or on the server a static build was made for; none when a
+// static page has no server until its settings choose one.
+func earlyScript(o siteOptions) string {
+	socket := ""
+	switch {
+	case o.server != "":
+		socket = protocol.WebSocketURL(o.server, protocol.ChannelChat)
+	case len(o.connect) == 0:
+		socket = protocol.Endpoint{Channel: protocol.ChannelChat}.Path()
+	}
+	return `<script data-prefix="` + html.EscapeString(o.prefix) + `" data-socket="` + html.EscapeString(socket) +
+		`" data-protocols="` + protocol.Subprotocol + `" data-token-prefix="` + protocol.SubprotocolTokenPrefix + `">` + earlyJS + `</script>`
+}
 
 // siteOptions say where and how the page is served.
 type siteOptions struct {
@@ -93,7 +111,7 @@ func newSite(page *app.Handler, a *assets, version string, o siteOptions) *site 
 		// deferred app.js runs after it; go-app's fetch (mode cors, same
 		// origin credentials) takes the preloaded response.
 		`<link rel="preload" href="`+p.AppWASM()+`" as="fetch" type="application/wasm" crossorigin="anonymous">`,
-		`<script data-prefix="`+o.prefix+`">`+earlyJS+`</script>`,
+		earlyScript(o),
 	)
 
 	s := &site{page: page, assets: a, manifest: manifest(page, a, o.prefix), mux: http.NewServeMux()}

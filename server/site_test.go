@@ -265,6 +265,7 @@ func TestWriteStatic(t *testing.T) {
 		`<meta http-equiv="Content-Security-Policy" content="default-src 'self'; script-src 'self' 'wasm-unsafe-eval' 'sha256-`,
 		`connect-src 'self' http://127.0.0.1:9000 https://chat.example.com ws://127.0.0.1:9000 wss://chat.example.com;`,
 		`object-src 'none'; base-uri 'none'`,
+		`<script data-prefix="/repo" data-socket="wss://chat.example.com/ws/0" `,
 	} {
 		if !strings.Contains(index, want) {
 			t.Errorf("index.html lacks %s", want)
@@ -397,11 +398,14 @@ func TestPageStartsEarly(t *testing.T) {
 	if preload == nil || preload[1] != wasm[1] {
 		t.Errorf("head preloads %v, app.js fetches %s", preload, wasm[1])
 	}
-	script := regexp.MustCompile(`(?s)<script data-prefix="">(.*?)</script>`).FindStringSubmatch(head)
+	script := regexp.MustCompile(`(?s)<script data-prefix="" data-socket="([^"]*)" data-protocols="wasmchat.v1" data-token-prefix="wasmchat.token.">(.*?)</script>`).FindStringSubmatch(head)
 	if script == nil {
 		t.Fatal("no early script in the head")
 	}
-	sum := sha256.Sum256([]byte(script[1]))
+	if script[1] != "/ws/0" {
+		t.Errorf("the early script's socket is %q, want the page's own /ws/0", script[1])
+	}
+	sum := sha256.Sum256([]byte(script[2]))
 	hash := "'sha256-" + base64.StdEncoding.EncodeToString(sum[:]) + "'"
 	if csp := res.Header.Get("Content-Security-Policy"); !strings.Contains(csp, "script-src 'self' 'wasm-unsafe-eval' "+hash+";") {
 		t.Errorf("CSP %q does not allow the early script (%s)", csp, hash)

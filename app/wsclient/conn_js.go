@@ -24,12 +24,25 @@ func Dial(ctx context.Context, url string, subprotocols []string) (Conn, error) 
 // Start begins a dial and returns what waits for it. The browser's socket
 // is made before Start returns, so its handshake goes on while the Go
 // program does other work (the page's first render) without yielding.
+//
+// When the page's early script opened a socket to the same url offering
+// the same subprotocols (window.wasmchatSocket, server/early.js), Start
+// takes that one, with what arrived on it so far, instead; an early socket
+// to anything else is closed. Either way it is gone after the first Start.
 func Start(url string, subprotocols []string) func(context.Context) (Conn, error) {
+	c := &browserConn{notify: make(chan struct{}, 1), opened: make(chan struct{})}
+	if early, events := takeEarly(url, subprotocols); early.Truthy() {
+		c.ws = early
+		c.listen()
+		for i := range events.Length() {
+			c.handle(events.Index(i))
+		}
+		return c.wait
+	}
 	protos := make([]any, len(subprotocols))
 	for i, p := range subprotocols {
 		protos[i] = p
 	}
-	c := &browserConn{notify: make(chan struct{}, 1), opened: make(chan struct{})}
 	var err error
 	func() {
 		defer func() {
@@ -44,30 +57,63 @@ func Start(url string, subprotocols []string) func(context.Context) (Conn, error
 	}
 	c.ws.Set("binaryType", "arraybuffer")
 	c.listen()
-	return func(ctx context.Context) (Conn, error) {
-		if ctx.Err() != nil {
-			_ = c.CloseNow()
-			return nil, ctx.Err()
-		}
+	return c.wait
+}
+
+// takeEarly takes the early script's socket, if there is one: it and the
+// events it kept, when it goes to url offering subprotocols; else it
+// closes it and returns js.Undefined.
+func takeEarly(url string, subprotocols []string) (js.Value, js.Value) {
+	early := js.Global().Get("wasmchatSocket")
+	if !early.Truthy() {
+		return js.Undefined(), js.Undefined()
+	}
+	events := early.Call("take")
+	ws := early.Get("ws")
+	same := early.Get("url").String() == url && early.Get("protocols").Length() == len(subprotocols)
+	for i := 0; same && i < len(subprotocols); i++ {
+		same = early.Get("protocols").Index(i).String() == subprotocols[i]
+	}
+	if !same {
+		ws.Call("close")
+		return js.Undefined(), js.Undefined()
+	}
+	return ws, events
+}
+
+// DropEarly closes the early script's socket when the page will not use
+// it (it is not to connect at all).
+func DropEarly() {
+	if early := js.Global().Get("wasmchatSocket"); early.Truthy() {
+		early.Call("take")
+		early.Get("ws").Call("close")
+	}
+}
+
+// wait waits for c to open, or fail, or ctx to end.
+func (c *browserConn) wait(ctx context.Context) (Conn, error) {
+	if ctx.Err() != nil {
+		_ = c.CloseNow()
+		return nil, ctx.Err()
+	}
+	select {
+	case <-c.opened:
+		return c, nil
+	case <-c.notify:
 		select {
 		case <-c.opened:
+			// Open, and a message (or the close) came before this
+			// wait ran: Read takes them, and needs the token back.
+			c.wake()
 			return c, nil
-		case <-c.notify:
-			select {
-			case <-c.opened:
-				// Open, and a message (or the close) came before this
-				// wait ran: Read takes them, and needs the token back.
-				c.wake()
-				return c, nil
-			default:
-			}
-			// Closed before it opened.
-			c.release()
-			return nil, c.closeErr()
-		case <-ctx.Done():
-			_ = c.CloseNow()
-			return nil, ctx.Err()
+		default:
 		}
+		// Closed before it opened.
+		c.release()
+		return nil, c.closeErr()
+	case <-ctx.Done():
+		_ = c.CloseNow()
+		return nil, ctx.Err()
 	}
 }
 
@@ -86,18 +132,25 @@ type browserConn struct {
 	once   sync.Once
 }
 
-func (c *browserConn) on(event string, f func(js.Value)) {
-	fn := js.FuncOf(func(_ js.Value, args []js.Value) any {
-		f(args[0])
-		return nil
-	})
-	c.funcs = append(c.funcs, fn)
-	c.ws.Set("on"+event, fn)
+// listen handles the socket's events from now on.
+func (c *browserConn) listen() {
+	for _, event := range []string{"open", "message", "close"} {
+		fn := js.FuncOf(func(_ js.Value, args []js.Value) any {
+			c.handle(args[0])
+			return nil
+		})
+		c.funcs = append(c.funcs, fn)
+		c.ws.Set("on"+event, fn)
+	}
 }
 
-func (c *browserConn) listen() {
-	c.on("open", func(js.Value) { close(c.opened) })
-	c.on("message", func(e js.Value) {
+// handle takes one event of the socket: as it fires, or kept by the early
+// script until the page took the socket.
+func (c *browserConn) handle(e js.Value) {
+	switch e.Get("type").String() {
+	case "open":
+		close(c.opened)
+	case "message":
 		data := e.Get("data")
 		var msg []byte
 		if data.Type() == js.TypeString {
@@ -120,8 +173,7 @@ func (c *browserConn) listen() {
 		c.queue = append(c.queue, msg)
 		c.mu.Unlock()
 		c.wake()
-	})
-	c.on("close", func(e js.Value) {
+	case "close":
 		c.mu.Lock()
 		if c.closed == nil {
 			c.closed = &CloseError{Code: e.Get("code").Int(), Reason: e.Get("reason").String()}
@@ -129,7 +181,7 @@ func (c *browserConn) listen() {
 		c.mu.Unlock()
 		c.wake()
 		c.release()
-	})
+	}
 }
 
 func (c *browserConn) wake() {

@@ -70,3 +70,7 @@ func (c nativeConn) Write(ctx context.Context, msg []byte) error {
 }
 
 func (c nativeConn) CloseNow() error { return c.ws.CloseNow() }
+
+// DropEarly closes the page's early socket in the browser; natively there
+// is none.
+func DropEarly() {}

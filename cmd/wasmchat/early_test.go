@@ -117,10 +117,15 @@ func waitEval(tb testing.TB, ctx context.Context, what, expr string) {
 // the Go program runs: the question is shown at once, sent once the page
 // runs, answered, and the box is empty. Enter in the empty box before that
 // does nothing. The wasm, preloaded by the page's head and fetched by
-// go-app's loader, was requested once, and the page opened one WebSocket
-// (the one it began when its program started).
+// go-app's loader, was requested once, and the page opened one WebSocket:
+// its early script's, open before the program ran, which the program took
+// with what had arrived on it.
 func TestBrowserTypeAtFirstPaint(t *testing.T) {
 	_, ctx, n := slowStart(t)
+	waitEval(t, ctx, "the early script's WebSocket open", `performance.getEntriesByName("ws-open").length > 0`)
+	if running, err := chromedp.Run(ctx, chromedp.Evaluate[bool](goRunning)); err != nil || running {
+		t.Errorf("the WebSocket opened after the Go program ran (%v), not while the wasm downloaded", err)
+	}
 	const q = "typed before the page ran"
 	must(t, chromedp.Do(ctx, pressEnter(false), typeText(q), pressEnter(false)))
 	early, err := chromedp.Run(ctx, chromedp.Evaluate[[]string](`[
@@ -144,7 +149,10 @@ func TestBrowserTypeAtFirstPaint(t *testing.T) {
 		t.Errorf("the wasm was requested %d times, want once (the preload taken by the loader)", n)
 	}
 	if n := n.sockets.Load(); n != 1 {
-		t.Errorf("the page opened %d WebSockets, want one (the one begun at start)", n)
+		t.Errorf("the page opened %d WebSockets, want one (the early script's)", n)
+	}
+	if left, err := chromedp.Run(ctx, chromedp.Evaluate[bool](`window.wasmchatSocket !== undefined`)); err != nil || left {
+		t.Errorf("the page did not take the early script's socket (%v)", err)
 	}
 }
 

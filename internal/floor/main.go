@@ -8,8 +8,8 @@
 // host): `floor -addr 127.0.0.1:0 -web DIR` serves DIR/app.wasm (with
 // DIR/app.wasm.br when the browser takes brotli) and /ws, which sends one
 // hello frame. It prints "listening on http://…" when it is up. The page
-// marks "go-running" when its main starts and "ws-open" when its
-// WebSocket opens (performance.mark), as wasmchat's page does.
+// marks "go-running" when its main starts and "ws-open" and "ws-page" when
+// its WebSocket opens (performance.mark), as wasmchat's page does.
 package main
 
 import (
@@ -46,6 +46,7 @@ func (p *page) OnMount(ctx app.Context) {
 		state := "open"
 		if err == nil {
 			app.Window().Get("performance").Call("mark", "ws-open")
+			app.Window().Get("performance").Call("mark", "ws-page")
 			_, _, err = ws.Read(ctx)
 		}
 		if err != nil {
