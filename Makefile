@@ -12,7 +12,7 @@ ADDR      ?= 127.0.0.1:8080
 DATA      ?= ./data
 CHROMIUM  ?= $(shell command -v chromium || command -v chromium-browser || echo /usr/bin/chromium)
 
-.PHONY: all build wasm run static test check fmt fmt-check lint vet tidy-check size budget bench fuzz screenshots deps clean
+.PHONY: all build wasm run static test check fmt fmt-check lint vet tidy-check size budget bench bench-load fuzz screenshots deps clean
 
 all: build
 
@@ -97,6 +97,13 @@ $(WASM_NAMES): $(WASM)
 ## wasm size
 bench: deps size
 	$(GO) test -run='^$$' -bench=. -benchmem ./...
+
+## bench-load: one instance under load beside a bare coder/websocket
+## server (cmd/wasmload): idle 1k/5k/10k connections, 100/500/1,000
+## answers at once at 150 and 1,000 characters/s, 9k idle + 1k answers.
+## SCENARIOS=a,b picks some; a few minutes for all.
+bench-load: build
+	$(GO) run ./cmd/wasmload -bin bin/wasmchat $(if $(SCENARIOS),-scenarios $(SCENARIOS))
 
 ## screenshots: light/dark x desktop/mobile PNGs in screenshots/ (ignored by git)
 screenshots: deps wasm

@@ -24,6 +24,15 @@ type answer struct {
 	id, conversation, owner string
 	cancel                  context.CancelFunc // stops the generation
 
+	// stored is closed once the ask is in the store (nil: it was from
+	// the start), err set before if it could not be.
+	stored chan struct{}
+	err    error
+	// saved and savedAt are how much of the text the store has and when it
+	// was last written (hub.saveAll's own).
+	saved   int
+	savedAt time.Time
+
 	mu    sync.Mutex
 	text  []byte
 	ended bool
@@ -34,7 +43,38 @@ type answer struct {
 }
 
 func newAnswer(id, conversation, owner string, cancel context.CancelFunc) *answer {
-	return &answer{id: id, conversation: conversation, owner: owner, cancel: cancel, wake: make(chan struct{}), endc: make(chan struct{})}
+	return &answer{id: id, conversation: conversation, owner: owner, cancel: cancel, savedAt: time.Now(), wake: make(chan struct{}), endc: make(chan struct{})}
+}
+
+// wait waits until the ask is in the store, and returns why not if it could
+// not be.
+func (a *answer) wait() error {
+	if a.stored == nil {
+		return nil
+	}
+	<-a.stored
+	return a.err
+}
+
+// isStored reports whether the ask is in the store.
+func (a *answer) isStored() bool {
+	if a.stored == nil {
+		return true
+	}
+	select {
+	case <-a.stored:
+		return a.err == nil
+	default:
+		return false
+	}
+}
+
+// failed ends an ask the store could not take: err is for its copies
+// waiting.
+func (a *answer) failed(err error) {
+	a.err = err
+	close(a.stored)
+	a.end(protocol.ServerFrame{Status: protocol.StatusError, Code: protocol.CodeUnavailable}, time.Now())
 }
 
 // append adds a chunk and reports whether the answer still has room.
@@ -151,24 +191,89 @@ func (a *answer) endedBefore(t time.Time) bool {
 	return a.ended && a.endAt.Before(t)
 }
 
+// Chunks of a streaming answer are coalesced per reader: after a chunk
+// frame, the next waits at least coalesceMin, and then up to coalesceMax
+// while it would carry less than coalesceBytes. A frame's own bytes (its
+// status, the answer's id and offset, the WebSocket header: about 80) are
+// then under 0.7 per byte of text for a fast model, and a slow one's text
+// (150 characters a second) goes in frames of about 45 bytes every 300 ms.
+// The page's typewriter smooths the display anyway. The first chunk, and
+// the end, go at once.
+const (
+	coalesceMin   = 100 * time.Millisecond
+	coalesceMax   = 300 * time.Millisecond
+	coalesceBytes = 128
+)
+
 // follow sends the answer from off to its end through send, as chunk frames
-// then the end (or error) frame. It returns early when ctx ends or send fails.
+// then the end frame, which carries the last text (an error frame comes
+// after it). It returns
+// early when ctx ends or send fails.
+//
+// Chunk frames name the answer and their offset but not the conversation:
+// the ack, a resume's request and the end frame do.
 func (a *answer) follow(ctx context.Context, off int, send func(context.Context, protocol.ServerFrame) error) {
+	var last time.Time // when the last chunk went
+	var timer *time.Timer
+	pause := func(d time.Duration, wake <-chan struct{}) bool {
+		if timer == nil {
+			timer = time.NewTimer(d)
+		} else {
+			timer.Reset(d)
+		}
+		select {
+		case <-timer.C:
+		case <-wake:
+		case <-a.done():
+		case <-ctx.Done():
+			return false
+		}
+		return true
+	}
+	defer func() {
+		if timer != nil {
+			timer.Stop()
+		}
+	}()
 	for {
 		chunk, ended, wake := a.read(off)
-		switch {
-		case chunk != "":
-			f := protocol.ServerFrame{
-				Status: protocol.StatusChunk, Content: chunk,
-				Answer: a.id, Conversation: a.conversation, Offset: off,
+		if chunk != "" && !last.IsZero() && a.live() {
+			since := time.Since(last)
+			switch {
+			case since < coalesceMin:
+				if !pause(coalesceMin-since, nil) {
+					return
+				}
+				continue
+			case len(chunk) < coalesceBytes && since < coalesceMax:
+				if !pause(coalesceMax-since, wake) {
+					return
+				}
+				continue
 			}
+		}
+		switch {
+		case ended:
+			f := a.endFrame(off)
+			if f.Status == protocol.StatusEnd {
+				f.Content = chunk
+			} else if chunk != "" {
+				// An error frame's content is its message: the text goes
+				// before it.
+				if send(ctx, protocol.ServerFrame{Status: protocol.StatusChunk, Content: chunk, Answer: a.id, Offset: off}) != nil {
+					return
+				}
+				f.Offset = off + len(chunk)
+			}
+			_ = send(ctx, f)
+			return
+		case chunk != "":
+			f := protocol.ServerFrame{Status: protocol.StatusChunk, Content: chunk, Answer: a.id, Offset: off}
 			if send(ctx, f) != nil {
 				return
 			}
 			off += len(chunk)
-		case ended:
-			_ = send(ctx, a.endFrame(off))
-			return
+			last = time.Now()
 		default:
 			select {
 			case <-wake:

@@ -36,7 +36,7 @@ func TestFollowSplitsOnRunes(t *testing.T) {
 			t.Fatalf("frame at %d: %d bytes, valid UTF-8 %v", f.Offset, len(f.Content), utf8.ValidString(f.Content))
 		}
 	}
-	if last := frames[len(frames)-1]; last.Status != protocol.StatusEnd || last.Offset != len(text) {
+	if last := frames[len(frames)-1]; last.Status != protocol.StatusEnd || last.End() != len(text) {
 		t.Errorf("last frame %+v", last)
 	}
 }

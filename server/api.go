@@ -257,6 +257,13 @@ func (s *Server) apiImport(w http.ResponseWriter, r *http.Request, user string) 
 	if err != nil {
 		return errBadRequest{err.Error()}
 	}
+	// One import at a time per user: it writes in batches that let other
+	// users' writes through, and a second would only double the wait.
+	if !s.imports.add(user, 1) {
+		writeJSON(w, http.StatusConflict, apiErr{"An import is already running: wait for it to finish.", "busy"})
+		return nil
+	}
+	defer s.imports.remove(user)
 	n, err := s.cfg.Store.Import(r.Context(), user, convs)
 	if err != nil {
 		return err

@@ -7,6 +7,7 @@ import (
 	"fmt"
 	"log/slog"
 	"math"
+	"slices"
 	"sync"
 	"time"
 
@@ -22,6 +23,9 @@ const (
 	// touchEvery is how often an answer that has no new text is marked
 	// alive, so other instances do not take it for a crashed one's.
 	touchEvery = 10 * time.Second
+	// finalSaveFor is how long, once the server shuts down, an answer's
+	// end is retried against a failing store.
+	finalSaveFor = 30 * time.Second
 )
 
 // errUnknownApp is returned by ask for an app that does not exist.
@@ -47,108 +51,217 @@ type hub struct {
 	replace  bool // asks may replace part of a conversation (FeatureReplace)
 	limits   Limits
 
-	ctx context.Context // ends when generations must stop
-	wg  sync.WaitGroup  // running generations
+	ctx    context.Context // ends when generations must stop
+	wg     sync.WaitGroup  // running generations
+	savers sync.WaitGroup  // saveAll and commitAsks
+	halt   chan struct{}   // closed once the generations are over: they stop
+	stop   func()          // closes halt
+	asks   chan *pendingAsk
 
 	mu       sync.Mutex
 	answers  map[string]*answer
 	byClient map[clientKey]*answer  // idempotent asks
 	current  map[seat]string        // the seed form's current conversation
 	recent   map[string][]time.Time // each user's questions of the last minute
+	live     map[string]int         // each user's answers generating (or being asked)
 }
 
 type clientKey struct{ owner, id string }
 
 func newHub(ctx context.Context, cfg Config) *hub {
-	return &hub{
+	h := &hub{
 		upstream: cfg.Upstream, store: cfg.Store, log: cfg.Logger, retain: cfg.Retain, apps: cfg.Apps,
 		budget: cfg.ContextChars, ctx: ctx, replace: canReplace(cfg.Upstream), limits: cfg.Limits,
 		recent:   make(map[string][]time.Time),
+		live:     make(map[string]int),
 		answers:  make(map[string]*answer),
 		byClient: make(map[clientKey]*answer),
 		current:  make(map[seat]string),
 	}
+	h.halt = make(chan struct{})
+	h.stop = sync.OnceFunc(func() { close(h.halt) })
+	h.asks = make(chan *pendingAsk, maxAskBatch)
+	h.savers.Add(1 + askCommitters)
+	go h.saveAll()
+	for range askCommitters {
+		go h.commitAsks()
+	}
+	return h
 }
 
 // ask starts the answer to an ask frame, or returns the answer an earlier
 // ask with the same client id started, so a resent question never starts a
 // second generation. The question and the (empty) answer are in the store
 // before ask returns: an acknowledged question is never lost.
+//
+// The hub's lock is held only to check and reserve: the limits, the client
+// id (a copy of the ask that comes meanwhile waits for this one) and the
+// answer's slot. The store's transaction runs outside it, so one user's
+// slow write (a long conversation, a busy database) holds up no one else's
+// ask.
 func (h *hub) ask(owner string, channel int, f protocol.ClientFrame) (*answer, error) {
 	app, err := appFor(h.apps, channel, f.App)
 	if err != nil {
 		return nil, errUnknownApp
 	}
 	h.mu.Lock()
-	defer h.mu.Unlock()
 	now := time.Now()
-	h.evictLocked(now)
 	key := clientKey{owner, f.ID}
 	if f.ID != "" {
 		if a, ok := h.byClient[key]; ok {
+			h.mu.Unlock()
+			if err := a.wait(); err != nil {
+				return nil, err
+			}
 			return a, nil
 		}
 	}
 	if err := h.admitLocked(owner, now); err != nil {
+		h.mu.Unlock()
 		return nil, err
 	}
-	// The store calls run under h.mu: asks are few, and two copies of one
-	// ask must not both get through.
-	ctx, cancelStore := context.WithTimeout(h.ctx, 10*time.Second)
-	defer cancelStore()
-	s := seat{owner, channel}
-	id := f.Conversation
-	if f.Seed {
-		id = h.current[s]
+	if f.Replace != "" {
+		if !h.replace {
+			h.mu.Unlock()
+			return nil, errUnsupported
+		}
+		if h.streamingLocked(owner, f.Conversation) {
+			h.mu.Unlock()
+			return nil, errBusy
+		}
 	}
-	conv := store.Conversation{ID: id, Title: store.Title(f.Text), Channel: channel}
+	s := seat{owner, channel}
+	conv := store.Conversation{ID: f.Conversation, Title: store.Title(f.Text), Channel: channel}
+	if f.Seed {
+		conv.ID = h.current[s]
+	}
+	gctx, cancel := context.WithCancel(h.ctx)
+	a := newAnswer(rand.Text(), conv.ID, owner, cancel)
+	a.stored = make(chan struct{})
+	h.answers[a.id] = a
+	h.live[owner]++ // counts for the limits from now on, until it ends
+	h.recent[owner] = append(h.recent[owner], now)
+	if f.ID != "" {
+		h.byClient[key] = a
+	}
+	h.wg.Add(1) // its generation, or Done if the store refuses it
+	h.mu.Unlock()
+
 	req := Request{Channel: channel}
 	system := ""
 	if app != nil {
 		conv.App = app.ID
 		req.App, req.Model, req.Temperature, system = app.ID, app.Model, app.Temperature, app.System
 	}
-	if f.Replace != "" {
-		if err := h.truncateLocked(ctx, owner, f); err != nil {
-			return nil, err
-		}
-	}
-	c, _, err := h.store.OpenConversation(ctx, owner, conv)
-	if err != nil {
-		return nil, err
-	}
-	h.current[s] = c.ID
-	msgs, err := h.store.Messages(ctx, owner, c.ID, historyMessages)
-	if err != nil {
-		return nil, err
-	}
-	req.Turns = buildTurns(system, history(msgs), f.Text, h.budget)
 	clientID := f.ID
 	if len(clientID) > store.MaxIDBytes {
 		clientID = ""
 	}
-	if _, err := h.store.AddMessage(ctx, owner, store.Message{
-		Conversation: c.ID, Role: store.RoleUser, Text: f.Text, Status: store.StatusDone, Client: clientID,
-	}); err != nil {
-		return nil, err
-	}
-	a := newAnswer(rand.Text(), c.ID, owner, nil)
-	if _, err := h.store.AddMessage(ctx, owner, store.Message{
-		ID: a.id, Conversation: c.ID, Role: store.RoleAssistant, Status: store.StatusStreaming, Client: clientID,
-	}); err != nil {
-		return nil, err
-	}
+	asked, err := h.record(store.Ask{
+		User: owner, Conversation: conv, Replace: f.Replace, Question: f.Text, Client: clientID, Answer: a.id, History: historyMessages,
+	})
 
-	gctx, cancel := context.WithCancel(h.ctx)
-	a.cancel = cancel
-	h.answers[a.id] = a
-	if f.ID != "" {
-		h.byClient[key] = a
+	h.mu.Lock()
+	if err != nil {
+		h.wg.Done()
+		h.endedLocked(owner)
+		// A question the store did not take does not count: the page
+		// sends it again.
+		if i := slices.Index(h.recent[owner], now); i >= 0 {
+			h.recent[owner] = slices.Delete(h.recent[owner], i, i+1)
+		}
+		delete(h.answers, a.id)
+		if h.byClient[key] == a {
+			delete(h.byClient, key)
+		}
+		if errors.Is(err, store.ErrNotFound) && f.Replace != "" {
+			err = errNoAnswer
+		}
+		a.failed(err)
+		h.mu.Unlock()
+		cancel()
+		return nil, err
 	}
-	h.recent[owner] = append(h.recent[owner], now)
-	h.wg.Add(1)
+	a.conversation = asked.Conversation.ID
+	h.current[s] = a.conversation
+	close(a.stored)
+	h.mu.Unlock()
+	req.Turns = buildTurns(system, history(asked.History), f.Text, h.budget)
 	go h.generate(gctx, a, req)
 	return a, nil
+}
+
+// maxAskBatch bounds the asks recorded in one transaction; askCommitters
+// is how many transactions of asks may run at once (one stalled
+// transaction holds up only the asks in it).
+const (
+	maxAskBatch   = 256
+	askCommitters = 2
+)
+
+// pendingAsk is an ask waiting for commitAsks.
+type pendingAsk struct {
+	ask   store.Ask
+	asked store.Asked
+	err   error
+	done  chan struct{}
+}
+
+// record has commitAsks record an ask, and waits for it.
+func (h *hub) record(a store.Ask) (store.Asked, error) {
+	p := &pendingAsk{ask: a, done: make(chan struct{})}
+	select {
+	case h.asks <- p:
+	case <-h.halt:
+		return store.Asked{}, errors.New("the server is stopping")
+	}
+	<-p.done
+	return p.asked, p.err
+}
+
+// commitAsks records the asks that wait, together: whatever came while
+// the last transaction ran goes in the next (group commit); askCommitters
+// of it run. With SQLite's
+// one writer, a burst of a thousand questions is a few transactions, not a
+// thousand in a row. It runs until the hub halts, after every ask (each
+// holds the generations' WaitGroup) is over.
+func (h *hub) commitAsks() {
+	defer h.savers.Done()
+	batch := make([]*pendingAsk, 0, maxAskBatch)
+	asks := make([]store.Ask, 0, maxAskBatch)
+	for {
+		batch = batch[:0]
+		select {
+		case p := <-h.asks:
+			batch = append(batch, p)
+		case <-h.halt:
+			return
+		}
+	more:
+		for len(batch) < maxAskBatch {
+			select {
+			case p := <-h.asks:
+				batch = append(batch, p)
+			default:
+				break more
+			}
+		}
+		asks = asks[:0]
+		for _, p := range batch {
+			asks = append(asks, p.ask)
+		}
+		ctx, cancel := context.WithTimeout(context.WithoutCancel(h.ctx), 10*time.Second)
+		out, err := h.store.Asks(ctx, asks)
+		cancel()
+		for i, p := range batch {
+			if err != nil {
+				p.err = err
+			} else {
+				p.asked, p.err = out[i], out[i].Err
+			}
+			close(p.done)
+		}
+	}
 }
 
 // admitLocked applies the per-user limits to a new question: answers
@@ -156,13 +269,7 @@ func (h *hub) ask(owner string, channel int, f protocol.ClientFrame) (*answer, e
 // got an answer count (ask records them): a refused one, or one the store
 // could not take and the page sends again, does not.
 func (h *hub) admitLocked(owner string, now time.Time) error {
-	live := 0
-	for _, a := range h.answers {
-		if a.owner == owner && a.live() {
-			live++
-		}
-	}
-	if live >= h.limits.Answers {
+	if h.live[owner] >= h.limits.Answers {
 		return errTooMany
 	}
 	recent := h.recent[owner]
@@ -186,37 +293,15 @@ func canReplace(u Upstream) bool {
 	return ok && s.Stateless()
 }
 
-// truncateLocked removes, for an ask that replaces answer f.Replace of
-// f.Conversation, that answer's question and everything after them. It
-// refuses while an answer of the conversation still streams (stop it
-// first), and for an answer that is not there (another user's is not).
-func (h *hub) truncateLocked(ctx context.Context, owner string, f protocol.ClientFrame) error {
-	if !h.replace {
-		return errUnsupported
-	}
-	msgs, err := h.store.Messages(ctx, owner, f.Conversation, 0)
-	if err != nil {
-		return err
-	}
-	from := -1
-	for i, m := range msgs {
-		if m.ID == f.Replace && m.Role == store.RoleAssistant {
-			from = i
-			if i > 0 && msgs[i-1].Role == store.RoleUser {
-				from = i - 1
-			}
+// streamingLocked reports whether an answer of owner's conversation conv
+// is being generated, or about to be (its ask is being stored).
+func (h *hub) streamingLocked(owner, conv string) bool {
+	for _, a := range h.answers {
+		if a.owner == owner && a.conversation == conv && a.live() {
+			return true
 		}
 	}
-	if from < 0 {
-		return errNoAnswer
-	}
-	for _, m := range msgs {
-		if a, ok := h.answers[m.ID]; ok && a.owner == owner && a.live() {
-			return errBusy
-		}
-	}
-	_, err = h.store.TruncateFrom(ctx, owner, f.Conversation, msgs[from].ID)
-	return err
+	return false
 }
 
 // get returns the answer id if owner owns it and it is in memory. Another
@@ -225,7 +310,7 @@ func (h *hub) get(owner, id string) (*answer, bool) {
 	h.mu.Lock()
 	defer h.mu.Unlock()
 	a, ok := h.answers[id]
-	if !ok || a.owner != owner {
+	if !ok || a.owner != owner || !a.isStored() {
 		return nil, false
 	}
 	return a, true
@@ -239,7 +324,8 @@ func (h *hub) resume(ctx context.Context, owner, id string) (*answer, bool) {
 	if a, ok := h.get(owner, id); ok {
 		return a, true
 	}
-	m, err := h.store.Message(ctx, owner, id)
+	// Aside: this runs on the connection's reader (see aside).
+	m, err := aside(func() (store.Message, error) { return h.store.Message(ctx, owner, id) })
 	if err != nil || m.Role != store.RoleAssistant {
 		if err != nil && !errors.Is(err, store.ErrNotFound) {
 			h.log.Warn("store: resume", "err", err)
@@ -259,7 +345,16 @@ func (h *hub) resume(ctx context.Context, owner, id string) (*answer, bool) {
 	return a, true
 }
 
-// evictLocked forgets answers that ended more than retain ago.
+// endedLocked counts one of owner's answers as no longer generating.
+func (h *hub) endedLocked(owner string) {
+	if h.live[owner]--; h.live[owner] <= 0 {
+		delete(h.live, owner)
+	}
+}
+
+// evictLocked forgets answers that ended more than retain ago. saveAll
+// calls it with every batch of saves, not every ask: it reads every
+// answer.
 func (h *hub) evictLocked(now time.Time) {
 	cutoff := now.Add(-h.retain)
 	for id, a := range h.answers {
@@ -277,8 +372,6 @@ func (h *hub) evictLocked(now time.Time) {
 func (h *hub) generate(ctx context.Context, a *answer, req Request) {
 	defer h.wg.Done()
 	defer a.cancel()
-	saved := make(chan int)
-	go func() { saved <- h.save(a) }()
 	tooLong := false
 	emit := func(chunk string) {
 		if !tooLong && !a.append(chunk) {
@@ -289,52 +382,106 @@ func (h *hub) generate(ctx context.Context, a *answer, req Request) {
 	res, err := h.upstream.Stream(ctx, req, emit)
 	last := h.lastFrame(ctx, a, res, err, tooLong)
 	a.end(last, time.Now())
-	<-saved
-	// The end is written even while the server shuts down: that is when it
-	// matters most.
-	sctx, cancel := context.WithTimeout(context.WithoutCancel(h.ctx), 10*time.Second)
-	defer cancel()
+	h.mu.Lock()
+	h.endedLocked(a.owner)
+	h.mu.Unlock()
 	text, _ := a.finished()
 	end := store.Message{Text: text, Status: store.StatusDone, Finish: last.Finish, Usage: last.Usage}
 	if last.Status == protocol.StatusError {
 		end = store.Message{Text: text, Status: store.StatusError, ErrorCode: last.Code, ErrorText: last.Content}
 	}
-	if err := h.store.EndAnswer(sctx, a.owner, a.id, end); err != nil {
-		h.log.Warn("store: end answer", "answer", a.id, "err", err)
+	h.endAnswer(a, end)
+}
+
+// endAnswer writes an answer's end: its whole text and how it ended. A
+// client may have received all of it already, so it must not stay shorter
+// in the store: a failed write is retried, with a growing pause, until it
+// succeeds, also while the server shuts down (that is when it matters
+// most), for at most finalSaveFor after the shutdown began.
+func (h *hub) endAnswer(a *answer, end store.Message) {
+	pause := 50 * time.Millisecond
+	var giveUp <-chan time.Time
+	for attempt := 1; ; attempt++ {
+		ctx, cancel := context.WithTimeout(context.WithoutCancel(h.ctx), 10*time.Second)
+		err := h.store.EndAnswer(ctx, a.owner, a.id, end)
+		cancel()
+		if err == nil || errors.Is(err, store.ErrNotFound) {
+			// Not found: the conversation was deleted meanwhile.
+			return
+		}
+		h.log.Warn("store: end answer", "answer", a.id, "attempt", attempt, "err", err)
+		if giveUp == nil {
+			select {
+			case <-h.ctx.Done():
+				giveUp = time.After(finalSaveFor)
+			default:
+			}
+		}
+		select {
+		case <-time.After(pause):
+		case <-giveUp:
+			h.log.Error("store: an answer's end was not saved before the server stopped", "answer", a.id)
+			return
+		}
+		pause = min(2*pause, 5*time.Second)
 	}
 }
 
-// save writes a streaming answer's new text to the store every saveEvery
-// until it ends, and returns how many bytes it wrote. A failed write is
-// retried with the next tick's text; the end writes the whole text anyway.
-func (h *hub) save(a *answer) int {
+// saveAll writes the progress of every streaming answer to the store, all
+// in one transaction, every saveEvery, until the hub stops: a crash loses
+// at most that much of an answer. An answer with no new text is marked
+// alive every touchEvery. A failed batch is retried with the next tick's
+// text; an answer's end writes its whole text anyway (endAnswer). It runs
+// until the hub halts (hub.wait: the generations are over).
+func (h *hub) saveAll() {
+	defer h.savers.Done()
 	t := time.NewTicker(saveEvery)
 	defer t.Stop()
-	saved, lastWrite := 0, time.Now()
+	var live []*answer
+	var saves []store.AnswerSave
 	for {
-		chunk, ended := a.readAll(saved)
-		if ended {
-			return saved
+		select {
+		case <-h.halt:
+			return
+		case <-t.C:
 		}
 		now := time.Now()
-		ctx, cancel := context.WithTimeout(context.WithoutCancel(h.ctx), 5*time.Second)
-		switch {
-		case chunk != "":
-			if err := h.store.AppendAnswer(ctx, a.owner, a.id, chunk); err != nil {
-				h.log.Warn("store: save answer", "answer", a.id, "err", err)
-			} else {
-				saved += len(chunk)
-				lastWrite = now
-			}
-		case now.Sub(lastWrite) >= touchEvery:
-			if err := h.store.Touch(ctx, a.owner, a.id); err == nil {
-				lastWrite = now
+		live = live[:0]
+		h.mu.Lock()
+		h.evictLocked(now)
+		for _, a := range h.answers {
+			if a.isStored() && a.live() {
+				live = append(live, a)
 			}
 		}
+		h.mu.Unlock()
+		saves = saves[:0]
+		sizes := make([]int, 0, len(live))
+		var batch []*answer
+		for _, a := range live {
+			chunk, ended := a.readAll(a.saved)
+			switch {
+			case ended:
+				continue
+			case chunk != "", now.Sub(a.savedAt) >= touchEvery:
+				saves = append(saves, store.AnswerSave{User: a.owner, ID: a.id, Text: chunk})
+				sizes = append(sizes, len(chunk))
+				batch = append(batch, a)
+			}
+		}
+		if len(saves) == 0 {
+			continue
+		}
+		ctx, cancel := context.WithTimeout(context.WithoutCancel(h.ctx), 5*time.Second)
+		err := h.store.SaveAnswers(ctx, saves)
 		cancel()
-		select {
-		case <-t.C:
-		case <-a.done():
+		if err != nil {
+			h.log.Warn("store: save answers", "answers", len(saves), "err", err)
+			continue
+		}
+		for i, a := range batch {
+			a.saved += sizes[i]
+			a.savedAt = now
 		}
 	}
 }
@@ -373,5 +520,10 @@ func (h *hub) lastFrame(ctx context.Context, a *answer, res Result, err error, t
 	return end(res.Finish)
 }
 
-// wait blocks until every generation has returned.
-func (h *hub) wait() { h.wg.Wait() }
+// wait blocks until every generation has returned (each wrote its end),
+// then stops the saver.
+func (h *hub) wait() {
+	h.wg.Wait()
+	h.stop()
+	h.savers.Wait()
+}

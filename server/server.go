@@ -93,6 +93,7 @@ type Server struct {
 	log           *slog.Logger
 	hub           *hub
 	perUser       counter // open WebSockets per user
+	imports       counter // imports running per user: at most one
 	assets        *assets
 	mux           *http.ServeMux
 	version       string

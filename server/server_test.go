@@ -112,7 +112,7 @@ func TestSeedFormStreamsChunksThenEnd(t *testing.T) {
 	if text != up.text() {
 		t.Errorf("answer %q, want %q", text, up.text())
 	}
-	if end.Status != protocol.StatusEnd || end.Finish != protocol.FinishStop || end.Offset != len(up.text()) {
+	if end.Status != protocol.StatusEnd || end.Finish != protocol.FinishStop || end.End() != len(up.text()) {
 		t.Errorf("end frame %+v", end)
 	}
 }

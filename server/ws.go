@@ -16,7 +16,6 @@ import (
 
 const (
 	writeTimeout = 10 * time.Second // a client that takes longer is dropped
-	outboxFrames = 64               // frames queued per connection
 	pingInterval = 30 * time.Second // WebSocket pings, which browsers answer
 	pongTimeout  = 10 * time.Second // without a pong by then, the peer is gone
 )
@@ -46,7 +45,7 @@ func (s *Server) serveWS(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	ws.SetReadLimit(protocol.MaxFrameBytes)
-	user, err := s.cfg.Tokens.Authenticate(r.Context(), token)
+	user, err := aside(func() (string, error) { return s.cfg.Tokens.Authenticate(r.Context(), token) })
 	if err != nil || token == "" {
 		s.log.Info("websocket refused: unknown token", "remote", r.RemoteAddr)
 		refuse(ws)
@@ -58,9 +57,28 @@ func (s *Server) serveWS(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	defer s.perUser.remove(user)
-	c := &conn{s: s, ws: ws, user: user, channel: ep.Channel, out: make(chan []byte, outboxFrames)}
+	c := &conn{s: s, ws: ws, user: user, channel: ep.Channel}
 	c.log = s.log.With("user", user, "remote", r.RemoteAddr)
 	c.run(s.connCtx)
+}
+
+// aside runs f on a goroutine of its own and returns what it returns. For
+// a store call made on a connection's reader: the store's query (SQLite is
+// Go code) runs deep, and the stack it grows would otherwise stay with the
+// reader for as long as the connection is open, most of an idle
+// connection's memory.
+func aside[T any](f func() (T, error)) (T, error) {
+	type result struct {
+		v   T
+		err error
+	}
+	done := make(chan result, 1)
+	go func() {
+		v, err := f()
+		done <- result{v, err}
+	}()
+	r := <-done
+	return r.v, r.err
 }
 
 func refuse(ws *websocket.Conn) {
@@ -104,49 +122,49 @@ func (c *counter) remove(user string) {
 	}
 }
 
-// conn is one client connection: one reader (run), one writer, and one
-// follower goroutine per answer the client reads.
+// conn is one client connection: its reader (run, the HTTP handler's
+// goroutine) and one follower goroutine per answer the client reads; an
+// idle connection has no other goroutine. Frames are written by whoever
+// sends them (coder/websocket serialises writes): a client that reads
+// slowly slows its followers down, which then coalesce more text per
+// frame, and one that stops reading is dropped after writeTimeout. Pings
+// and the server's shutdown are timers (time.AfterFunc, context.AfterFunc),
+// not goroutines.
 type conn struct {
 	s       *Server
 	ws      *websocket.Conn
 	user    string
 	channel int
 	log     *slog.Logger
-	out     chan []byte // bounded outbox, drained by the writer
+	drop    context.CancelFunc // ends the connection
 
 	mu        sync.Mutex
-	closing   bool // the server is shutting down: no new followers
+	closing   bool // no new followers: the connection or the server is ending
 	followers sync.WaitGroup
+	ping      *time.Timer // the next ping
+	ended     bool        // no more pings
 }
 
-// run serves the connection until the client leaves, the writer fails, or
+// run serves the connection until the client leaves, a write fails, or
 // the server shuts down. At shutdown the answers end first (Server.Shutdown
-// sees to it), their followers send the end frames, the writer flushes them
-// and closes with "going away".
+// sees to it), their followers send the end frames, and the connection
+// closes with "going away".
 func (c *conn) run(shutdown context.Context) {
 	ctx, cancel := context.WithCancel(context.Background())
-	flush := make(chan struct{})
-	writerDone := make(chan struct{})
+	c.drop = cancel
 	defer func() {
 		cancel()
 		c.stopFollowers()
-		<-writerDone
+		c.stopPings()
 		_ = c.ws.CloseNow()
 	}()
-	go func() {
-		defer close(writerDone)
-		defer cancel()
-		c.write(ctx, flush)
-	}()
-	go c.ping(ctx, cancel)
-	go func() {
-		select {
-		case <-shutdown.Done():
-			c.stopFollowers()
-			close(flush)
-		case <-ctx.Done():
-		}
-	}()
+	c.schedulePing(ctx)
+	stopShutdown := context.AfterFunc(shutdown, func() {
+		c.stopFollowers()
+		_ = c.ws.Close(websocket.StatusGoingAway, "server restarting")
+		cancel()
+	})
+	defer stopShutdown()
 	hello := protocol.ServerFrame{Status: protocol.StatusControl, Type: protocol.ControlHello, Content: c.s.version}
 	if c.send(ctx, hello) != nil || c.send(ctx, c.s.appsFrame) != nil || c.send(ctx, c.s.featuresFrame) != nil {
 		return
@@ -167,27 +185,39 @@ func (c *conn) run(shutdown context.Context) {
 	}
 }
 
-// ping drops a peer that stopped answering WebSocket pings: a vanished
-// client (no FIN, e.g. a laptop lid closed) is otherwise noticed only when a
-// write times out. Browsers answer pings by themselves, so this works for the
-// seed page too, which sends no heartbeat of its own.
-func (c *conn) ping(ctx context.Context, drop context.CancelFunc) {
-	t := time.NewTicker(pingInterval)
-	defer t.Stop()
-	for {
-		select {
-		case <-ctx.Done():
-			return
-		case <-t.C:
-			pctx, cancel := context.WithTimeout(ctx, pongTimeout)
-			err := c.ws.Ping(pctx)
-			cancel()
-			if err != nil && ctx.Err() == nil {
+// schedulePing pings the peer in pingInterval, and drops it when no pong
+// comes within pongTimeout: a vanished client (no FIN, e.g. a laptop lid
+// closed) is otherwise noticed only when a write times out. Browsers answer
+// pings by themselves, so this works for the seed page too, which sends no
+// heartbeat of its own.
+func (c *conn) schedulePing(ctx context.Context) {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	if c.ended {
+		return
+	}
+	c.ping = time.AfterFunc(pingInterval, func() {
+		pctx, cancel := context.WithTimeout(ctx, pongTimeout)
+		err := c.ws.Ping(pctx)
+		cancel()
+		if err != nil {
+			if ctx.Err() == nil {
 				c.log.Info("dropping connection: no pong", "err", err)
-				drop()
-				return
+				c.drop()
 			}
+			return
 		}
+		c.schedulePing(ctx)
+	})
+}
+
+// stopPings stops the pings for good.
+func (c *conn) stopPings() {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	c.ended = true
+	if c.ping != nil {
+		c.ping.Stop()
 	}
 }
 
@@ -276,53 +306,19 @@ func (c *conn) sendError(ctx context.Context, client, code, msg string) {
 	_ = c.send(ctx, protocol.ServerFrame{Status: protocol.StatusError, Code: code, Client: client, Content: msg})
 }
 
-// send queues a frame for the writer. It blocks while the outbox is full:
-// followers slow down (and coalesce more text per frame) when the client
-// reads slowly, and the writer's deadline drops a client that stops reading.
+// send writes a frame, within writeTimeout; a failed write drops the
+// connection.
 func (c *conn) send(ctx context.Context, f protocol.ServerFrame) error {
-	select {
-	case c.out <- f.Encode():
-		return nil
-	case <-ctx.Done():
-		return ctx.Err()
-	}
-}
-
-// write sends queued frames, each within writeTimeout. Once flush is
-// closed, it sends what is left and closes the connection.
-func (c *conn) write(ctx context.Context, flush <-chan struct{}) {
-	for {
-		select {
-		case <-ctx.Done():
-			return
-		case b := <-c.out:
-			if !c.writeFrame(ctx, b) {
-				return
-			}
-		case <-flush:
-			for {
-				select {
-				case b := <-c.out:
-					if !c.writeFrame(ctx, b) {
-						return
-					}
-				default:
-					_ = c.ws.Close(websocket.StatusGoingAway, "server restarting")
-					return
-				}
-			}
-		}
-	}
-}
-
-func (c *conn) writeFrame(ctx context.Context, b []byte) bool {
 	wctx, cancel := context.WithTimeout(ctx, writeTimeout)
 	defer cancel()
-	if err := c.ws.Write(wctx, websocket.MessageText, b); err != nil {
-		c.log.Info("dropping connection: write failed", "err", err)
-		return false
+	if err := c.ws.Write(wctx, websocket.MessageText, f.Encode()); err != nil {
+		if ctx.Err() == nil {
+			c.log.Info("dropping connection: write failed", "err", err)
+			c.drop()
+		}
+		return err
 	}
-	return true
+	return nil
 }
 
 // askRefusal is the error frame's code and message for an ask the hub

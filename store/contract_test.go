@@ -5,6 +5,8 @@ import (
 	"errors"
 	"fmt"
 	"os"
+	"slices"
+	"strconv"
 	"strings"
 	"sync"
 	"testing"
@@ -66,6 +68,14 @@ func must[T any](tb testing.TB) func(T, error) T {
 			tb.Fatal(err)
 		}
 		return v
+	}
+}
+
+// noErr fails the test on err.
+func noErr(tb testing.TB, err error) {
+	tb.Helper()
+	if err != nil {
+		tb.Fatal(err)
 	}
 }
 
@@ -544,4 +554,157 @@ func TestTitle(t *testing.T) {
 			t.Errorf("Title(%q) = %q, want %q", in, got, want)
 		}
 	}
+}
+
+// texts lists a conversation's messages as role:text:status.
+func texts(tb testing.TB, s store.Store, user, conv string) []string {
+	tb.Helper()
+	var out []string
+	for _, m := range must[[]store.Message](tb)(s.Messages(ctx, user, conv, 0)) {
+		out = append(out, m.Role+":"+m.Text+":"+m.Status)
+	}
+	return out
+}
+
+func TestAsk(t *testing.T) {
+	contract(t, func(t *testing.T, s store.Store) {
+		alice, bob := user(t, s, "alice"), user(t, s, "bob")
+		first := must[store.Asked](t)(s.Ask(ctx, alice, store.Ask{
+			Conversation: store.Conversation{Title: "first", Channel: 1, App: "tr"},
+			Question:     "q1", Client: "c1", Answer: "a1", History: 10,
+		}))
+		c := first.Conversation
+		if c.ID == "" || c.Title != "first" || c.Channel != 1 || c.App != "tr" || len(first.History) != 0 {
+			t.Fatalf("first ask: %+v", first)
+		}
+		if got := must[store.Message](t)(s.Message(ctx, alice, "a1")); got.Role != store.RoleAssistant || got.Status != store.StatusStreaming || got.Client != "c1" || got.Conversation != c.ID {
+			t.Fatalf("the answer's row: %+v", got)
+		}
+		noErr(t, s.EndAnswer(ctx, alice, "a1", store.Message{Text: "r1", Status: store.StatusDone, Finish: protocol.FinishStop}))
+		second := must[store.Asked](t)(s.Ask(ctx, alice, store.Ask{Conversation: store.Conversation{ID: c.ID, Title: "ignored"}, Question: "q2", Answer: "a2", History: 10}))
+		if second.Conversation.Title != "first" || len(second.History) != 2 || second.History[0].Text != "q1" || second.History[1].Text != "r1" {
+			t.Fatalf("second ask: %+v", second)
+		}
+		noErr(t, s.EndAnswer(ctx, alice, "a2", store.Message{Text: "r2", Status: store.StatusDone, Finish: protocol.FinishStop}))
+		// History is bounded to the last messages.
+		if h := must[store.Asked](t)(s.Ask(ctx, alice, store.Ask{Conversation: store.Conversation{ID: c.ID}, Question: "q3", Answer: "a3", History: 1})).History; len(h) != 1 || h[0].Text != "r2" {
+			t.Fatalf("history of 1: %+v", h)
+		}
+		noErr(t, s.EndAnswer(ctx, alice, "a3", store.Message{Text: "r3", Status: store.StatusDone, Finish: protocol.FinishStop}))
+
+		// Replace a2: q2 and everything after it go, in the same
+		// transaction as the new question goes in.
+		r := must[store.Asked](t)(s.Ask(ctx, alice, store.Ask{Conversation: store.Conversation{ID: c.ID}, Replace: "a2", Question: "q2'", Answer: "a4", History: 10}))
+		if len(r.History) != 2 || r.History[1].Text != "r1" {
+			t.Fatalf("history after the replace: %+v", r.History)
+		}
+		want := []string{"user:q1:done", "assistant:r1:done", "user:q2':done", "assistant::streaming"}
+		if got := texts(t, s, alice, c.ID); !slices.Equal(got, want) {
+			t.Fatalf("after the replace: %q, want %q", got, want)
+		}
+		// What it cannot replace is not found, and nothing is written:
+		// an unknown answer, a question, another user's answer.
+		q1 := must[[]store.Message](t)(s.Messages(ctx, alice, c.ID, 0))[0].ID
+		bobs := must[store.Asked](t)(s.Ask(ctx, bob, store.Ask{Question: "bq", Answer: "b1"}))
+		for _, id := range []string{"nope", q1, "b1"} {
+			_, err := s.Ask(ctx, alice, store.Ask{Conversation: store.Conversation{ID: c.ID}, Replace: id, Question: "x", Answer: "a5"})
+			if !errors.Is(err, store.ErrNotFound) {
+				t.Errorf("replace %s: %v, want ErrNotFound", id, err)
+			}
+		}
+		if got := texts(t, s, alice, c.ID); !slices.Equal(got, want) {
+			t.Fatalf("after refused replaces: %q, want %q", got, want)
+		}
+		if got := texts(t, s, bob, bobs.Conversation.ID); !slices.Equal(got, []string{"user:bq:done", "assistant::streaming"}) {
+			t.Fatalf("bob's conversation: %q", got)
+		}
+		if _, err := s.Ask(ctx, alice, store.Ask{Question: "x", Answer: strings.Repeat("x", 100)}); err == nil {
+			t.Error("asked with an answer id of 100 bytes")
+		}
+
+		// Several users' asks in one transaction: the one that cannot be
+		// recorded is not, the others are.
+		out := must[[]store.Asked](t)(s.Asks(ctx, []store.Ask{
+			{User: bob, Question: "b2", Answer: "b2"},
+			{User: alice, Conversation: store.Conversation{ID: c.ID}, Replace: "nope", Question: "x", Answer: "a6"},
+			{User: alice, Question: "new", Answer: "a7", Client: strings.Repeat("x", 100)},
+			{User: alice, Conversation: store.Conversation{ID: c.ID}, Question: "q5", Answer: "a8"},
+		}))
+		if len(out) != 4 || out[0].Err != nil || !errors.Is(out[1].Err, store.ErrNotFound) || out[2].Err == nil || out[3].Err != nil {
+			t.Fatalf("asks: %+v", out)
+		}
+		if got := texts(t, s, alice, c.ID); !slices.Equal(got, append(want, "user:q5:done", "assistant::streaming")) {
+			t.Fatalf("alice's conversation after the asks: %q", got)
+		}
+		if got := texts(t, s, bob, out[0].Conversation.ID); !slices.Equal(got, []string{"user:b2:done", "assistant::streaming"}) {
+			t.Fatalf("bob's new conversation: %q", got)
+		}
+		for _, id := range []string{"a6", "a7"} {
+			if _, err := s.Message(ctx, alice, id); !errors.Is(err, store.ErrNotFound) {
+				t.Errorf("the failed ask's answer %s: %v, want none", id, err)
+			}
+		}
+	})
+}
+
+func TestSaveAnswers(t *testing.T) {
+	contract(t, func(t *testing.T, s store.Store) {
+		alice, bob := user(t, s, "alice"), user(t, s, "bob")
+		must[store.Asked](t)(s.Ask(ctx, alice, store.Ask{Question: "q", Answer: "a1"}))
+		must[store.Asked](t)(s.Ask(ctx, bob, store.Ask{Question: "q", Answer: "b1"}))
+		must[store.Asked](t)(s.Ask(ctx, bob, store.Ask{Question: "q", Answer: "b2"}))
+		noErr(t, s.EndAnswer(ctx, bob, "b2", store.Message{Text: "whole", Status: store.StatusDone}))
+		for _, text := range []string{"Hel", "lo, 世界"} {
+			noErr(t, s.SaveAnswers(ctx, []store.AnswerSave{
+				{User: alice, ID: "a1", Text: text}, {User: bob, ID: "b1", Text: text + "!"},
+				{User: bob, ID: "b2", Text: "late"}, // ended: unchanged
+				{User: bob, ID: "a1", Text: "not bob's"},
+			}))
+		}
+		for _, w := range []struct{ user, id, text string }{{alice, "a1", "Hello, 世界"}, {bob, "b1", "Hel!lo, 世界!"}, {bob, "b2", "whole"}} {
+			if got := must[store.Message](t)(s.Message(ctx, w.user, w.id)); got.Text != w.text {
+				t.Errorf("%s: %q, want %q", w.id, got.Text, w.text)
+			}
+		}
+		// A save with no text marks the answer alive: it is not taken
+		// for a dead server's.
+		time.Sleep(5 * time.Millisecond)
+		cut := time.Now()
+		time.Sleep(5 * time.Millisecond)
+		noErr(t, s.SaveAnswers(ctx, []store.AnswerSave{{User: alice, ID: "a1"}}))
+		if n := must[int](t)(s.InterruptUnfinished(ctx, cut)); n != 1 {
+			t.Errorf("interrupted %d answers, want 1 (bob's, not the one just saved)", n)
+		}
+		if got := must[store.Message](t)(s.Message(ctx, alice, "a1")); got.Status != store.StatusStreaming || got.Text != "Hello, 世界" {
+			t.Errorf("after a save without text: %+v", got)
+		}
+	})
+}
+
+// TestImportLong: a conversation longer than one of the import's
+// transactions comes in whole and in order.
+func TestImportLong(t *testing.T) {
+	contract(t, func(t *testing.T, s store.Store) {
+		alice := user(t, s, "alice")
+		e := store.Export{Conversation: store.Conversation{ID: "long", Title: "long"}}
+		for i := range 1234 {
+			e.Messages = append(e.Messages, store.Message{Role: []string{store.RoleUser, store.RoleAssistant}[i%2], Text: strconv.Itoa(i), Status: store.StatusDone})
+		}
+		short := store.Export{Conversation: store.Conversation{ID: "short"}, Messages: e.Messages[:2]}
+		if n := must[int](t)(s.Import(ctx, alice, []store.Export{short, e, short})); n != 2 {
+			t.Fatalf("imported %d, want 2", n)
+		}
+		got := must[[]store.Message](t)(s.Messages(ctx, alice, "long", 0))
+		if len(got) != len(e.Messages) {
+			t.Fatalf("%d messages, want %d", len(got), len(e.Messages))
+		}
+		for i, m := range got {
+			if m.Text != strconv.Itoa(i) {
+				t.Fatalf("message %d is %q", i, m.Text)
+			}
+		}
+		if n := must[int](t)(s.Import(ctx, alice, []store.Export{e})); n != 0 {
+			t.Fatalf("imported %d the second time, want 0", n)
+		}
+	})
 }

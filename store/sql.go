@@ -456,6 +456,203 @@ func (s *sqlStore) insertMessage(ctx context.Context, tx *sql.Tx, user string, m
 	return nil
 }
 
+func (s *sqlStore) Ask(ctx context.Context, user string, a Ask) (Asked, error) {
+	a.User = user
+	out, err := s.Asks(ctx, []Ask{a})
+	if err != nil {
+		return Asked{}, err
+	}
+	return out[0], out[0].Err
+}
+
+// Asks records the asks in one transaction: one commit for many asks is
+// what lets a burst of questions through SQLite's single writer. An ask
+// that replaces part of a conversation runs within a savepoint, rolled
+// back when it fails (its answer is not there), so the others stay; the
+// others can fail only with the whole transaction. An ask is two
+// statements (three with its history, five with a replace), prepared once
+// per transaction.
+func (s *sqlStore) Asks(ctx context.Context, asks []Ask) ([]Asked, error) {
+	out := make([]Asked, len(asks))
+	now := fromMS(ms(s.now()))
+	err := s.tx(ctx, func(tx *sql.Tx) error {
+		st := askStmts{s: s, tx: tx}
+		defer st.close()
+		for i, a := range asks {
+			if err := errors.Join(checkID(a.Conversation.ID), checkID(a.Answer), checkID(a.Client)); err != nil {
+				out[i].Err = err
+				continue
+			}
+			if a.Replace == "" {
+				if err := st.ask(ctx, a, now, &out[i]); err != nil {
+					return err
+				}
+				continue
+			}
+			if _, err := tx.ExecContext(ctx, `SAVEPOINT ask`); err != nil {
+				return err
+			}
+			err := s.replaceFrom(ctx, tx, a.User, a.Conversation.ID, a.Replace)
+			if err == nil {
+				err = st.ask(ctx, a, now, &out[i])
+			}
+			if err != nil {
+				if _, rerr := tx.ExecContext(ctx, `ROLLBACK TO SAVEPOINT ask`); rerr != nil {
+					return rerr
+				}
+				if !errors.Is(err, ErrNotFound) {
+					err = fmt.Errorf("store: ask: %w", err)
+				}
+				out[i] = Asked{Err: err}
+			}
+			if _, err := tx.ExecContext(ctx, `RELEASE SAVEPOINT ask`); err != nil {
+				return err
+			}
+		}
+		return nil
+	})
+	if err != nil {
+		return nil, fmt.Errorf("store: ask: %w", err)
+	}
+	return out, nil
+}
+
+// askStmts are the statements of asks, prepared at their first use in a
+// transaction.
+type askStmts struct {
+	s        *sqlStore
+	tx       *sql.Tx
+	conv, qa *sql.Stmt
+}
+
+func (st *askStmts) prepare(ctx context.Context, p **sql.Stmt, query string) (*sql.Stmt, error) {
+	if *p == nil {
+		stmt, err := st.tx.PrepareContext(ctx, st.s.q(query))
+		if err != nil {
+			return nil, err
+		}
+		*p = stmt
+	}
+	return *p, nil
+}
+
+func (st *askStmts) close() {
+	for _, p := range []*sql.Stmt{st.conv, st.qa} {
+		if p != nil {
+			p.Close()
+		}
+	}
+}
+
+// ask records one ask (see Store.Ask) but its replace: it opens or
+// creates the conversation, reads the history of one already there, and
+// adds the question and the answer.
+func (st *askStmts) ask(ctx context.Context, a Ask, now time.Time, out *Asked) error {
+	s := st.s
+	c := a.Conversation
+	created := c.ID == ""
+	if created {
+		c.ID = newID()
+	}
+	conv, err := st.prepare(ctx, &st.conv, `INSERT INTO conversations (user_id, id, title, channel, app, created, updated)
+		VALUES (?, ?, ?, ?, ?, ?, ?) ON CONFLICT (user_id, id) DO UPDATE SET updated = excluded.updated
+		RETURNING `+convColumns)
+	if err != nil {
+		return err
+	}
+	if out.Conversation, err = scanConv(conv.QueryRowContext(ctx, a.User, c.ID, clampTitle(c.Title), c.Channel, c.App, ms(now), ms(now))); err != nil {
+		return err
+	}
+	if !created {
+		if out.History, err = s.lastMessages(ctx, st.tx, a.User, c.ID, a.History); err != nil {
+			return err
+		}
+	}
+	qa, err := st.prepare(ctx, &st.qa, `INSERT INTO messages (user_id, id, conversation_id, role, text, status, client, created, updated)
+		VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?), (?, ?, ?, ?, '', ?, ?, ?, ?)`)
+	if err != nil {
+		return err
+	}
+	_, err = qa.ExecContext(ctx,
+		a.User, newID(), c.ID, RoleUser, s.d.clean(a.Question), StatusDone, a.Client, ms(now), ms(now),
+		a.User, a.Answer, c.ID, RoleAssistant, StatusStreaming, a.Client, ms(now), ms(now))
+	return err
+}
+
+// replaceFrom removes, for an ask that replaces answer id of conversation
+// conv, that answer, the question before it and everything after: two
+// lookups by index, whatever the conversation's length.
+func (s *sqlStore) replaceFrom(ctx context.Context, tx *sql.Tx, user, conv, id string) error {
+	var n int64
+	err := tx.QueryRowContext(ctx, s.q(`SELECT n FROM messages WHERE user_id = ? AND id = ? AND conversation_id = ? AND role = ?`),
+		user, id, conv, RoleAssistant).Scan(&n)
+	if errors.Is(err, sql.ErrNoRows) {
+		return ErrNotFound
+	}
+	if err != nil {
+		return err
+	}
+	var prev int64
+	var role string
+	err = tx.QueryRowContext(ctx, s.q(`SELECT n, role FROM messages WHERE user_id = ? AND conversation_id = ? AND n < ? ORDER BY n DESC LIMIT 1`),
+		user, conv, n).Scan(&prev, &role)
+	switch {
+	case err == nil && role == RoleUser:
+		n = prev
+	case err != nil && !errors.Is(err, sql.ErrNoRows):
+		return err
+	}
+	_, err = tx.ExecContext(ctx, s.q(`DELETE FROM messages WHERE user_id = ? AND conversation_id = ? AND n >= ?`), user, conv, n)
+	return err
+}
+
+// lastMessages returns the last limit messages of a conversation, oldest
+// first, read in tx.
+func (s *sqlStore) lastMessages(ctx context.Context, tx *sql.Tx, user, conv string, limit int) ([]Message, error) {
+	if limit <= 0 {
+		return nil, nil
+	}
+	rows, err := tx.QueryContext(ctx, s.q(`SELECT `+msgColumns+` FROM (SELECT n, `+msgColumns+` FROM messages
+		WHERE user_id = ? AND conversation_id = ? ORDER BY n DESC LIMIT ?) last ORDER BY n`), user, conv, limit)
+	if err != nil {
+		return nil, err
+	}
+	defer rows.Close()
+	var out []Message
+	for rows.Next() {
+		m, err := scanMsg(rows)
+		if err != nil {
+			return nil, err
+		}
+		out = append(out, m)
+	}
+	return out, rows.Err()
+}
+
+func (s *sqlStore) SaveAnswers(ctx context.Context, saves []AnswerSave) error {
+	if len(saves) == 0 {
+		return nil
+	}
+	now := ms(time.Now())
+	err := s.tx(ctx, func(tx *sql.Tx) error {
+		stmt, err := tx.PrepareContext(ctx, s.q(`UPDATE messages SET text = text || ?, updated = ? WHERE user_id = ? AND id = ? AND status = 'streaming'`))
+		if err != nil {
+			return err
+		}
+		defer stmt.Close()
+		for _, a := range saves {
+			if _, err := stmt.ExecContext(ctx, s.d.clean(a.Text), now, a.User, a.ID); err != nil {
+				return err
+			}
+		}
+		return nil
+	})
+	if err != nil {
+		return fmt.Errorf("store: save answers: %w", err)
+	}
+	return nil
+}
+
 func (s *sqlStore) AppendAnswer(ctx context.Context, user, id, text string) error {
 	if text == "" {
 		return nil
@@ -606,57 +803,100 @@ func (s *sqlStore) Export(ctx context.Context, user string) ([]Export, error) {
 	return out, rows.Err()
 }
 
+// importBatch is how many messages an import writes per transaction: the
+// writer is free for other users' writes between two (SQLite has one).
+const importBatch = 500
+
 func (s *sqlStore) Import(ctx context.Context, user string, convs []Export) (int, error) {
-	n := 0
-	err := s.tx(ctx, func(tx *sql.Tx) error {
-		for _, e := range convs {
-			c := e.Conversation
-			if err := checkID(c.ID); err != nil {
-				return err
+	for _, e := range convs {
+		if err := checkID(e.ID); err != nil {
+			return 0, err
+		}
+	}
+	n, pending := 0, 0 // conversations imported: committed, and in the batch
+	var batch []func(*sql.Tx) error
+	size := 0
+	flush := func() error {
+		if len(batch) == 0 {
+			return nil
+		}
+		err := s.tx(ctx, func(tx *sql.Tx) error {
+			for _, f := range batch {
+				if err := f(tx); err != nil {
+					return err
+				}
 			}
-			if c.ID == "" {
-				c.ID = newID()
-			}
-			now := s.now()
-			if c.Created.IsZero() {
-				c.Created = now
-			}
-			if c.Updated.IsZero() {
-				c.Updated = c.Created
-			}
+			return nil
+		})
+		if err == nil {
+			n += pending
+		}
+		batch, size, pending = batch[:0], 0, 0
+		return err
+	}
+	for _, e := range convs {
+		c := e.Conversation
+		if c.ID == "" {
+			c.ID = newID()
+		}
+		now := s.now()
+		if c.Created.IsZero() {
+			c.Created = now
+		}
+		if c.Updated.IsZero() {
+			c.Updated = c.Created
+		}
+		// A conversation already there is skipped, so importing twice adds
+		// nothing; a new one's messages follow in this batch and, when it
+		// is longer than a batch, the next ones.
+		added := new(bool)
+		batch = append(batch, func(tx *sql.Tx) error {
 			res, err := tx.ExecContext(ctx, s.q(`INSERT INTO conversations (user_id, id, title, channel, app, created, updated)
 				VALUES (?, ?, ?, ?, ?, ?, ?) ON CONFLICT (user_id, id) DO NOTHING`),
 				user, c.ID, clampTitle(c.Title), c.Channel, c.App, ms(c.Created), ms(c.Updated))
 			if err != nil {
-				return fmt.Errorf("store: import: %w", err)
+				return err
 			}
-			if k, _ := res.RowsAffected(); k == 0 {
-				continue // already there
+			k, _ := res.RowsAffected()
+			*added = k == 1
+			return nil
+		})
+		size++
+		for _, m := range e.Messages {
+			// Message ids are the user's, like conversation ids; an
+			// imported message gets a new one, so importing another
+			// export of the same messages never collides.
+			m.ID, m.Conversation = newID(), c.ID
+			if m.Created.IsZero() {
+				m.Created = c.Created
 			}
-			for _, m := range e.Messages {
-				// Message ids are the user's, like conversation ids; an
-				// imported message gets a new one, so importing another
-				// export of the same messages never collides.
-				m.ID, m.Conversation = newID(), c.ID
-				if m.Created.IsZero() {
-					m.Created = c.Created
+			if m.Status == StatusStreaming || m.Status == "" {
+				m.Status = StatusDone
+			}
+			if checkID(m.Client) != nil {
+				m.Client = "" // only for idempotency, which an import needs not
+			}
+			batch = append(batch, func(tx *sql.Tx) error {
+				if !*added {
+					return nil
 				}
-				if m.Status == StatusStreaming || m.Status == "" {
-					m.Status = StatusDone
-				}
-				if checkID(m.Client) != nil {
-					m.Client = "" // only for idempotency, which an import needs not
-				}
-				if err := s.insertMessage(ctx, tx, user, m, false); err != nil {
-					return err
+				return s.insertMessage(ctx, tx, user, m, false)
+			})
+			if size++; size >= importBatch {
+				if err := flush(); err != nil {
+					return n, fmt.Errorf("store: import: %w", err)
 				}
 			}
-			n++
 		}
-		return nil
-	})
-	if err != nil {
-		return 0, err
+		batch = append(batch, func(*sql.Tx) error {
+			if *added {
+				pending++
+			}
+			return nil
+		})
+	}
+	if err := flush(); err != nil {
+		return n, fmt.Errorf("store: import: %w", err)
 	}
 	return n, nil
 }

@@ -103,6 +103,40 @@ type Hit struct {
 	Updated      time.Time `json:"updated"`
 }
 
+// Ask is a question as the server records it (Store.Ask).
+type Ask struct {
+	// User is whose ask it is (for Store.Asks; Ask takes it apart).
+	User string
+	// Conversation is the conversation to ask in: its ID, or "" for a new
+	// one, which gets Title, Channel and App.
+	Conversation Conversation
+	// Replace, when set, is an answer of the conversation that this ask
+	// replaces: it, the question before it and everything after them go.
+	Replace string
+	// Question is the question's text; Client the ask's client id (kept
+	// on both messages, for idempotency across restarts).
+	Question, Client string
+	// Answer is the id of the answer's message.
+	Answer string
+	// History is how many of the last messages before the question to
+	// return (0: none).
+	History int
+}
+
+// Asked is what Store.Ask recorded.
+type Asked struct {
+	Conversation Conversation
+	History      []Message // the last messages before the question, oldest first
+	// Err is why this ask of a Store.Asks was not recorded.
+	Err error
+}
+
+// AnswerSave is one answer's progressive save (Store.SaveAnswers).
+type AnswerSave struct {
+	User, ID string
+	Text     string // new text to append; "" only marks it alive
+}
+
 // Export is one conversation with its messages, as exported and imported.
 type Export struct {
 	Conversation
@@ -153,6 +187,23 @@ type Store interface {
 	// every message after it, and returns how many went: the conversation
 	// then continues from before it (edit and resend, regenerate).
 	TruncateFrom(ctx context.Context, user, conv, id string) (int, error)
+	// Ask records a question and its answer, still empty and streaming, in
+	// one transaction: it replaces part of the conversation first when
+	// a.Replace names an answer there, opens (or creates) the conversation,
+	// reads the messages before the question and adds both. Nothing is
+	// written when it fails; an a.Replace that is not an answer of the
+	// conversation is ErrNotFound.
+	Ask(ctx context.Context, user string, a Ask) (Asked, error)
+	// Asks records several asks, each of its User, in one transaction:
+	// each as Ask would, or, when it fails alone (its Asked.Err), not at
+	// all, the others still. The error is the transaction's: then none
+	// was recorded.
+	Asks(ctx context.Context, asks []Ask) ([]Asked, error)
+	// SaveAnswers writes the progress of answers still streaming, each
+	// possibly another user's, in one transaction: each save's Text is
+	// appended, and one with no text is only marked alive (Touch). Saves of
+	// answers no longer streaming change nothing.
+	SaveAnswers(ctx context.Context, saves []AnswerSave) error
 	// AppendAnswer adds streamed text to an answer still streaming.
 	AppendAnswer(ctx context.Context, user, id, text string) error
 	// EndAnswer sets an answer's whole text and how it ended (Status,
@@ -169,7 +220,11 @@ type Store interface {
 	// Export returns all of the user's conversations with their messages.
 	Export(ctx context.Context, user string) ([]Export, error)
 	// Import adds conversations to the user's. A conversation whose id the
-	// user already has is skipped, so importing twice adds nothing.
+	// user already has is skipped, so importing twice adds nothing. It
+	// writes in transactions of a few hundred messages, so other writes
+	// get through meanwhile; an import that fails part way keeps what it
+	// wrote (and the count returned says how many conversations), and a
+	// conversation longer than a transaction may then be kept in part.
 	Import(ctx context.Context, user string, convs []Export) (imported int, err error)
 
 	Close() error
