@@ -24,6 +24,9 @@ type answer struct {
 	id, conversation, owner string
 	cancel                  context.CancelFunc // stops the generation
 
+	// remote: another instance generates it, and this one mirrors it
+	// (hub.mirror).
+	remote bool
 	// stored is closed once the ask is in the store (nil: it was from
 	// the start), err set before if it could not be.
 	stored chan struct{}
@@ -106,6 +109,13 @@ func (a *answer) end(last protocol.ServerFrame, now time.Time) {
 	a.notifyLocked()
 }
 
+// length returns how much text the answer has.
+func (a *answer) length() int {
+	a.mu.Lock()
+	defer a.mu.Unlock()
+	return len(a.text)
+}
+
 // finished returns the whole text, once the answer has ended.
 func (a *answer) finished() (string, bool) {
 	a.mu.Lock()
@@ -124,6 +134,10 @@ func (a *answer) notifyLocked() {
 func (a *answer) read(off int) (chunk string, ended bool, wake <-chan struct{}) {
 	a.mu.Lock()
 	defer a.mu.Unlock()
+	if off > len(a.text) {
+		// A mirror still behind what its client has (validOffset).
+		return "", false, a.wake
+	}
 	end := len(a.text)
 	if end-off > maxChunkBytes {
 		end = off + maxChunkBytes
@@ -160,6 +174,11 @@ func (a *answer) live() bool {
 func (a *answer) validOffset(off int) bool {
 	a.mu.Lock()
 	defer a.mu.Unlock()
+	if off > len(a.text) && a.remote && !a.ended {
+		// A mirror is behind the instance that generates the answer by a
+		// save or two: the client may hold more already.
+		return true
+	}
 	if off < 0 || off > len(a.text) {
 		return false
 	}

@@ -6,6 +6,7 @@ import (
 	"errors"
 	"net/http"
 	"net/http/httptest"
+	"os"
 	"strings"
 	"sync"
 	"sync/atomic"
@@ -17,6 +18,7 @@ import (
 	"github.com/maxence-charriere/go-app/v9/pkg/app"
 	"go.uber.org/goleak"
 
+	"github.com/wasmchat/wasmchat/internal/pgtest"
 	"github.com/wasmchat/wasmchat/protocol"
 	"github.com/wasmchat/wasmchat/server"
 	"github.com/wasmchat/wasmchat/store"
@@ -24,7 +26,10 @@ import (
 
 func TestMain(m *testing.M) {
 	app.Route("/", &testPage{})
-	goleak.VerifyTestMain(m)
+	goleak.VerifyTestMain(m, goleak.Cleanup(func(code int) {
+		pgtest.Stop()
+		os.Exit(code)
+	}))
 }
 
 type testPage struct{ app.Compo }

@@ -18,8 +18,11 @@ import (
 // Intervals of an answer's progressive saves.
 const (
 	// saveEvery is how often a streaming answer's new text is written to the
-	// store: a crash loses at most this much of it.
-	saveEvery = 250 * time.Millisecond
+	// store: a crash loses at most this much of it. With several instances
+	// (a store.Feed), clients of the others follow it through the store:
+	// feedSaveEvery.
+	saveEvery     = 250 * time.Millisecond
+	feedSaveEvery = 100 * time.Millisecond
 	// touchEvery is how often an answer that has no new text is marked
 	// alive, so other instances do not take it for a crashed one's.
 	touchEvery = 10 * time.Second
@@ -36,6 +39,9 @@ var (
 	errBusy        = errors.New("replace: an answer is still streaming in this conversation")
 	errTooMany     = errors.New("limit: too many answers at once")
 	errTooFast     = errors.New("limit: too many questions a minute")
+	// errJoined ends the reservation of an ask whose client id has an
+	// answer already: its copies join that answer.
+	errJoined = errors.New("ask: joins the answer of its client id")
 )
 
 // hub owns every answer being generated or recently ended. Generation runs
@@ -55,8 +61,12 @@ type hub struct {
 	wg     sync.WaitGroup  // running generations
 	savers sync.WaitGroup  // saveAll and commitAsks
 	halt   chan struct{}   // closed once the generations are over: they stop
-	stop   func()          // closes halt
+	halted func()          // closes halt
 	asks   chan *pendingAsk
+	// feed, when the store is shared by instances, tells of their
+	// answers; saveEvery is then shorter, for the mirrors' sake.
+	feed      store.Feed
+	saveEvery time.Duration
 
 	mu       sync.Mutex
 	answers  map[string]*answer
@@ -78,9 +88,15 @@ func newHub(ctx context.Context, cfg Config) *hub {
 		byClient: make(map[clientKey]*answer),
 		current:  make(map[seat]string),
 	}
+	h.saveEvery = saveEvery
 	h.halt = make(chan struct{})
-	h.stop = sync.OnceFunc(func() { close(h.halt) })
+	h.halted = sync.OnceFunc(func() { close(h.halt) })
 	h.asks = make(chan *pendingAsk, maxAskBatch)
+	if f, ok := cfg.Store.(store.Feed); ok {
+		h.feed, h.saveEvery = f, feedSaveEvery
+		h.savers.Add(1)
+		go h.listen()
+	}
 	h.savers.Add(1 + askCommitters)
 	go h.saveAll()
 	for range askCommitters {
@@ -110,7 +126,9 @@ func (h *hub) ask(owner string, channel int, f protocol.ClientFrame) (*answer, e
 	if f.ID != "" {
 		if a, ok := h.byClient[key]; ok {
 			h.mu.Unlock()
-			if err := a.wait(); err != nil {
+			if err := a.wait(); errors.Is(err, errJoined) {
+				return h.ask(owner, channel, f) // the store names the answer
+			} else if err != nil {
 				return nil, err
 			}
 			return a, nil
@@ -162,7 +180,7 @@ func (h *hub) ask(owner string, channel int, f protocol.ClientFrame) (*answer, e
 	})
 
 	h.mu.Lock()
-	if err != nil {
+	if err != nil || asked.Existing != "" {
 		h.wg.Done()
 		h.endedLocked(owner)
 		// A question the store did not take does not count: the page
@@ -177,9 +195,20 @@ func (h *hub) ask(owner string, channel int, f protocol.ClientFrame) (*answer, e
 		if errors.Is(err, store.ErrNotFound) && f.Replace != "" {
 			err = errNoAnswer
 		}
+		if err == nil {
+			// Asked before, here before a restart or on another
+			// instance: the ask joins that answer.
+			err = errJoined
+		}
 		a.failed(err)
 		h.mu.Unlock()
 		cancel()
+		if err == errJoined {
+			if b, ok := h.resume(context.WithoutCancel(h.ctx), owner, asked.Existing); ok {
+				return b, nil
+			}
+			return nil, errNoAnswer
+		}
 		return nil, err
 	}
 	a.conversation = asked.Conversation.ID
@@ -334,6 +363,25 @@ func (h *hub) resume(ctx context.Context, owner, id string) (*answer, bool) {
 	}
 	a := newAnswer(m.ID, m.Conversation, owner, func() {})
 	a.text = []byte(m.Text)
+	if m.Status == store.StatusStreaming && h.feed != nil {
+		// Another instance generates it: this one mirrors it, its text
+		// read from the store at each of the feed's events (mirror).
+		a.remote = true
+		h.mu.Lock()
+		defer h.mu.Unlock()
+		if b, ok := h.answers[id]; ok && b.owner == owner {
+			return b, true // mirrored meanwhile
+		}
+		h.answers[id] = a
+		return a, true
+	}
+	a.end(storedEnd(m), time.Now())
+	return a, true
+}
+
+// storedEnd is the frame that ends an answer as the store has it; one
+// still streaming there, with no instance generating it, was interrupted.
+func storedEnd(m store.Message) protocol.ServerFrame {
 	last := protocol.ServerFrame{Status: protocol.StatusEnd, Finish: m.Finish, Usage: m.Usage}
 	switch m.Status {
 	case store.StatusError:
@@ -341,8 +389,85 @@ func (h *hub) resume(ctx context.Context, owner, id string) (*answer, bool) {
 	case store.StatusStreaming:
 		last.Finish = protocol.FinishInterrupted
 	}
-	a.end(last, time.Now())
-	return a, true
+	return last
+}
+
+// listen follows the feed (several instances on one database) until the
+// hub halts: it stops the answers this instance generates that a client of
+// another asked to stop, and brings the answers it mirrors up to date.
+func (h *hub) listen() {
+	defer h.savers.Done()
+	ctx, cancel := context.WithCancel(context.Background())
+	go func() {
+		<-h.halt
+		cancel()
+	}()
+	h.feed.Listen(ctx, func(e store.Event) {
+		if e.Kind == store.EventResync {
+			h.mu.Lock()
+			var mirrors []*answer
+			for _, a := range h.answers {
+				if a.remote && a.live() {
+					mirrors = append(mirrors, a)
+				}
+			}
+			h.mu.Unlock()
+			for _, a := range mirrors {
+				h.mirror(ctx, a)
+			}
+			return
+		}
+		h.mu.Lock()
+		a, ok := h.answers[e.Answer]
+		h.mu.Unlock()
+		if !ok || a.owner != e.User {
+			return
+		}
+		switch {
+		case e.Kind == store.EventStop && !a.remote:
+			a.cancel()
+		case e.Kind != store.EventStop && a.remote:
+			h.mirror(ctx, a)
+		}
+	})
+	cancel()
+}
+
+// mirror brings an answer another instance generates up to what the store
+// has: its new text, and its end once it has one.
+func (h *hub) mirror(ctx context.Context, a *answer) {
+	rctx, cancel := context.WithTimeout(ctx, 5*time.Second)
+	m, err := h.store.Message(rctx, a.owner, a.id)
+	cancel()
+	if errors.Is(err, store.ErrNotFound) {
+		// Deleted with its conversation.
+		a.end(protocol.ServerFrame{Status: protocol.StatusEnd, Finish: protocol.FinishInterrupted}, time.Now())
+		return
+	}
+	if err != nil {
+		h.log.Warn("store: mirror an answer", "answer", a.id, "err", err)
+		return
+	}
+	if n := a.length(); len(m.Text) > n {
+		a.append(m.Text[n:])
+	}
+	if m.Status != store.StatusStreaming {
+		a.end(storedEnd(m), time.Now())
+	}
+}
+
+// stop stops owner's answer id: here when this instance generates it,
+// else through the feed on the instance that does.
+func (h *hub) stop(ctx context.Context, owner, id string) {
+	if a, ok := h.get(owner, id); ok && !a.remote {
+		a.cancel()
+		return
+	}
+	if h.feed != nil {
+		if _, err := aside(func() (struct{}, error) { return struct{}{}, h.feed.NotifyStop(ctx, owner, id) }); err != nil {
+			h.log.Warn("store: notify a stop", "err", err)
+		}
+	}
 }
 
 // endedLocked counts one of owner's answers as no longer generating.
@@ -435,7 +560,7 @@ func (h *hub) endAnswer(a *answer, end store.Message) {
 // until the hub halts (hub.wait: the generations are over).
 func (h *hub) saveAll() {
 	defer h.savers.Done()
-	t := time.NewTicker(saveEvery)
+	t := time.NewTicker(h.saveEvery)
 	defer t.Stop()
 	var live []*answer
 	var saves []store.AnswerSave
@@ -450,7 +575,7 @@ func (h *hub) saveAll() {
 		h.mu.Lock()
 		h.evictLocked(now)
 		for _, a := range h.answers {
-			if a.isStored() && a.live() {
+			if a.isStored() && a.live() && !a.remote {
 				live = append(live, a)
 			}
 		}
@@ -524,6 +649,6 @@ func (h *hub) lastFrame(ctx context.Context, a *answer, res Result, err error, t
 // then stops the saver.
 func (h *hub) wait() {
 	h.wg.Wait()
-	h.stop()
+	h.halted()
 	h.savers.Wait()
 }

@@ -52,8 +52,9 @@ type Config struct {
 	ContextChars int
 	// StaleAnswers, when set, is how long a streaming answer may go
 	// unwritten before it is taken for the answer of a crashed instance
-	// and ended interrupted; it is checked every minute. Set it when
-	// several instances share a database. Unset (one instance), every
+	// and ended interrupted; it is checked every third of it (at most a
+	// minute). Set it when several instances share a database (a live
+	// answer is written at least every 10 s). Unset (one instance), every
 	// unfinished answer is ended interrupted at start, and no other time.
 	StaleAnswers time.Duration
 	// Limits bound what one user may use at once.
@@ -147,7 +148,7 @@ func New(cfg Config) (*Server, error) {
 	}
 	if cfg.StaleAnswers > 0 {
 		go func() {
-			t := time.NewTicker(time.Minute)
+			t := time.NewTicker(min(time.Minute, cfg.StaleAnswers/3))
 			defer t.Stop()
 			for {
 				select {

@@ -291,9 +291,7 @@ func (c *conn) handle(ctx context.Context, data []byte) {
 			c.follow(ctx, a, f.Offset)
 		}
 	case protocol.TypeStop:
-		if a, ok := c.s.hub.get(c.user, f.Answer); ok {
-			a.cancel()
-		}
+		c.s.hub.stop(ctx, c.user, f.Answer)
 	}
 }
 

@@ -708,3 +708,33 @@ func TestImportLong(t *testing.T) {
 		}
 	})
 }
+
+// TestAskOnce: a user's client id has one answer, whoever records it: an
+// ask sent again (to another instance, after a restart) joins it and
+// writes nothing; a replace sent again replaces nothing twice. Another
+// user's same client id is another ask.
+func TestAskOnce(t *testing.T) {
+	contract(t, func(t *testing.T, s store.Store) {
+		alice, bob := user(t, s, "alice"), user(t, s, "bob")
+		first := must[store.Asked](t)(s.Ask(ctx, alice, store.Ask{Question: "q", Client: "c1", Answer: "a1"}))
+		again := must[store.Asked](t)(s.Ask(ctx, alice, store.Ask{Question: "q", Client: "c1", Answer: "a2"}))
+		if first.Existing != "" || again.Existing != "a1" || again.Conversation.ID != first.Conversation.ID {
+			t.Fatalf("asked again: %+v after %+v", again, first)
+		}
+		if got := texts(t, s, alice, first.Conversation.ID); len(got) != 2 {
+			t.Fatalf("after the ask sent twice: %q", got)
+		}
+		noErr(t, s.EndAnswer(ctx, alice, "a1", store.Message{Text: "r", Status: store.StatusDone}))
+		r := must[store.Asked](t)(s.Ask(ctx, alice, store.Ask{Conversation: store.Conversation{ID: first.Conversation.ID}, Replace: "a1", Question: "q'", Client: "c2", Answer: "a3"}))
+		r2 := must[store.Asked](t)(s.Ask(ctx, alice, store.Ask{Conversation: store.Conversation{ID: first.Conversation.ID}, Replace: "a1", Question: "q'", Client: "c2", Answer: "a4"}))
+		if r.Existing != "" || r2.Existing != "a3" {
+			t.Fatalf("replace sent again: %+v, then %+v", r, r2)
+		}
+		if got := texts(t, s, alice, first.Conversation.ID); !slices.Equal(got, []string{"user:q':done", "assistant::streaming"}) {
+			t.Fatalf("after the replace sent twice: %q", got)
+		}
+		if b := must[store.Asked](t)(s.Ask(ctx, bob, store.Ask{Question: "q", Client: "c1", Answer: "b1"})); b.Existing != "" {
+			t.Fatalf("bob's ask with alice's client id: %+v", b)
+		}
+	})
+}

@@ -1,9 +1,13 @@
 package store
 
 import (
+	"log/slog"
+	"time"
+
 	"context"
 	"database/sql"
 	"fmt"
+	"github.com/jackc/pgx/v5"
 	"strconv"
 	"strings"
 
@@ -57,6 +61,11 @@ var postgresMigrations = []string{
 	);
 	CREATE INDEX messages_conversation ON messages (user_id, conversation_id, n);
 	CREATE INDEX messages_streaming ON messages (status) WHERE status = 'streaming';`,
+	// 2: one answer per ask (the user's client id), whichever instance
+	// takes it: earlier duplicates, if any, lose their client id first.
+	`UPDATE messages SET client = '' WHERE role = 'assistant' AND client <> '' AND n NOT IN
+		(SELECT min(n) FROM messages WHERE role = 'assistant' AND client <> '' GROUP BY user_id, client);
+	CREATE UNIQUE INDEX messages_ask ON messages (user_id, client) WHERE role = 'assistant' AND client <> '';`,
 }
 
 // OpenPostgres connects to the PostgreSQL database at url
@@ -82,9 +91,75 @@ func OpenPostgres(ctx context.Context, url string) (Store, error) {
 		rebind:     rebindDollar,
 		// PostgreSQL text cannot hold NUL; a NUL in a question or an answer
 		// is kept as U+FFFD rather than failing the write.
-		clean: func(s string) string { return strings.ReplaceAll(s, "\x00", "\uFFFD") },
+		clean:  func(s string) string { return strings.ReplaceAll(s, "\x00", "\uFFFD") },
+		notify: true,
 	}
-	return newSQLStore(ctx, d, db, db)
+	st, err := newSQLStore(ctx, d, db, db)
+	if err != nil {
+		return nil, err
+	}
+	return &pgStore{sqlStore: st, url: url}, nil
+}
+
+// pgStore is the PostgreSQL store, with its Feed.
+type pgStore struct {
+	*sqlStore
+	url string
+}
+
+// feedChannel is the channel of the store's events (store.Feed).
+const feedChannel = "wasmchat"
+
+// Listen listens on its own connection (LISTEN holds one), and connects
+// again after a failure, a second later and up to 10 s.
+func (s *pgStore) Listen(ctx context.Context, f func(Event)) {
+	pause := time.Second
+	for ctx.Err() == nil {
+		start := time.Now()
+		err := s.listen(ctx, f)
+		if ctx.Err() != nil {
+			return
+		}
+		if time.Since(start) > time.Minute {
+			pause = time.Second
+		}
+		slog.Warn("store: postgres: listening failed; again shortly", "err", err, "in", pause)
+		select {
+		case <-ctx.Done():
+			return
+		case <-time.After(pause):
+		}
+		pause = min(2*pause, 10*time.Second)
+	}
+}
+
+func (s *pgStore) listen(ctx context.Context, f func(Event)) error {
+	conn, err := pgx.Connect(ctx, s.url)
+	if err != nil {
+		return err
+	}
+	defer conn.Close(context.WithoutCancel(ctx))
+	if _, err := conn.Exec(ctx, "LISTEN "+feedChannel); err != nil {
+		return err
+	}
+	f(Event{Kind: EventResync})
+	for {
+		n, err := conn.WaitForNotification(ctx)
+		if err != nil {
+			return err
+		}
+		for line := range strings.SplitSeq(n.Payload, "\n") {
+			if e, ok := parseEvent(line); ok {
+				f(e)
+			}
+		}
+	}
+}
+
+func (s *pgStore) NotifyStop(ctx context.Context, user, id string) error {
+	return s.tx(ctx, func(tx *sql.Tx) error {
+		return s.notify(ctx, tx, []Event{{Kind: EventStop, User: user, Answer: id}})
+	})
 }
 
 // rebindDollar numbers the ? placeholders of q as $1, $2...; the queries

@@ -32,6 +32,8 @@ type dialect struct {
 	rebind func(string) string
 	// clean makes a text storable.
 	clean func(string) string
+	// notify: writes send the events of a Feed (PostgreSQL's NOTIFY).
+	notify bool
 }
 
 // sqlStore is the Store over database/sql. Writes go through w, reads
@@ -483,6 +485,17 @@ func (s *sqlStore) Asks(ctx context.Context, asks []Ask) ([]Asked, error) {
 				out[i].Err = err
 				continue
 			}
+			if a.Client != "" {
+				// Sent again (to this instance or another): it joins the
+				// answer it started, and replaces nothing twice.
+				found, err := st.existing(ctx, a, &out[i])
+				if err != nil {
+					return err
+				}
+				if found {
+					continue
+				}
+			}
 			if a.Replace == "" {
 				if err := st.ask(ctx, a, now, &out[i]); err != nil {
 					return err
@@ -568,15 +581,62 @@ func (st *askStmts) ask(ctx context.Context, a Ask, now time.Time, out *Asked) e
 			return err
 		}
 	}
+	// The answer's row goes unless the user's client id has one already:
+	// another instance took the same ask since existing looked.
 	qa, err := st.prepare(ctx, &st.qa, `INSERT INTO messages (user_id, id, conversation_id, role, text, status, client, created, updated)
-		VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?), (?, ?, ?, ?, '', ?, ?, ?, ?)`)
+		VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?), (?, ?, ?, ?, '', ?, ?, ?, ?)
+		ON CONFLICT (user_id, client) WHERE role = 'assistant' AND client <> '' DO NOTHING RETURNING role`)
 	if err != nil {
 		return err
 	}
-	_, err = qa.ExecContext(ctx,
-		a.User, newID(), c.ID, RoleUser, s.d.clean(a.Question), StatusDone, a.Client, ms(now), ms(now),
+	qid := newID()
+	rows, err := qa.QueryContext(ctx,
+		a.User, qid, c.ID, RoleUser, s.d.clean(a.Question), StatusDone, a.Client, ms(now), ms(now),
 		a.User, a.Answer, c.ID, RoleAssistant, StatusStreaming, a.Client, ms(now), ms(now))
+	if err != nil {
+		return err
+	}
+	n := 0
+	for rows.Next() {
+		n++
+	}
+	if err := errors.Join(rows.Err(), rows.Close()); err != nil {
+		return err
+	}
+	if n == 2 {
+		return nil
+	}
+	// Lost the race: take back the question (and the conversation made
+	// for it) and join the answer that won.
+	if _, err := st.tx.ExecContext(ctx, s.q(`DELETE FROM messages WHERE user_id = ? AND id = ?`), a.User, qid); err != nil {
+		return err
+	}
+	if created {
+		if _, err := st.tx.ExecContext(ctx, s.q(`DELETE FROM conversations WHERE user_id = ? AND id = ?`), a.User, c.ID); err != nil {
+			return err
+		}
+	}
+	out.History = nil
+	found, err := st.existing(ctx, a, out)
+	if err == nil && !found {
+		err = errors.New("store: ask: the answer of the client id vanished")
+	}
 	return err
+}
+
+// existing looks for the answer of a's client id: an ask sent again.
+func (st *askStmts) existing(ctx context.Context, a Ask, out *Asked) (bool, error) {
+	var id, conv string
+	err := st.tx.QueryRowContext(ctx, st.s.q(`SELECT id, conversation_id FROM messages WHERE user_id = ? AND client = ? AND role = ? AND client <> ''`),
+		a.User, a.Client, RoleAssistant).Scan(&id, &conv)
+	if errors.Is(err, sql.ErrNoRows) {
+		return false, nil
+	}
+	if err != nil {
+		return false, err
+	}
+	*out = Asked{Existing: id, Conversation: Conversation{ID: conv}}
+	return true, nil
 }
 
 // replaceFrom removes, for an ask that replaces answer id of conversation
@@ -640,12 +700,16 @@ func (s *sqlStore) SaveAnswers(ctx context.Context, saves []AnswerSave) error {
 			return err
 		}
 		defer stmt.Close()
+		var events []Event
 		for _, a := range saves {
 			if _, err := stmt.ExecContext(ctx, s.d.clean(a.Text), now, a.User, a.ID); err != nil {
 				return err
 			}
+			if a.Text != "" {
+				events = append(events, Event{Kind: EventText, User: a.User, Answer: a.ID})
+			}
 		}
-		return nil
+		return s.notify(ctx, tx, events)
 	})
 	if err != nil {
 		return fmt.Errorf("store: save answers: %w", err)
@@ -675,19 +739,38 @@ func (s *sqlStore) EndAnswer(ctx context.Context, user, id string, end Message) 
 		if err != nil {
 			return fmt.Errorf("store: end answer: %w", err)
 		}
-		_, err = tx.ExecContext(ctx, s.q(`UPDATE conversations SET updated = ? WHERE user_id = ? AND id = ?`), now, user, conv)
-		return err
+		if _, err = tx.ExecContext(ctx, s.q(`UPDATE conversations SET updated = ? WHERE user_id = ? AND id = ?`), now, user, conv); err != nil {
+			return err
+		}
+		return s.notify(ctx, tx, []Event{{Kind: EventEnd, User: user, Answer: id}})
 	})
 }
 
 func (s *sqlStore) InterruptUnfinished(ctx context.Context, before time.Time) (int, error) {
-	res, err := s.w.ExecContext(ctx, s.q(`UPDATE messages SET status = ?, finish = ? WHERE status = 'streaming' AND updated < ?`),
-		StatusDone, protocol.FinishInterrupted, ms(before))
+	var events []Event
+	err := s.tx(ctx, func(tx *sql.Tx) error {
+		rows, err := tx.QueryContext(ctx, s.q(`UPDATE messages SET status = ?, finish = ? WHERE status = 'streaming' AND updated < ? RETURNING user_id, id`),
+			StatusDone, protocol.FinishInterrupted, ms(before))
+		if err != nil {
+			return err
+		}
+		for rows.Next() {
+			e := Event{Kind: EventEnd}
+			if err := rows.Scan(&e.User, &e.Answer); err != nil {
+				rows.Close()
+				return err
+			}
+			events = append(events, e)
+		}
+		if err := errors.Join(rows.Err(), rows.Close()); err != nil {
+			return err
+		}
+		return s.notify(ctx, tx, events)
+	})
 	if err != nil {
 		return 0, fmt.Errorf("store: interrupt unfinished: %w", err)
 	}
-	n, _ := res.RowsAffected()
-	return int(n), nil
+	return len(events), nil
 }
 
 // --- search, export, import ---
@@ -873,9 +956,7 @@ func (s *sqlStore) Import(ctx context.Context, user string, convs []Export) (int
 			if m.Status == StatusStreaming || m.Status == "" {
 				m.Status = StatusDone
 			}
-			if checkID(m.Client) != nil {
-				m.Client = "" // only for idempotency, which an import needs not
-			}
+			m.Client = "" // only for the idempotency of asks, which an import needs not
 			batch = append(batch, func(tx *sql.Tx) error {
 				if !*added {
 					return nil
@@ -899,6 +980,59 @@ func (s *sqlStore) Import(ctx context.Context, user string, convs []Export) (int
 		return n, fmt.Errorf("store: import: %w", err)
 	}
 	return n, nil
+}
+
+// --- the feed's events ---
+
+// maxNotify bounds a notification's payload (PostgreSQL's limit is 8,000
+// bytes): more events go in several.
+const maxNotify = 7900
+
+// notify sends events in tx, so they arrive once it commits, with what it
+// wrote: a line "kind user answer" each. Only a store shared by
+// instances (dialect.notify) sends any.
+func (s *sqlStore) notify(ctx context.Context, tx *sql.Tx, events []Event) error {
+	if !s.d.notify || len(events) == 0 {
+		return nil
+	}
+	var b strings.Builder
+	flush := func() error {
+		if b.Len() == 0 {
+			return nil
+		}
+		_, err := tx.ExecContext(ctx, s.q(`SELECT pg_notify(?, ?)`), feedChannel, b.String())
+		b.Reset()
+		return err
+	}
+	for _, e := range events {
+		line := string(e.Kind) + " " + e.User + " " + e.Answer
+		if strings.ContainsAny(e.User+e.Answer, " \n") {
+			continue // not an id this server makes
+		}
+		if b.Len()+len(line)+1 > maxNotify {
+			if err := flush(); err != nil {
+				return err
+			}
+		}
+		if b.Len() > 0 {
+			b.WriteByte('\n')
+		}
+		b.WriteString(line)
+	}
+	return flush()
+}
+
+// parseEvent reads one line of a notification.
+func parseEvent(line string) (Event, bool) {
+	f := strings.Fields(line)
+	if len(f) != 3 || len(f[0]) != 1 {
+		return Event{}, false
+	}
+	switch k := EventKind(f[0][0]); k {
+	case EventText, EventEnd, EventStop:
+		return Event{Kind: k, User: f[1], Answer: f[2]}, true
+	}
+	return Event{}, false
 }
 
 // --- helpers ---

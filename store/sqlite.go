@@ -61,6 +61,11 @@ var sqliteMigrations = []string{
 	);
 	CREATE INDEX messages_conversation ON messages (user_id, conversation_id, n);
 	CREATE INDEX messages_streaming ON messages (status) WHERE status = 'streaming';`,
+	// 2: one answer per ask (the user's client id), whichever instance
+	// takes it: earlier duplicates, if any, lose their client id first.
+	`UPDATE messages SET client = '' WHERE role = 'assistant' AND client <> '' AND n NOT IN
+		(SELECT min(n) FROM messages WHERE role = 'assistant' AND client <> '' GROUP BY user_id, client);
+	CREATE UNIQUE INDEX messages_ask ON messages (user_id, client) WHERE role = 'assistant' AND client <> '';`,
 }
 
 // OpenSQLite opens (creating it if needed) the database in data folder

@@ -114,7 +114,8 @@ type Ask struct {
 	// replaces: it, the question before it and everything after them go.
 	Replace string
 	// Question is the question's text; Client the ask's client id (kept
-	// on both messages, for idempotency across restarts).
+	// on both messages): a user's client id has one answer, enforced by the
+	// database, so an ask sent again, to any instance, starts nothing.
 	Question, Client string
 	// Answer is the id of the answer's message.
 	Answer string
@@ -127,6 +128,10 @@ type Ask struct {
 type Asked struct {
 	Conversation Conversation
 	History      []Message // the last messages before the question, oldest first
+	// Existing is the id of the answer an earlier ask of the same client
+	// id started (on this instance or another): then nothing was written,
+	// and Conversation is that answer's (its ID only).
+	Existing string
 	// Err is why this ask of a Store.Asks was not recorded.
 	Err error
 }
@@ -136,6 +141,41 @@ type AnswerSave struct {
 	User, ID string
 	Text     string // new text to append; "" only marks it alive
 }
+
+// Feed is what a store that several instances share offers so that each
+// sees the others' answers as they stream: the PostgreSQL store (LISTEN and
+// NOTIFY: no other service). SQLite, one instance's, has none.
+//
+// The events only say that something changed: the text itself is read from
+// the store, which is written in the transaction that sends the event, so
+// the text is there when the event arrives. SaveAnswers sends EventText
+// for every answer it gave text to, EndAnswer and InterruptUnfinished
+// EventEnd, NotifyStop EventStop.
+type Feed interface {
+	// Listen calls f with the events of every instance, its own included,
+	// until ctx ends. After a (re)connection it calls f with EventResync:
+	// events may have been missed, everything watched is to be read again.
+	Listen(ctx context.Context, f func(Event))
+	// NotifyStop asks whichever instance generates the user's answer id to
+	// stop it.
+	NotifyStop(ctx context.Context, user, id string) error
+}
+
+// Event is a change to an answer, from any instance (Feed).
+type Event struct {
+	Kind         EventKind
+	User, Answer string
+}
+
+// EventKind says what changed.
+type EventKind byte
+
+const (
+	EventText   EventKind = 't' // the answer's stored text grew
+	EventEnd    EventKind = 'e' // it ended: its status is no longer streaming
+	EventStop   EventKind = 's' // a client asked to stop it
+	EventResync EventKind = 'r' // events may have been missed
+)
 
 // Export is one conversation with its messages, as exported and imported.
 type Export struct {

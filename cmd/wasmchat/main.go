@@ -166,7 +166,7 @@ func serve(ctx context.Context, args []string, getenv func(string) string, stdou
 	defer st.Close()
 	stale := time.Duration(0) // one process owns the SQLite file
 	if f.databaseURL != "" {
-		stale = 2 * time.Minute
+		stale = 30 * time.Second
 	}
 	up, err := chooseUpstream(ctx, f, log)
 	if err != nil {
