@@ -3,12 +3,14 @@
 package wsclient_test
 
 import (
+	"cmp"
 	"context"
 	"errors"
 	"fmt"
 	"math/rand/v2"
 	"net/http"
 	"net/http/httptest"
+	"os"
 	"strings"
 	"sync"
 	"sync/atomic"
@@ -22,13 +24,19 @@ import (
 
 	"github.com/wasmchat/wasmchat/app/wsclient"
 	"github.com/wasmchat/wasmchat/internal/chaos"
+	"github.com/wasmchat/wasmchat/internal/pgtest"
 	"github.com/wasmchat/wasmchat/protocol"
 	"github.com/wasmchat/wasmchat/server"
 	"github.com/wasmchat/wasmchat/store"
 	"github.com/wasmchat/wasmchat/upstream/demo"
 )
 
-func TestMain(m *testing.M) { goleak.VerifyTestMain(m) }
+func TestMain(m *testing.M) {
+	goleak.VerifyTestMain(m, goleak.Cleanup(func(code int) {
+		pgtest.Stop()
+		os.Exit(code)
+	}))
+}
 
 type tokens map[string]string
 
@@ -47,9 +55,15 @@ func startServer(t *testing.T, up server.Upstream) string {
 	if err != nil {
 		t.Fatal(err)
 	}
+	return startServerOn(t, up, st, 0)
+}
+
+// startServerOn starts a server on st (stale: see server.Config).
+func startServerOn(t *testing.T, up server.Upstream, st store.Store, stale time.Duration) string {
+	t.Helper()
 	t.Cleanup(func() { st.Close() })
 	srv, err := server.New(server.Config{
-		Tokens: tokens{"tok": "alice"}, Store: st, Upstream: up, Page: &app.Handler{},
+		Tokens: tokens{"tok": "alice"}, Store: st, Upstream: up, Page: &app.Handler{}, StaleAnswers: stale,
 		Web: fstest.MapFS{"app.wasm": {Data: []byte("wasm")}},
 		// The chaos tests ask 20 questions at once through connections cut
 		// every 50-250 ms: past the default per-user limits, which are
@@ -253,6 +267,7 @@ func TestUnauthorizedStopsReconnecting(t *testing.T) {
 // small chunks, and counts its generations.
 type longAnswers struct {
 	chunks int
+	every  time.Duration // the pause every third chunk; 1 ms if unset
 	calls  atomic.Int32
 }
 
@@ -271,7 +286,7 @@ func (l *longAnswers) Stream(ctx context.Context, req server.Request, emit func(
 			select {
 			case <-ctx.Done():
 				return server.Result{}, ctx.Err()
-			case <-time.After(time.Millisecond):
+			case <-time.After(cmp.Or(l.every, time.Millisecond)):
 			}
 		}
 		emit(c)
@@ -314,6 +329,53 @@ func TestChaos(t *testing.T) {
 		t.Errorf("only %d cuts: the test did not test", proxy.Cuts())
 	}
 	t.Logf("chaos: %d answers, %d bytes, %d connections cut, every answer byte for byte", answers, total, proxy.Cuts())
+}
+
+// TestChaosInstances: three instances on one PostgreSQL behind a proxy that
+// sends each new connection to the next instance (no sticky sessions) and
+// cuts every connection every 300-700 ms, so each answer is followed
+// through every instance in turn: all 20 arrive byte for byte, no chunk
+// twice (the recorder fails the test on one), each generated once.
+func TestChaosInstances(t *testing.T) {
+	up := &longAnswers{chunks: 1500, every: 3 * time.Millisecond} // about 1.5 s an answer
+	url := pgtest.URL(t)
+	var addrs []string
+	for range 3 {
+		st, err := store.OpenPostgres(context.Background(), url)
+		if err != nil {
+			t.Fatal(err)
+		}
+		addrs = append(addrs, startServerOn(t, up, st, time.Minute))
+	}
+	proxy, rec, c := proxied(t, addrs[0])
+	proxy.SetBackends(addrs...)
+	ctx, stop := context.WithCancel(context.Background())
+	defer stop()
+	proxy.CutEvery(ctx, jitter(300*time.Millisecond, 700*time.Millisecond))
+	const answers = 20
+	for i := range answers {
+		c.Ask(context.Background(), ask(fmt.Sprint("q", i), fmt.Sprint("question ", i)))
+		time.Sleep(time.Duration(i%4) * 40 * time.Millisecond)
+	}
+	rec.waitEnds(t, answers)
+	stop()
+	for i := range answers {
+		q := fmt.Sprint("question ", i)
+		got := rec.text(rec.answer(fmt.Sprint("q", i)))
+		if want := strings.Join(up.text(q), ""); got != want {
+			t.Errorf("%s: got %d bytes, want %d", q, len(got), len(want))
+		}
+		if end := rec.end(rec.answer(fmt.Sprint("q", i))); end.Finish != protocol.FinishStop {
+			t.Errorf("%s ended %+v", q, end)
+		}
+	}
+	if n := up.calls.Load(); n != answers {
+		t.Errorf("%d generations for %d questions", n, answers)
+	}
+	if proxy.Cuts() < 3 {
+		t.Errorf("only %d cuts: the test did not test", proxy.Cuts())
+	}
+	t.Logf("%d answers through 3 instances, %d connections cut", answers, proxy.Cuts())
 }
 
 // TestRestartInterruptsWithTextHeld points the client at a fresh server in

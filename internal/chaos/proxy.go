@@ -18,10 +18,11 @@ type Proxy struct {
 	wg   sync.WaitGroup
 	stop chan struct{}
 
-	mu      sync.Mutex
-	backend string
-	conns   map[net.Conn]struct{}
-	cuts    int
+	mu       sync.Mutex
+	backends []string // new connections go to each in turn
+	next     int
+	conns    map[net.Conn]struct{}
+	cuts     int
 }
 
 // New listens on a free loopback port and forwards to backend (host:port).
@@ -30,7 +31,7 @@ func New(backend string) (*Proxy, error) {
 	if err != nil {
 		return nil, err
 	}
-	p := &Proxy{ln: ln, backend: backend, conns: make(map[net.Conn]struct{}), stop: make(chan struct{})}
+	p := &Proxy{ln: ln, backends: []string{backend}, conns: make(map[net.Conn]struct{}), stop: make(chan struct{})}
 	p.wg.Go(p.accept)
 	return p, nil
 }
@@ -39,9 +40,13 @@ func New(backend string) (*Proxy, error) {
 func (p *Proxy) Addr() string { return p.ln.Addr().String() }
 
 // SetBackend points new connections at another backend.
-func (p *Proxy) SetBackend(addr string) {
+func (p *Proxy) SetBackend(addr string) { p.SetBackends(addr) }
+
+// SetBackends sends new connections to addrs in turn (round robin), as a
+// load balancer without sticky sessions does.
+func (p *Proxy) SetBackends(addrs ...string) {
 	p.mu.Lock()
-	p.backend = addr
+	p.backends, p.next = addrs, 0
 	p.mu.Unlock()
 }
 
@@ -105,7 +110,8 @@ func (p *Proxy) accept() {
 
 func (p *Proxy) serve(client net.Conn) {
 	p.mu.Lock()
-	backend := p.backend
+	backend := p.backends[p.next%len(p.backends)]
+	p.next++
 	p.mu.Unlock()
 	server, err := net.DialTimeout("tcp", backend, 5*time.Second)
 	if err != nil {
