@@ -31,6 +31,8 @@ type answer struct {
 	// the start), err set before if it could not be.
 	stored chan struct{}
 	err    error
+	// askedAt is when its ask was read (for the first chunk's latency).
+	askedAt time.Time
 	// saved and savedAt are how much of the text the store has and when it
 	// was last written (hub.saveAll's own).
 	saved   int
@@ -135,8 +137,10 @@ func (a *answer) read(off int) (chunk string, ended bool, wake <-chan struct{}) 
 	a.mu.Lock()
 	defer a.mu.Unlock()
 	if off > len(a.text) {
-		// A mirror still behind what its client has (validOffset).
-		return "", false, a.wake
+		// A mirror still behind what its client has (validOffset); if it
+		// ended so, the client keeps what it has (the end frame is at its
+		// offset).
+		return "", a.ended, a.wake
 	}
 	end := len(a.text)
 	if end-off > maxChunkBytes {

@@ -56,6 +56,7 @@ type hub struct {
 	budget   int  // context budget in characters
 	replace  bool // asks may replace part of a conversation (FeatureReplace)
 	limits   Limits
+	m        *metrics
 
 	ctx    context.Context // ends when generations must stop
 	wg     sync.WaitGroup  // running generations
@@ -78,8 +79,9 @@ type hub struct {
 
 type clientKey struct{ owner, id string }
 
-func newHub(ctx context.Context, cfg Config) *hub {
+func newHub(ctx context.Context, cfg Config, m *metrics) *hub {
 	h := &hub{
+		m:        m,
 		upstream: cfg.Upstream, store: cfg.Store, log: cfg.Logger, retain: cfg.Retain, apps: cfg.Apps,
 		budget: cfg.ContextChars, ctx: ctx, replace: canReplace(cfg.Upstream), limits: cfg.Limits,
 		recent:   make(map[string][]time.Time),
@@ -156,6 +158,7 @@ func (h *hub) ask(owner string, channel int, f protocol.ClientFrame) (*answer, e
 	gctx, cancel := context.WithCancel(h.ctx)
 	a := newAnswer(rand.Text(), conv.ID, owner, cancel)
 	a.stored = make(chan struct{})
+	a.askedAt = now
 	h.answers[a.id] = a
 	h.live[owner]++ // counts for the limits from now on, until it ends
 	h.recent[owner] = append(h.recent[owner], now)
@@ -280,7 +283,9 @@ func (h *hub) commitAsks() {
 			asks = append(asks, p.ask)
 		}
 		ctx, cancel := context.WithTimeout(context.WithoutCancel(h.ctx), 10*time.Second)
+		start := time.Now()
 		out, err := h.store.Asks(ctx, asks)
+		since(h.m.storeWrite.WithLabelValues("asks"), start)
 		cancel()
 		for i, p := range batch {
 			if err != nil {
@@ -428,6 +433,9 @@ func (h *hub) listen() {
 			a.cancel()
 		case e.Kind != store.EventStop && a.remote:
 			h.mirror(ctx, a)
+			if !e.Sent.IsZero() {
+				since(h.m.fanoutLag, e.Sent)
+			}
 		}
 	})
 	cancel()
@@ -497,8 +505,14 @@ func (h *hub) evictLocked(now time.Time) {
 func (h *hub) generate(ctx context.Context, a *answer, req Request) {
 	defer h.wg.Done()
 	defer a.cancel()
-	tooLong := false
+	h.m.streaming.Inc()
+	defer h.m.streaming.Dec()
+	tooLong, first := false, true
 	emit := func(chunk string) {
+		if first {
+			since(h.m.firstChunk, a.askedAt)
+			first = false
+		}
 		if !tooLong && !a.append(chunk) {
 			tooLong = true
 			a.cancel()
@@ -528,7 +542,9 @@ func (h *hub) endAnswer(a *answer, end store.Message) {
 	var giveUp <-chan time.Time
 	for attempt := 1; ; attempt++ {
 		ctx, cancel := context.WithTimeout(context.WithoutCancel(h.ctx), 10*time.Second)
+		start := time.Now()
 		err := h.store.EndAnswer(ctx, a.owner, a.id, end)
+		since(h.m.storeWrite.WithLabelValues("end"), start)
 		cancel()
 		if err == nil || errors.Is(err, store.ErrNotFound) {
 			// Not found: the conversation was deleted meanwhile.
@@ -598,7 +614,9 @@ func (h *hub) saveAll() {
 			continue
 		}
 		ctx, cancel := context.WithTimeout(context.WithoutCancel(h.ctx), 5*time.Second)
+		start := time.Now()
 		err := h.store.SaveAnswers(ctx, saves)
+		since(h.m.storeWrite.WithLabelValues("save"), start)
 		cancel()
 		if err != nil {
 			h.log.Warn("store: save answers", "answers", len(saves), "err", err)
@@ -626,6 +644,7 @@ func (h *hub) lastFrame(ctx context.Context, a *answer, res Result, err error, t
 		return end(protocol.FinishCancelled)
 	case errors.As(err, &ue):
 		h.log.Warn("upstream failed", "answer", a.id, "code", ue.Code)
+		h.m.upstreamErrors.WithLabelValues(ue.Code).Inc()
 		return protocol.ServerFrame{
 			Status: protocol.StatusError, Code: ue.Code, Content: ue.Message,
 			RetryAfter: int(math.Ceil(ue.RetryAfter.Seconds())),
@@ -634,6 +653,7 @@ func (h *hub) lastFrame(ctx context.Context, a *answer, res Result, err error, t
 		// Not classified: its text may carry anything, so only its type is
 		// logged.
 		h.log.Warn("upstream failed", "answer", a.id, "error_type", fmt.Sprintf("%T", err))
+		h.m.upstreamErrors.WithLabelValues(protocol.CodeUpstream).Inc()
 		return protocol.ServerFrame{
 			Status: protocol.StatusError, Code: protocol.CodeUpstream,
 			Content: "The model backend failed before finishing this answer. Try again in a moment.",

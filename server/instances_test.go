@@ -59,6 +59,9 @@ func TestInstancesShareAnswers(t *testing.T) {
 	if first.Content+rest != up.text() || end.Status != protocol.StatusEnd || end.Finish != protocol.FinishStop {
 		t.Fatalf("through B: %q, end %+v; want the whole answer, finish stop", first.Content+rest, end)
 	}
+	if n := metric(t, b.Server, "wasmchat_fanout_lag_seconds_count"); n < 1 {
+		t.Errorf("B's fan-out lag was observed %v times", n)
+	}
 
 	// The same ask sent to B after A acknowledged it: B joins A's answer.
 	calls := up.calls.Load()

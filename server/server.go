@@ -95,6 +95,7 @@ type Server struct {
 	hub           *hub
 	perUser       counter // open WebSockets per user
 	imports       counter // imports running per user: at most one
+	metrics       *metrics
 	assets        *assets
 	mux           *http.ServeMux
 	version       string
@@ -141,7 +142,8 @@ func New(cfg Config) (*Server, error) {
 	genCtx, stopGen := context.WithCancel(context.Background())
 	s.stopGen = stopGen
 	s.connCtx, s.stopConns = context.WithCancel(context.Background())
-	s.hub = newHub(genCtx, cfg)
+	s.metrics = newMetrics()
+	s.hub = newHub(genCtx, cfg, s.metrics)
 	if err := s.interruptUnfinished(genCtx); err != nil {
 		stopGen()
 		return nil, err

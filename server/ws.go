@@ -57,6 +57,8 @@ func (s *Server) serveWS(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	defer s.perUser.remove(user)
+	s.metrics.connections.Inc()
+	defer s.metrics.connections.Dec()
 	c := &conn{s: s, ws: ws, user: user, channel: ep.Channel}
 	c.log = s.log.With("user", user, "remote", r.RemoteAddr)
 	c.run(s.connCtx)
@@ -262,20 +264,30 @@ func (c *conn) handle(ctx context.Context, data []byte) {
 			c.sendError(ctx, f.ID, protocol.CodeUnavailable, "The server is restarting: send the question again in a moment.")
 			return
 		}
+		start := time.Now()
 		a, err := c.s.hub.ask(c.user, c.channel, f)
 		if err != nil {
 			code, msg := askRefusal(err)
+			result := "refused"
 			if code == protocol.CodeUnavailable {
 				c.log.Error("store: ask", "err", err)
+				result = "failed"
 			}
+			c.s.metrics.asks.WithLabelValues(result).Inc()
 			c.sendError(ctx, f.ID, code, msg)
 			return
 		}
+		result := "answered"
+		if a.askedAt.Before(start) {
+			result = "joined" // an ask read earlier, here or elsewhere
+		}
+		c.s.metrics.asks.WithLabelValues(result).Inc()
 		ack := protocol.ServerFrame{
 			Status: protocol.StatusControl, Type: protocol.ControlAck,
 			Client: f.ID, Answer: a.id, Conversation: a.conversation,
 		}
 		if c.send(ctx, ack) == nil {
+			since(c.s.metrics.ackSeconds, start)
 			c.follow(ctx, a, 0)
 		}
 	case protocol.TypeResume:

@@ -9,6 +9,7 @@ import (
 	"errors"
 	"fmt"
 	"math"
+	"strconv"
 	"strings"
 	"sync"
 	"time"
@@ -989,7 +990,7 @@ func (s *sqlStore) Import(ctx context.Context, user string, convs []Export) (int
 const maxNotify = 7900
 
 // notify sends events in tx, so they arrive once it commits, with what it
-// wrote: a line "kind user answer" each. Only a store shared by
+// wrote: a line "kind user answer sent" each (sent: Unix milliseconds). Only a store shared by
 // instances (dialect.notify) sends any.
 func (s *sqlStore) notify(ctx context.Context, tx *sql.Tx, events []Event) error {
 	if !s.d.notify || len(events) == 0 {
@@ -1004,8 +1005,9 @@ func (s *sqlStore) notify(ctx context.Context, tx *sql.Tx, events []Event) error
 		b.Reset()
 		return err
 	}
+	sent := strconv.FormatInt(time.Now().UnixMilli(), 10)
 	for _, e := range events {
-		line := string(e.Kind) + " " + e.User + " " + e.Answer
+		line := string(e.Kind) + " " + e.User + " " + e.Answer + " " + sent
 		if strings.ContainsAny(e.User+e.Answer, " \n") {
 			continue // not an id this server makes
 		}
@@ -1025,12 +1027,16 @@ func (s *sqlStore) notify(ctx context.Context, tx *sql.Tx, events []Event) error
 // parseEvent reads one line of a notification.
 func parseEvent(line string) (Event, bool) {
 	f := strings.Fields(line)
-	if len(f) != 3 || len(f[0]) != 1 {
+	if len(f) != 4 || len(f[0]) != 1 {
+		return Event{}, false
+	}
+	sent, err := strconv.ParseInt(f[3], 10, 64)
+	if err != nil {
 		return Event{}, false
 	}
 	switch k := EventKind(f[0][0]); k {
 	case EventText, EventEnd, EventStop:
-		return Event{Kind: k, User: f[1], Answer: f[2]}, true
+		return Event{Kind: k, User: f[1], Answer: f[2], Sent: time.UnixMilli(sent)}, true
 	}
 	return Event{}, false
 }

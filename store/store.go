@@ -165,6 +165,9 @@ type Feed interface {
 type Event struct {
 	Kind         EventKind
 	User, Answer string
+	// Sent is when the instance that wrote it sent it (to the
+	// millisecond; zero for a resync), for the lag of the fan-out.
+	Sent time.Time
 }
 
 // EventKind says what changed.

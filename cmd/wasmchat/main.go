@@ -79,6 +79,9 @@ type serveFlags struct {
 	tlsKey      string
 	demoRate    float64
 	limits      server.Limits
+	metricsAddr string
+	logJSON     bool
+	staleAfter  time.Duration
 
 	upstream     string // auto, demo, openai or seedws
 	baseURL      string
@@ -102,6 +105,9 @@ func parseServe(args []string, getenv func(string) string, stderr io.Writer) (se
 		f.origins = append(f.origins, s)
 		return nil
 	})
+	fs.StringVar(&f.metricsAddr, "metrics-addr", "", "address of a listener of its own for GET /metrics (Prometheus); keep it private (env WASMCHAT_METRICS_ADDR; default: none)")
+	fs.DurationVar(&f.staleAfter, "stale-after", 30*time.Second, "with PostgreSQL: how long an answer may go unwritten before it is taken for a dead instance's and ended interrupted")
+	fs.BoolVar(&f.logJSON, "log-json", false, "log JSON lines instead of text (env WASMCHAT_LOG_JSON=1)")
 	fs.StringVar(&f.tlsCert, "tls-cert", "", "TLS certificate file (PEM); with -tls-key, serve HTTPS and WSS")
 	fs.StringVar(&f.tlsKey, "tls-key", "", "TLS private key file (PEM)")
 	fs.IntVar(&f.limits.Connections, "max-connections", server.DefaultLimits.Connections, "WebSockets one user may have open at once")
@@ -132,6 +138,7 @@ func parseServe(args []string, getenv func(string) string, stderr io.Writer) (se
 		{&f.ollamaURL, "WASMCHAT_OLLAMA_URL", "http://127.0.0.1:11434/v1/"},
 		{&f.appsFile, "WASMCHAT_APPS", ""},
 		{&f.databaseURL, "WASMCHAT_DATABASE_URL", ""},
+		{&f.metricsAddr, "WASMCHAT_METRICS_ADDR", ""},
 	} {
 		if *e.v == "" {
 			*e.v = getenv(e.env)
@@ -139,6 +146,9 @@ func parseServe(args []string, getenv func(string) string, stderr io.Writer) (se
 		if *e.v == "" {
 			*e.v = e.def
 		}
+	}
+	if getenv("WASMCHAT_LOG_JSON") == "1" {
+		f.logJSON = true
 	}
 	if (f.tlsCert == "") != (f.tlsKey == "") {
 		return f, errors.New("-tls-cert and -tls-key go together")
@@ -158,7 +168,13 @@ func serve(ctx context.Context, args []string, getenv func(string) string, stdou
 	if err != nil {
 		return err
 	}
-	log := slog.New(slog.NewTextHandler(stderr, nil))
+	// Every line names the instance: several may log to one place.
+	var handler slog.Handler = slog.NewTextHandler(stderr, nil)
+	if f.logJSON {
+		handler = slog.NewJSONHandler(stderr, nil)
+	}
+	log := slog.New(handler).With("instance", instanceID())
+	slog.SetDefault(log)
 	st, err := openStore(ctx, f.data, f.databaseURL)
 	if err != nil {
 		return err
@@ -166,7 +182,7 @@ func serve(ctx context.Context, args []string, getenv func(string) string, stdou
 	defer st.Close()
 	stale := time.Duration(0) // one process owns the SQLite file
 	if f.databaseURL != "" {
-		stale = 30 * time.Second
+		stale = f.staleAfter
 	}
 	up, err := chooseUpstream(ctx, f, log)
 	if err != nil {
@@ -223,8 +239,21 @@ func serve(ctx context.Context, args []string, getenv func(string) string, stdou
 		return err
 	}
 	hs := &http.Server{Handler: srv, ReadHeaderTimeout: 10 * time.Second, ErrorLog: slog.NewLogLogger(log.Handler(), slog.LevelWarn)}
-	errc := make(chan error, 1)
+	errc := make(chan error, 2)
 	go func() { errc <- hs.Serve(ln) }()
+	if f.metricsAddr != "" {
+		mln, err := net.Listen("tcp", f.metricsAddr)
+		if err != nil {
+			hs.Close()
+			return fmt.Errorf("-metrics-addr: %w", err)
+		}
+		mux := http.NewServeMux()
+		mux.Handle("GET /metrics", srv.Metrics())
+		ms := &http.Server{Handler: mux, ReadHeaderTimeout: 10 * time.Second}
+		defer ms.Close()
+		go func() { errc <- ms.Serve(mln) }()
+		fmt.Fprintf(stdout, "metrics on http://%s/metrics\n", loopbackIfUnspecified(mln.Addr().(*net.TCPAddr)))
+	}
 	select {
 	case err := <-errc:
 		return err
@@ -238,6 +267,12 @@ func serve(ctx context.Context, args []string, getenv func(string) string, stdou
 		log.Warn("answers interrupted by shutdown", "err", err)
 	}
 	return nil
+}
+
+// instanceID names this process in the logs: the host and the process id.
+func instanceID() string {
+	host, _ := os.Hostname()
+	return host + "-" + strconv.Itoa(os.Getpid())
 }
 
 func loopbackIfUnspecified(a *net.TCPAddr) string {
