@@ -3,6 +3,7 @@ package server
 import (
 	"context"
 	"sync"
+	"sync/atomic"
 	"time"
 	"unicode/utf8"
 
@@ -25,8 +26,12 @@ type answer struct {
 	cancel                  context.CancelFunc // stops the generation
 
 	// remote: another instance generates it, and this one mirrors it
-	// (hub.mirror).
-	remote bool
+	// (hub.mirror): queued for a read of the store, since the oldest event
+	// not read yet (Unix ns), and one read at a time.
+	remote       bool
+	queued       atomic.Bool
+	pendingSince atomic.Int64
+	mirroring    sync.Mutex
 	// stored is closed once the ask is in the store (nil: it was from
 	// the start), err set before if it could not be.
 	stored chan struct{}

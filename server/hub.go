@@ -400,6 +400,9 @@ func storedEnd(m store.Message) protocol.ServerFrame {
 // listen follows the feed (several instances on one database) until the
 // hub halts: it stops the answers this instance generates that a client of
 // another asked to stop, and brings the answers it mirrors up to date.
+// Mirrors are read by mirrorWorkers goroutines, an answer queued at most
+// once however many events name it meanwhile, so a burst of events (a
+// thousand answers every save) costs one read per answer.
 func (h *hub) listen() {
 	defer h.savers.Done()
 	ctx, cancel := context.WithCancel(context.Background())
@@ -407,6 +410,28 @@ func (h *hub) listen() {
 		<-h.halt
 		cancel()
 	}()
+	work := make(chan *answer, 4096)
+	var workers sync.WaitGroup
+	for range mirrorWorkers {
+		workers.Go(func() {
+			for a := range work {
+				sent := a.pendingSince.Swap(0)
+				a.queued.Store(false)
+				h.mirror(ctx, a)
+				if sent > 0 {
+					since(h.m.fanoutLag, time.Unix(0, sent))
+				}
+			}
+		})
+	}
+	queue := func(a *answer, sent time.Time) {
+		if !sent.IsZero() {
+			a.pendingSince.CompareAndSwap(0, sent.UnixNano())
+		}
+		if a.queued.CompareAndSwap(false, true) {
+			work <- a
+		}
+	}
 	h.feed.Listen(ctx, func(e store.Event) {
 		if e.Kind == store.EventResync {
 			h.mu.Lock()
@@ -418,7 +443,7 @@ func (h *hub) listen() {
 			}
 			h.mu.Unlock()
 			for _, a := range mirrors {
-				h.mirror(ctx, a)
+				queue(a, time.Time{})
 			}
 			return
 		}
@@ -432,18 +457,22 @@ func (h *hub) listen() {
 		case e.Kind == store.EventStop && !a.remote:
 			a.cancel()
 		case e.Kind != store.EventStop && a.remote:
-			h.mirror(ctx, a)
-			if !e.Sent.IsZero() {
-				since(h.m.fanoutLag, e.Sent)
-			}
+			queue(a, e.Sent)
 		}
 	})
 	cancel()
+	close(work)
+	workers.Wait()
 }
+
+// mirrorWorkers read mirrored answers from the store at once.
+const mirrorWorkers = 8
 
 // mirror brings an answer another instance generates up to what the store
 // has: its new text, and its end once it has one.
 func (h *hub) mirror(ctx context.Context, a *answer) {
+	a.mirroring.Lock() // one read and append at a time
+	defer a.mirroring.Unlock()
 	rctx, cancel := context.WithTimeout(ctx, 5*time.Second)
 	m, err := h.store.Message(rctx, a.owner, a.id)
 	cancel()

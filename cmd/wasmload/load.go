@@ -29,9 +29,10 @@ const users = 100
 
 // process is a server under load.
 type process struct {
-	cmd    *exec.Cmd
-	url    string
-	tokens []string // for wasmchat; the floor takes any
+	cmd     *exec.Cmd
+	url     string
+	tokens  []string    // for wasmchat; the floor takes any
+	metrics chan string // receives its metrics URL, if it prints one
 }
 
 // startProcess runs bin with args, with env added, and waits for the
@@ -46,7 +47,7 @@ func startProcess(ctx context.Context, bin string, env []string, args ...string)
 	if err := cmd.Start(); err != nil {
 		return nil, err
 	}
-	p := &process{cmd: cmd}
+	p := &process{cmd: cmd, metrics: make(chan string, 1)}
 	found := make(chan string, 1)
 	go func() {
 		lines := bufio.NewScanner(out)
@@ -55,6 +56,12 @@ func startProcess(ctx context.Context, bin string, env []string, args ...string)
 			if _, u, ok := strings.Cut(lines.Text(), "listening on "); ok && !sent {
 				found <- strings.TrimSpace(u)
 				sent = true
+			}
+			if _, u, ok := strings.Cut(lines.Text(), "metrics on "); ok {
+				select {
+				case p.metrics <- strings.TrimSpace(u):
+				default:
+				}
 			}
 		}
 		if !sent {
@@ -238,7 +245,16 @@ type lconn struct {
 	ws    *websocket.Conn
 	done  chan struct{} // closed when the answer ended
 	end   sync.Once
-	asked atomic.Bool // a question was sent: its answer is being read
+	asked atomic.Bool   // a question was sent: its answer is being read
+	acks  chan struct{} // receives once, at the ack
+
+	// A watcher (fanout) reads the frames itself.
+	watching atomic.Bool
+	frames   chan timedFrame
+
+	mu    sync.Mutex // for a watcher of the same answer on another instance:
+	id    string     // the answer's id, from the ack
+	times []textAt   // when each frame's text arrived
 
 	// Of the answer asked on it: want is set before asked, the rest by the
 	// reader before done closes.
@@ -289,7 +305,7 @@ func dialAll(ctx context.Context, srv *process, n int) ([]*lconn, error) {
 				return
 			}
 			ws.SetReadLimit(1 << 20)
-			c := &lconn{ws: ws, done: make(chan struct{})}
+			c := &lconn{ws: ws, done: make(chan struct{}), acks: make(chan struct{}, 1), frames: make(chan timedFrame, 1024)}
 			conns[i] = c
 			go c.read(ctx)
 		}()
@@ -330,6 +346,12 @@ func (c *lconn) read(ctx context.Context) {
 			return
 		}
 		now := time.Now()
+		if c.watching.Load() {
+			if f, err := protocol.DecodeServer(data); err == nil && f.Status != protocol.StatusControl {
+				c.frames <- timedFrame{f, now}
+			}
+			continue
+		}
 		if !c.asked.Load() {
 			continue // hello, apps, features
 		}
@@ -342,6 +364,10 @@ func (c *lconn) read(ctx context.Context) {
 		switch {
 		case f.Type == protocol.ControlAck:
 			c.acked, c.answer = now, f.Answer
+			c.mu.Lock()
+			c.id = f.Answer
+			c.mu.Unlock()
+			c.acks <- struct{}{}
 		case f.Status == protocol.StatusControl:
 		case f.Status == protocol.StatusError:
 			c.fail("error frame: " + f.Code + ": " + f.Content)
@@ -362,6 +388,9 @@ func (c *lconn) read(ctx context.Context) {
 				}
 				c.lastText = now
 				c.got.WriteString(f.Content)
+				c.mu.Lock()
+				c.times = append(c.times, textAt{c.got.Len(), now})
+				c.mu.Unlock()
 			}
 			if f.Status == protocol.StatusEnd {
 				c.asked.Store(false)
@@ -378,6 +407,51 @@ func (c *lconn) fail(why string) {
 		close(c.done)
 	})
 	_ = c.ws.CloseNow()
+}
+
+// timedFrame is a frame and when it arrived.
+type timedFrame struct {
+	f  protocol.ServerFrame
+	at time.Time
+}
+
+// textAt: the connection had end bytes of its answer at at.
+type textAt struct {
+	end int
+	at  time.Time
+}
+
+// answerID returns the id of the answer asked on c, once acknowledged.
+func (c *lconn) answerID() string {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	return c.id
+}
+
+// hadAt returns when c had at least n bytes of its answer.
+func (c *lconn) hadAt(n int) (time.Time, bool) {
+	for deadline := time.Now().Add(30 * time.Second); time.Now().Before(deadline); time.Sleep(5 * time.Millisecond) {
+		c.mu.Lock()
+		for _, t := range c.times {
+			if t.end >= n {
+				c.mu.Unlock()
+				return t.at, true
+			}
+		}
+		c.mu.Unlock()
+	}
+	return time.Time{}, false
+}
+
+// next returns the next frame a watcher got.
+func (c *lconn) next(ctx context.Context) (protocol.ServerFrame, time.Time, error) {
+	c.watching.Store(true)
+	select {
+	case f := <-c.frames:
+		return f.f, f.at, nil
+	case <-ctx.Done():
+		return protocol.ServerFrame{}, time.Time{}, ctx.Err()
+	}
 }
 
 // frameHeader is the size of a server's WebSocket frame header (unmasked)

@@ -17,7 +17,10 @@
 // fails the run. Connections go out from several loopback addresses
 // (127.0.0.2…) so ephemeral ports do not run out, and the open files limit
 // is raised to its hard limit (a scenario that needs more is skipped, and
-// says so). `make bench-load` runs every scenario (a few minutes).
+// says so). The fan-out scenario runs two instances on one PostgreSQL (a
+// throwaway cluster it starts): answers asked on A, each followed from B,
+// and prints how long after A's client B's had the same text, and each
+// instance's CPU. `make bench-load` runs every scenario (a few minutes).
 package main
 
 import (
@@ -33,6 +36,8 @@ import (
 	"syscall"
 	"text/tabwriter"
 	"time"
+
+	"github.com/wasmchat/wasmchat/internal/pgtest"
 )
 
 func main() {
@@ -79,10 +84,11 @@ func run(args []string, stdout io.Writer) error {
 	if err := fs.Parse(args); err != nil {
 		return err
 	}
-	list, err := pick(*names, *quick)
+	list, fans, err := pick(*names, *quick)
 	if err != nil {
 		return err
 	}
+	defer pgtest.Stop()
 	files := raiseFileLimit()
 	dir, err := os.MkdirTemp("", "wasmload-")
 	if err != nil {
@@ -130,6 +136,11 @@ func run(args []string, stdout io.Writer) error {
 		}
 		report(stdout, sc, res)
 	}
+	for _, f := range fans {
+		if err := runFanout(stdout, *bin, dir, f); err != nil {
+			return fmt.Errorf("%s: %w", f.name, err)
+		}
+	}
 	if failed {
 		return errors.New("answers arrived wrong or incomplete: see above")
 	}
@@ -141,17 +152,22 @@ func scenarioNames() string {
 	for _, s := range scenarios {
 		n = append(n, s.name)
 	}
+	for _, f := range fanouts {
+		n = append(n, f.name)
+	}
 	return strings.Join(n, ",")
 }
 
-func pick(names string, quick bool) ([]scenario, error) {
+// pick returns the scenarios named (all by default).
+func pick(names string, quick bool) ([]scenario, []fanout, error) {
 	if quick {
-		return []scenario{{"quick", 50, 20, 1000}}, nil
+		return []scenario{{"quick", 50, 20, 1000}}, []fanout{{"quick-fanout", 20, 1000}}, nil
 	}
 	if names == "" {
-		return scenarios, nil
+		return scenarios, fanouts, nil
 	}
 	var out []scenario
+	var fans []fanout
 next:
 	for _, n := range strings.Split(names, ",") {
 		for _, s := range scenarios {
@@ -160,9 +176,15 @@ next:
 				continue next
 			}
 		}
-		return nil, fmt.Errorf("no scenario %q (there are %s)", n, scenarioNames())
+		for _, f := range fanouts {
+			if f.name == n {
+				fans = append(fans, f)
+				continue next
+			}
+		}
+		return nil, nil, fmt.Errorf("no scenario %q (there are %s)", n, scenarioNames())
 	}
-	return out, nil
+	return out, fans, nil
 }
 
 // raiseFileLimit raises the open files limit to its hard limit (the

@@ -27,7 +27,8 @@ func TestQuickLoad(t *testing.T) {
 	if err := run([]string{"-quick"}, &out); err != nil {
 		t.Fatalf("%v\n%s", err, out.String())
 	}
-	for _, want := range []string{"first chunk p99", "wire bytes / text byte", "RSS per connection", "answers checked byte for byte: 20 + 20"} {
+	for _, want := range []string{"first chunk p99", "wire bytes / text byte", "RSS per connection", "answers checked byte for byte: 20 + 20",
+		"B's frame after A's, same text, p99", "answers checked byte for byte: 20 on A + 20 on B"} {
 		if !strings.Contains(out.String(), want) {
 			t.Errorf("the report lacks %q:\n%s", want, out.String())
 		}
@@ -36,11 +37,11 @@ func TestQuickLoad(t *testing.T) {
 }
 
 func TestPickScenarios(t *testing.T) {
-	got, err := pick("idle-1k,answers-100-150", false)
-	if err != nil || len(got) != 2 || got[0].idle != 1000 || got[1].answers != 100 {
-		t.Errorf("pick: %+v, %v", got, err)
+	got, fans, err := pick("idle-1k,answers-100-150,fanout-500-150", false)
+	if err != nil || len(got) != 2 || got[0].idle != 1000 || got[1].answers != 100 || len(fans) != 1 || fans[0].answers != 500 {
+		t.Errorf("pick: %+v, %+v, %v", got, fans, err)
 	}
-	if _, err := pick("idle-1m", false); err == nil || !strings.Contains(err.Error(), "idle-10k") {
+	if _, _, err := pick("idle-1m", false); err == nil || !strings.Contains(err.Error(), "idle-10k") {
 		t.Errorf("an unknown scenario: %v", err)
 	}
 }

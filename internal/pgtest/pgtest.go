@@ -37,20 +37,30 @@ var (
 // starting the cluster on first use. Call Stop from TestMain.
 func URL(tb testing.TB) string {
 	tb.Helper()
+	url, err := NewDatabase()
+	if err != nil {
+		tb.Fatalf("pgtest: %v", err)
+	}
+	return url
+}
+
+// NewDatabase is URL for programs (the load tool): the URL of a new, empty
+// database on the cluster, started on first use. Call Stop when done.
+func NewDatabase() (string, error) {
 	once.Do(func() { startEr = start() })
 	if startEr != nil {
-		tb.Fatalf("pgtest: %v", startEr)
+		return "", startEr
 	}
 	name := fmt.Sprintf("test_%d_%d", os.Getpid(), dbs.Add(1))
 	db, err := sql.Open("pgx", base+"postgres?sslmode=disable")
 	if err != nil {
-		tb.Fatal(err)
+		return "", err
 	}
 	defer db.Close()
 	if _, err := db.Exec("CREATE DATABASE " + name); err != nil {
-		tb.Fatalf("pgtest: create database: %v", err)
+		return "", fmt.Errorf("create database: %w", err)
 	}
-	return base + name + "?sslmode=disable"
+	return base + name + "?sslmode=disable", nil
 }
 
 // Stop stops the cluster, if one was started, and removes its files.
