@@ -6,6 +6,7 @@ import (
 	"bytes"
 	"context"
 	"crypto/sha256"
+	"encoding/json"
 	"errors"
 	"fmt"
 	"io"
@@ -13,6 +14,7 @@ import (
 	"os"
 	"path/filepath"
 	"strings"
+	"sync"
 	"testing"
 	"time"
 
@@ -144,5 +146,78 @@ func TestTokensFileImported(t *testing.T) {
 	defer st.Close()
 	if _, err := st.Authenticate(context.Background(), "old-secret"); err != nil {
 		t.Errorf("old token: %v", err)
+	}
+}
+
+// syncBuffer is a bytes.Buffer safe for a writer and a reader at once.
+type syncBuffer struct {
+	mu sync.Mutex
+	b  bytes.Buffer
+}
+
+func (s *syncBuffer) Write(p []byte) (int, error) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.b.Write(p)
+}
+
+func (s *syncBuffer) String() string {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.b.String()
+}
+
+// TestMetricsAndJSONLogs: -metrics-addr serves the metrics on a listener
+// of its own (not on the page's address), and -log-json (or its env)
+// writes JSON lines that name the instance.
+func TestMetricsAndJSONLogs(t *testing.T) {
+	ctx, cancel := context.WithCancel(context.Background())
+	var stdout, stderr syncBuffer
+	done := make(chan error, 1)
+	env := func(k string) string {
+		return map[string]string{"WASMCHAT_UPSTREAM": "demo", "WASMCHAT_LOG_JSON": "1"}[k]
+	}
+	go func() {
+		done <- run(ctx, []string{"serve", "-addr", "127.0.0.1:0", "-data", t.TempDir(), "-metrics-addr", "127.0.0.1:0", "-grace", "100ms"}, env, &stdout, &stderr)
+	}()
+	var metrics, page string
+	for deadline := time.Now().Add(10 * time.Second); metrics == "" && time.Now().Before(deadline); time.Sleep(10 * time.Millisecond) {
+		for line := range strings.SplitSeq(stdout.String(), "\n") {
+			if _, u, ok := strings.Cut(line, "metrics on "); ok {
+				metrics = u
+			}
+			if _, u, ok := strings.Cut(line, " listening on "); ok {
+				page = u
+			}
+		}
+	}
+	if metrics == "" {
+		cancel()
+		t.Fatalf("no metrics address printed:\n%s", stdout.String())
+	}
+	res, err := http.Get(metrics)
+	must(t, err)
+	body, _ := io.ReadAll(res.Body)
+	res.Body.Close()
+	if res.StatusCode != 200 || !strings.Contains(string(body), "wasmchat_connections 0") || !strings.Contains(string(body), "wasmchat_ack_seconds_bucket") {
+		t.Errorf("GET %s: %d\n%.500s", metrics, res.StatusCode, body)
+	}
+	if res, err := http.Get(page + "/metrics"); err == nil {
+		res.Body.Close()
+		if res.StatusCode == 200 && res.Header.Get("Content-Type") != "text/html; charset=utf-8" {
+			t.Error("the metrics are on the page's address too")
+		}
+	}
+	cancel()
+	must(t, <-done)
+	lines := strings.Split(strings.TrimSpace(stderr.String()), "\n")
+	for _, line := range lines {
+		var rec map[string]any
+		if err := json.Unmarshal([]byte(line), &rec); err != nil || rec["instance"] == nil || rec["instance"] == "" {
+			t.Errorf("log line %q: not JSON with the instance (%v)", line, err)
+		}
+	}
+	if len(lines) == 0 {
+		t.Error("nothing logged")
 	}
 }
