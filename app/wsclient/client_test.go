@@ -302,33 +302,47 @@ func TestChaos(t *testing.T) {
 	up := &longAnswers{chunks: 3000} // ~60 KB per answer
 	addr := startServer(t, up)
 	proxy, rec, c := proxied(t, addr)
+	total := askThroughCuts(t, proxy, rec, c, up, jitter(50*time.Millisecond, 250*time.Millisecond))
+	t.Logf("chaos: %d answers, %d bytes, %d connections cut, every answer byte for byte", chaosAnswers, total, proxy.Cuts())
+}
+
+// chaosAnswers is how many questions askThroughCuts asks.
+const chaosAnswers = 20
+
+// askThroughCuts asks chaosAnswers questions through c while proxy cuts
+// every connection at intervals drawn by every, and checks that each
+// answer arrived whole and finished, generated once, and that the proxy
+// did cut. It returns the bytes received.
+func askThroughCuts(t *testing.T, proxy *chaos.Proxy, rec *recorder, c *wsclient.Client, up *longAnswers, every func() time.Duration) int {
+	t.Helper()
 	ctx, stop := context.WithCancel(context.Background())
 	defer stop()
-	proxy.CutEvery(ctx, jitter(50*time.Millisecond, 250*time.Millisecond))
-
-	const answers = 20
-	for i := range answers {
+	proxy.CutEvery(ctx, every)
+	for i := range chaosAnswers {
 		c.Ask(context.Background(), ask(fmt.Sprint("q", i), fmt.Sprint("question ", i)))
 		time.Sleep(time.Duration(i%4) * 40 * time.Millisecond)
 	}
-	rec.waitEnds(t, answers)
+	rec.waitEnds(t, chaosAnswers)
 	stop()
 	total := 0
-	for i := range answers {
+	for i := range chaosAnswers {
 		q := fmt.Sprint("question ", i)
 		got := rec.text(rec.answer(fmt.Sprint("q", i)))
 		if want := strings.Join(up.text(q), ""); got != want {
 			t.Errorf("%s: got %d bytes, want %d", q, len(got), len(want))
 		}
+		if end := rec.end(rec.answer(fmt.Sprint("q", i))); end.Finish != protocol.FinishStop {
+			t.Errorf("%s ended %+v", q, end)
+		}
 		total += len(got)
 	}
-	if n := up.calls.Load(); n != answers {
-		t.Errorf("%d generations for %d questions", n, answers)
+	if n := up.calls.Load(); n != chaosAnswers {
+		t.Errorf("%d generations for %d questions", n, chaosAnswers)
 	}
 	if proxy.Cuts() < 3 {
 		t.Errorf("only %d cuts: the test did not test", proxy.Cuts())
 	}
-	t.Logf("chaos: %d answers, %d bytes, %d connections cut, every answer byte for byte", answers, total, proxy.Cuts())
+	return total
 }
 
 // TestChaosInstances: three instances on one PostgreSQL behind a proxy that
@@ -349,33 +363,8 @@ func TestChaosInstances(t *testing.T) {
 	}
 	proxy, rec, c := proxied(t, addrs[0])
 	proxy.SetBackends(addrs...)
-	ctx, stop := context.WithCancel(context.Background())
-	defer stop()
-	proxy.CutEvery(ctx, jitter(300*time.Millisecond, 700*time.Millisecond))
-	const answers = 20
-	for i := range answers {
-		c.Ask(context.Background(), ask(fmt.Sprint("q", i), fmt.Sprint("question ", i)))
-		time.Sleep(time.Duration(i%4) * 40 * time.Millisecond)
-	}
-	rec.waitEnds(t, answers)
-	stop()
-	for i := range answers {
-		q := fmt.Sprint("question ", i)
-		got := rec.text(rec.answer(fmt.Sprint("q", i)))
-		if want := strings.Join(up.text(q), ""); got != want {
-			t.Errorf("%s: got %d bytes, want %d", q, len(got), len(want))
-		}
-		if end := rec.end(rec.answer(fmt.Sprint("q", i))); end.Finish != protocol.FinishStop {
-			t.Errorf("%s ended %+v", q, end)
-		}
-	}
-	if n := up.calls.Load(); n != answers {
-		t.Errorf("%d generations for %d questions", n, answers)
-	}
-	if proxy.Cuts() < 3 {
-		t.Errorf("only %d cuts: the test did not test", proxy.Cuts())
-	}
-	t.Logf("%d answers through 3 instances, %d connections cut", answers, proxy.Cuts())
+	askThroughCuts(t, proxy, rec, c, up, jitter(300*time.Millisecond, 700*time.Millisecond))
+	t.Logf("%d answers through 3 instances, %d connections cut", chaosAnswers, proxy.Cuts())
 }
 
 // TestRestartInterruptsWithTextHeld points the client at a fresh server in

@@ -7,7 +7,6 @@ import (
 	"context"
 	"fmt"
 	"io"
-	"math/rand/v2"
 	"net"
 	"os"
 	"os/exec"
@@ -62,28 +61,7 @@ func TestBrowserInstances(t *testing.T) {
 	proxy.SetBackends(apps[0].Addr, apps[1].Addr, apps[2].Addr)
 	ctx := newBrowser(t)
 	signIn(t, ctx, "http://"+proxy.Addr(), apps[0].Token)
-
-	cutCtx, stopCutting := context.WithCancel(context.Background())
-	defer stopCutting()
-	const maxCuts = 8
-	proxy.CutEvery(cutCtx, func() time.Duration {
-		if proxy.Cuts() >= maxCuts {
-			stopCutting()
-		}
-		return 300*time.Millisecond + time.Duration(rand.Int64N(int64(400*time.Millisecond)))
-	})
-	questions := []string{"instances one", "instances two: 多实例", "instances three"}
-	for _, q := range questions {
-		askInPage(t, ctx, q)
-	}
-	got := waitAnswers(t, ctx, len(questions), "done")
-	stopCutting()
-	for i, q := range questions {
-		checkShown(t, ctx, got[i], demo.Answer(q), true)
-	}
-	if proxy.Cuts() < 3 {
-		t.Errorf("only %d cuts: the test did not test", proxy.Cuts())
-	}
+	askPageThroughCuts(t, ctx, proxy, []string{"instances one", "instances two: 多实例", "instances three"})
 }
 
 // TestBrowserBehindNginx: the README's nginx configuration (docs/nginx.conf)

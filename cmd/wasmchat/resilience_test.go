@@ -97,17 +97,26 @@ func TestBrowserChaos(t *testing.T) {
 	ctx := newBrowser(t)
 	base := "http://" + proxy.Addr()
 	signIn(t, ctx, base, a.Token)
+	questions := []string{"chaos one", "chaos two: 断线重连", "chaos three"}
+	total := askPageThroughCuts(t, ctx, proxy, questions)
+	t.Logf("browser chaos: %d answers, %d bytes, %d connections cut; every answer byte for byte", len(questions), total, proxy.Cuts())
+}
 
+// askPageThroughCuts asks questions in the page while proxy cuts every
+// connection every 300-700 ms (8 cuts at most: the backoff grows, then it
+// may finish) and checks that each answer shows byte for byte and that
+// the proxy did cut. It returns the bytes shown.
+func askPageThroughCuts(t *testing.T, ctx context.Context, proxy *chaos.Proxy, questions []string) int {
+	t.Helper()
 	cutCtx, stopCutting := context.WithCancel(context.Background())
 	defer stopCutting()
 	const maxCuts = 8
 	proxy.CutEvery(cutCtx, func() time.Duration {
 		if proxy.Cuts() >= maxCuts {
-			stopCutting() // enough: the backoff has grown, let it finish
+			stopCutting()
 		}
 		return 300*time.Millisecond + time.Duration(rand.Int64N(int64(400*time.Millisecond)))
 	})
-	questions := []string{"chaos one", "chaos two: 断线重连", "chaos three"}
 	for _, q := range questions {
 		askInPage(t, ctx, q)
 	}
@@ -121,7 +130,7 @@ func TestBrowserChaos(t *testing.T) {
 	if proxy.Cuts() < 3 {
 		t.Errorf("only %d cuts: the test did not test", proxy.Cuts())
 	}
-	t.Logf("browser chaos: %d answers, %d bytes, %d connections cut; every answer byte for byte", len(questions), total, proxy.Cuts())
+	return total
 }
 
 // TestBrowserReloadMidAnswer reloads the page while an answer streams: the
