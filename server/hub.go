@@ -373,11 +373,18 @@ func (h *hub) resume(ctx context.Context, owner, id string) (*answer, bool) {
 		// read from the store at each of the feed's events (mirror).
 		a.remote = true
 		h.mu.Lock()
-		defer h.mu.Unlock()
 		if b, ok := h.answers[id]; ok && b.owner == owner {
+			h.mu.Unlock()
 			return b, true // mirrored meanwhile
 		}
 		h.answers[id] = a
+		h.mu.Unlock()
+		// Events between the read above and now were not for a mirror
+		// yet: read once more (the end may have been one of them).
+		_, _ = aside(func() (struct{}, error) {
+			h.mirror(ctx, a)
+			return struct{}{}, nil
+		})
 		return a, true
 	}
 	a.end(storedEnd(m), time.Now())
