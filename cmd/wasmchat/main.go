@@ -25,6 +25,7 @@ import (
 	"os"
 	"os/signal"
 	"strconv"
+	"strings"
 	"syscall"
 	"time"
 
@@ -95,8 +96,35 @@ type serveFlags struct {
 
 func parseServe(args []string, getenv func(string) string, stderr io.Writer) (serveFlags, error) {
 	var f serveFlags
-	fs := flag.NewFlagSet("serve", flag.ContinueOnError)
+	fs := serveFlagSet(&f)
 	fs.SetOutput(stderr)
+	if err := fs.Parse(args); err != nil {
+		return f, errUsage
+	}
+	if err := flagsFromEnv(fs, getenv); err != nil {
+		return f, err
+	}
+	for _, d := range []struct {
+		v   *string
+		def string
+	}{
+		{&f.upstream, "auto"},
+		{&f.ollamaURL, "http://127.0.0.1:11434/v1/"},
+	} {
+		if *d.v == "" {
+			*d.v = d.def
+		}
+	}
+	if (f.tlsCert == "") != (f.tlsKey == "") {
+		return f, errors.New("-tls-cert and -tls-key go together")
+	}
+	return f, nil
+}
+
+// serveFlagSet defines serve's flags into f. Each also has an environment
+// variable (envName).
+func serveFlagSet(f *serveFlags) *flag.FlagSet {
+	fs := flag.NewFlagSet("serve", flag.ContinueOnError)
 	fs.StringVar(&f.addr, "addr", "127.0.0.1:8080", "address to listen on")
 	fs.StringVar(&f.data, "data", "./data", "data folder (the SQLite database)")
 	fs.StringVar(&f.databaseURL, "database-url", "", "PostgreSQL URL, for several instances sharing one database; prefer the env WASMCHAT_DATABASE_URL, which ps does not show (default: SQLite in the data folder)")
@@ -113,8 +141,6 @@ func parseServe(args []string, getenv func(string) string, stderr io.Writer) (se
 	fs.IntVar(&f.limits.Connections, "max-connections", server.DefaultLimits.Connections, "WebSockets one user may have open at once")
 	fs.IntVar(&f.limits.Answers, "max-answers", server.DefaultLimits.Answers, "answers one user may have generating at once")
 	fs.IntVar(&f.limits.PerMinute, "max-questions", server.DefaultLimits.PerMinute, "questions one user may ask in any minute")
-	// Environment values are applied after parsing, not as flag defaults:
-	// -h prints defaults, and a key or a token must never be printed.
 	fs.StringVar(&f.upstream, "upstream", "", "auto, demo, openai or seedws (env WASMCHAT_UPSTREAM; default auto)")
 	fs.StringVar(&f.baseURL, "openai-base-url", "", "OpenAI-compatible API base URL (env OPENAI_BASE_URL)")
 	fs.StringVar(&f.apiKey, "openai-api-key", "", "API key; prefer the env OPENAI_API_KEY, which ps does not show")
@@ -123,44 +149,59 @@ func parseServe(args []string, getenv func(string) string, stderr io.Writer) (se
 	fs.StringVar(&f.ollamaURL, "ollama-url", "", "where auto looks for Ollama (env WASMCHAT_OLLAMA_URL; default http://127.0.0.1:11434/v1/)")
 	fs.StringVar(&f.appsFile, "apps", "", "JSON or YAML file of apps (env WASMCHAT_APPS); default: the built-in apps")
 	fs.IntVar(&f.contextChars, "context-chars", 24000, "characters of the conversation sent with each question")
-	if err := fs.Parse(args); err != nil {
-		return f, errUsage
-	}
-	for _, e := range []struct {
-		v        *string
-		env, def string
-	}{
-		{&f.upstream, "WASMCHAT_UPSTREAM", "auto"},
-		{&f.baseURL, "OPENAI_BASE_URL", ""},
-		{&f.apiKey, "OPENAI_API_KEY", ""},
-		{&f.model, "WASMCHAT_MODEL", ""},
-		{&f.upstreamWS, "WASMCHAT_UPSTREAM_WS", ""},
-		{&f.ollamaURL, "WASMCHAT_OLLAMA_URL", "http://127.0.0.1:11434/v1/"},
-		{&f.appsFile, "WASMCHAT_APPS", ""},
-		{&f.databaseURL, "WASMCHAT_DATABASE_URL", ""},
-		{&f.metricsAddr, "WASMCHAT_METRICS_ADDR", ""},
-	} {
-		if *e.v == "" {
-			*e.v = getenv(e.env)
-		}
-		if *e.v == "" {
-			*e.v = e.def
-		}
-	}
-	if getenv("WASMCHAT_LOG_JSON") == "1" {
-		f.logJSON = true
-	}
-	if (f.tlsCert == "") != (f.tlsKey == "") {
-		return f, errors.New("-tls-cert and -tls-key go together")
-	}
-	if v := getenv("WASMCHAT_DEMO_CPS"); v != "" {
+	fs.Func("demo-cps", "the demo model's pace, characters a second (default 150)", func(v string) error {
 		rate, err := strconv.ParseFloat(v, 64)
 		if err != nil || rate <= 0 {
-			return f, fmt.Errorf("WASMCHAT_DEMO_CPS=%q: want a positive number of characters per second", v)
+			return fmt.Errorf("%q: want a positive number of characters per second", v)
 		}
 		f.demoRate = rate
+		return nil
+	})
+	return fs
+}
+
+// flagEnv names the environment variables of the flags whose name is not
+// WASMCHAT_ and the flag's name in capitals (-max-answers:
+// WASMCHAT_MAX_ANSWERS): the names OpenAI's tools use.
+var flagEnv = map[string]string{
+	"openai-base-url": "OPENAI_BASE_URL",
+	"openai-api-key":  "OPENAI_API_KEY",
+}
+
+// envName is the environment variable of the flag named name.
+func envName(name string) string {
+	if e, ok := flagEnv[name]; ok {
+		return e
 	}
-	return f, nil
+	return "WASMCHAT_" + strings.ToUpper(strings.ReplaceAll(name, "-", "_"))
+}
+
+// flagsFromEnv gives every flag not on the command line its environment
+// variable's value, if set: a flag wins over the environment. The values
+// are applied after parsing, not as defaults, since -h prints defaults and
+// a key must never be printed. A repeatable flag (-origin) takes a list
+// separated by spaces or commas.
+func flagsFromEnv(fs *flag.FlagSet, getenv func(string) string) error {
+	given := map[string]bool{}
+	fs.Visit(func(f *flag.Flag) { given[f.Name] = true })
+	var err error
+	fs.VisitAll(func(f *flag.Flag) {
+		v := getenv(envName(f.Name))
+		if given[f.Name] || v == "" || err != nil {
+			return
+		}
+		values := []string{v}
+		if f.Name == "origin" {
+			values = strings.FieldsFunc(v, func(r rune) bool { return r == ',' || r == ' ' })
+		}
+		for _, one := range values {
+			if e := fs.Set(f.Name, one); e != nil {
+				err = fmt.Errorf("%s=%q: %v", envName(f.Name), v, e)
+				return
+			}
+		}
+	})
+	return err
 }
 
 func serve(ctx context.Context, args []string, getenv func(string) string, stdout, stderr io.Writer) error {

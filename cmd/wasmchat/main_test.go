@@ -8,6 +8,7 @@ import (
 	"crypto/sha256"
 	"encoding/json"
 	"errors"
+	"flag"
 	"fmt"
 	"io"
 	"net/http"
@@ -76,7 +77,7 @@ func TestUsageErrors(t *testing.T) {
 			t.Errorf("run %q = %v, want usage", args, err)
 		}
 	}
-	bad := func(string) string { return "fast" }
+	bad := func(k string) string { return map[string]string{"WASMCHAT_DEMO_CPS": "fast"}[k] }
 	err := run(context.Background(), []string{"serve", "-data", t.TempDir()}, bad, io.Discard, io.Discard)
 	if err == nil || !strings.Contains(err.Error(), "WASMCHAT_DEMO_CPS") {
 		t.Errorf("bad WASMCHAT_DEMO_CPS: %v", err)
@@ -219,5 +220,36 @@ func TestMetricsAndJSONLogs(t *testing.T) {
 	}
 	if len(lines) == 0 {
 		t.Error("nothing logged")
+	}
+}
+
+// TestServeEnv: every flag of serve has its environment variable, the
+// README's table names each, and a flag on the command line wins.
+func TestServeEnv(t *testing.T) {
+	readme, err := os.ReadFile("../../README.md")
+	must(t, err)
+	var f serveFlags
+	serveFlagSet(&f).VisitAll(func(fl *flag.Flag) {
+		if row := "`-" + fl.Name + "`"; !bytes.Contains(readme, []byte(row)) || !bytes.Contains(readme, []byte("`"+envName(fl.Name))) {
+			t.Errorf("the README's configuration table lacks -%s or %s", fl.Name, envName(fl.Name))
+		}
+	})
+	env := map[string]string{
+		"WASMCHAT_ADDR": "127.0.0.1:9999", "WASMCHAT_DATA": "/srv/chat", "WASMCHAT_GRACE": "3s",
+		"WASMCHAT_ORIGIN": "a.example, b.example", "WASMCHAT_MAX_ANSWERS": "9", "WASMCHAT_DEMO_CPS": "1500",
+		"WASMCHAT_LOG_JSON": "1", "OPENAI_API_KEY": "sk-x", "WASMCHAT_CONTEXT_CHARS": "100",
+	}
+	got, err := parseServe([]string{"-max-answers", "2"}, func(k string) string { return env[k] }, io.Discard)
+	must(t, err)
+	if got.addr != "127.0.0.1:9999" || got.data != "/srv/chat" || got.grace != 3*time.Second || len(got.origins) != 2 ||
+		got.origins[1] != "b.example" || got.demoRate != 1500 || !got.logJSON || got.apiKey != "sk-x" || got.contextChars != 100 {
+		t.Errorf("from the environment: %+v", got)
+	}
+	if got.limits.Answers != 2 {
+		t.Errorf("-max-answers 2 with WASMCHAT_MAX_ANSWERS=9: %d, want the flag's", got.limits.Answers)
+	}
+	env["WASMCHAT_GRACE"] = "soon"
+	if _, err := parseServe(nil, func(k string) string { return env[k] }, io.Discard); err == nil || !strings.Contains(err.Error(), "WASMCHAT_GRACE") {
+		t.Errorf("a bad WASMCHAT_GRACE: %v", err)
 	}
 }
