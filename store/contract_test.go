@@ -439,6 +439,17 @@ func TestSearch(t *testing.T) {
 		if hits = must[[]store.Hit](t)(s.Search(ctx, u, "  ", 0)); len(hits) != 0 {
 			t.Fatalf("blank search: %+v", hits)
 		}
+		// Every script folds, not only ASCII.
+		chat(t, s, u, "Приветствие", "Скажи ПРИВЕТ по-гречески", "Καλημέρα! ΚΑΛΗΜΈΡΑ σημαίνει «доброе утро». Τέλος")
+		for q, want := range map[string]string{"привет": "Скажи ПРИВЕТ", "ПРИВЕТСТВИЕ": "Приветствие", "καλημέρα": "Καλημέρα", "ΚΑΛΗΜΈΡΑ": "Καλημέρα", "ΤΈΛΟΣ": "Τέλος"} {
+			found := false
+			for _, h := range must[[]store.Hit](t)(s.Search(ctx, u, q, 0)) {
+				found = found || strings.Contains(h.Snippet, want)
+			}
+			if !found {
+				t.Errorf("search %q found nothing showing %q", q, want)
+			}
+		}
 	})
 }
 

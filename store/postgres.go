@@ -94,6 +94,14 @@ func OpenPostgres(ctx context.Context, url string) (Store, error) {
 		clean:  func(s string) string { return strings.ReplaceAll(s, "\x00", "\uFFFD") },
 		notify: true,
 	}
+	// lower() follows the database's LC_CTYPE, which may be C (ASCII
+	// only); ICU's root collation folds every script, where the server has
+	// ICU (Debian's has).
+	d.fold = func(expr string) string { return "lower(" + expr + ")" }
+	var icu bool
+	if err := db.QueryRowContext(ctx, `SELECT EXISTS (SELECT 1 FROM pg_collation WHERE collname = 'und-x-icu')`).Scan(&icu); err == nil && icu {
+		d.fold = func(expr string) string { return `lower((` + expr + `)::text COLLATE "und-x-icu")` }
+	}
 	st, err := newSQLStore(ctx, d, db, db)
 	if err != nil {
 		return nil, err

@@ -35,6 +35,9 @@ type dialect struct {
 	clean func(string) string
 	// notify: writes send the events of a Feed (PostgreSQL's NOTIFY).
 	notify bool
+	// fold is an SQL expression of expr in one case, for every script
+	// (Fold).
+	fold func(expr string) string
 }
 
 // sqlStore is the Store over database/sql. Writes go through w, reads
@@ -793,7 +796,7 @@ func (s *sqlStore) Search(ctx context.Context, user, q string, limit int) ([]Hit
 	}
 	pat := likePattern(q)
 	rows, err := s.r.QueryContext(ctx, s.q(`SELECT id, title, updated FROM conversations
-		WHERE user_id = ? AND title `+s.d.like+` ? ESCAPE '\' ORDER BY updated DESC LIMIT ?`), user, pat, limit)
+		WHERE user_id = ? AND `+s.d.fold("title")+` `+s.d.like+` `+s.d.fold("?")+` ESCAPE '\' ORDER BY updated DESC LIMIT ?`), user, pat, limit)
 	if err != nil {
 		return nil, fmt.Errorf("store: search: %w", err)
 	}
@@ -813,7 +816,7 @@ func (s *sqlStore) Search(ctx context.Context, user, q string, limit int) ([]Hit
 	}
 	rows, err = s.r.QueryContext(ctx, s.q(`SELECT m.conversation_id, c.title, m.id, m.role, m.text, c.updated
 		FROM messages m JOIN conversations c ON c.user_id = m.user_id AND c.id = m.conversation_id
-		WHERE m.user_id = ? AND m.text `+s.d.like+` ? ESCAPE '\' ORDER BY m.n DESC LIMIT ?`), user, pat, limit)
+		WHERE m.user_id = ? AND `+s.d.fold("m.text")+` `+s.d.like+` `+s.d.fold("?")+` ESCAPE '\' ORDER BY m.n DESC LIMIT ?`), user, pat, limit)
 	if err != nil {
 		return nil, fmt.Errorf("store: search: %w", err)
 	}
@@ -837,7 +840,7 @@ func (s *sqlStore) Search(ctx context.Context, user, q string, limit int) ([]Hit
 // Snippet returns the part of text around the first case-insensitive
 // match of q, with up to around runes on each side.
 func Snippet(text, q string, around int) string {
-	lt, lq := []rune(strings.ToLower(text)), []rune(strings.ToLower(q))
+	lt, lq := []rune(Fold(text)), []rune(Fold(q))
 	rt := []rune(text)
 	at := 0
 	if len(lt) == len(rt) { // lower-casing kept the length: positions agree

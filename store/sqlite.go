@@ -8,7 +8,9 @@ import (
 	"os"
 	"path/filepath"
 
-	_ "modernc.org/sqlite" // the "sqlite" database/sql driver, pure Go
+	"database/sql/driver"
+
+	"modernc.org/sqlite" // the "sqlite" database/sql driver, pure Go
 )
 
 // SQLiteFile is the database file inside the data folder.
@@ -68,6 +70,20 @@ var sqliteMigrations = []string{
 	CREATE UNIQUE INDEX messages_ask ON messages (user_id, client) WHERE role = 'assistant' AND client <> '';`,
 }
 
+// wasmchat_fold is Fold in SQL: SQLite's own lower() and LIKE fold ASCII
+// only.
+func init() {
+	sqlite.MustRegisterDeterministicScalarFunction("wasmchat_fold", 1, func(_ *sqlite.FunctionContext, args []driver.Value) (driver.Value, error) {
+		switch v := args[0].(type) {
+		case string:
+			return Fold(v), nil
+		case []byte:
+			return Fold(string(v)), nil
+		}
+		return args[0], nil
+	})
+}
+
 // OpenSQLite opens (creating it if needed) the database in data folder
 // dir and brings its schema up to date. It runs in WAL mode with one
 // writing connection, so concurrent writers queue instead of failing with
@@ -96,7 +112,8 @@ func OpenSQLite(ctx context.Context, dir string) (Store, error) {
 	d := dialect{
 		name:       "sqlite",
 		migrations: sqliteMigrations,
-		like:       "LIKE", // ASCII case-insensitive; other scripts match exactly
+		like:       "LIKE",
+		fold:       func(expr string) string { return "wasmchat_fold(" + expr + ")" },
 		rebind:     func(q string) string { return q },
 		clean:      func(s string) string { return s },
 	}
