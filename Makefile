@@ -12,7 +12,7 @@ ADDR      ?= 127.0.0.1:8080
 DATA      ?= ./data
 CHROMIUM  ?= $(shell command -v chromium || command -v chromium-browser || echo /usr/bin/chromium)
 
-.PHONY: all build wasm run static test check fmt fmt-check lint vet tidy-check size budget bench bench-load fuzz screenshots deps clean
+.PHONY: all build wasm run static test check fmt fmt-check lint staticcheck vet tidy-check size budget bench bench-load fuzz screenshots deps clean
 
 all: build
 
@@ -57,7 +57,7 @@ static: build
 test: deps wasm check budget
 	$(GO) test -race -count=1 ./...
 
-check: fmt-check vet tidy-check
+check: fmt-check vet tidy-check staticcheck
 
 fmt:
 	gofmt -w $$(git ls-files '*.go' 2>/dev/null || find . -name '*.go')
@@ -73,7 +73,20 @@ vet:
 tidy-check:
 	@$(GO) mod tidy -diff || { echo "go.mod/go.sum are not tidy: run go mod tidy and commit"; exit 1; }
 
+## lint: gofmt, go vet, go mod tidy and staticcheck, for the host and for
+## the page's GOOS=js GOARCH=wasm (make test runs it)
 lint: check
+
+# staticcheck at a pinned version, built for this machine (not go run: the
+# wasm pass sets GOOS=js, which go run would build it for).
+STATICCHECK := honnef.co/go/tools/cmd/staticcheck@v0.8.2
+.build/staticcheck: Makefile
+	@mkdir -p .build
+	GOBIN=$(CURDIR)/.build $(GO) install $(STATICCHECK)
+
+staticcheck: .build/staticcheck
+	.build/staticcheck ./...
+	GOOS=js GOARCH=wasm .build/staticcheck ./app/... ./protocol/... ./cmd/wasmchat/ ./internal/floor/
 
 ## budget: the wasm as served must stay within $(WASM_MAX) bytes (brotli)
 budget: wasm

@@ -22,7 +22,7 @@ func main() {
 
 func run(names []string, stdout io.Writer) error {
 	if len(names) == 0 {
-		return fmt.Errorf("usage: precompress FILE...")
+		return fmt.Errorf("usage: precompress FILE [FILE ...]")
 	}
 	for _, name := range names {
 		raw, err := os.ReadFile(name)
