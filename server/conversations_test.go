@@ -8,10 +8,10 @@ import (
 func TestBuildTurns(t *testing.T) {
 	t.Parallel()
 	h := []Turn{
-		{RoleUser, "q1 aaaa"},   // 7
-		{RoleAssistant, "a1 b"}, // 4
-		{RoleUser, "q2 中文"},     // 5
-		{RoleAssistant, "a2"},   // 2
+		{Role: RoleUser, Text: "q1 aaaa"},   // 7
+		{Role: RoleAssistant, Text: "a1 b"}, // 4
+		{Role: RoleUser, Text: "q2 中文"},     // 5
+		{Role: RoleAssistant, Text: "a2"},   // 2
 	}
 	roles := func(ts []Turn) string {
 		var b strings.Builder

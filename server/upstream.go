@@ -2,85 +2,27 @@ package server
 
 import (
 	"context"
-	"time"
 
-	"github.com/wasmchat/wasmchat/protocol"
+	"github.com/wasmchat/wasmchat/upstream"
 )
 
-// Upstream produces answers: the embedded demo, an OpenAI-compatible model,
-// or a seed-protocol backend.
-type Upstream interface {
-	// Stream generates the answer to req, calling emit with each chunk of
-	// text in order (each a valid UTF-8 string, from Stream's goroutine),
-	// and returns how the answer finished. It returns when the answer is
-	// done, fails, or ctx ends (then with ctx's error); emit is never called
-	// after. Failures a person can act on are *UpstreamError.
-	Stream(ctx context.Context, req Request, emit func(chunk string)) (Result, error)
-}
-
-// Stateless is implemented by an Upstream that is sent the whole
-// conversation with each question (Request.Turns) and keeps nothing of its
-// own between questions. Only with such an upstream can a conversation
-// continue from an earlier point, so the server offers edit and regenerate
-// (protocol.FeatureReplace) only when Stateless reports true.
-type Stateless interface {
-	Stateless() bool
-}
-
-// Request is what an Upstream answers.
-type Request struct {
-	Channel int    // protocol.ChannelChat or ChannelApp
-	App     string // the app (preset) the question runs in, if any
-	// Model and Temperature override the upstream's defaults when set.
-	Model       string
-	Temperature *float64
-	// Turns is the conversation so far, trimmed to the context budget: the
-	// system prompt first when there is one, the question last.
-	Turns []Turn
-}
-
-// Turn is one message of a conversation.
-type Turn struct {
-	Role string // RoleSystem, RoleUser or RoleAssistant
-	Text string
-}
+// The upstream contract is package upstream's; these names are the
+// server's for it.
+type (
+	Upstream      = upstream.Upstream
+	Stateless     = upstream.Stateless
+	Request       = upstream.Request
+	Turn          = upstream.Turn
+	Result        = upstream.Result
+	UpstreamError = upstream.Error
+)
 
 // Roles of a Turn.
 const (
-	RoleSystem    = "system"
-	RoleUser      = "user"
-	RoleAssistant = "assistant"
+	RoleSystem    = upstream.RoleSystem
+	RoleUser      = upstream.RoleUser
+	RoleAssistant = upstream.RoleAssistant
 )
-
-// Question returns the text of the last user turn.
-func (r Request) Question() string {
-	for i := len(r.Turns) - 1; i >= 0; i-- {
-		if r.Turns[i].Role == RoleUser {
-			return r.Turns[i].Text
-		}
-	}
-	return ""
-}
-
-// Result is how an answer finished.
-type Result struct {
-	Finish string          // protocol.FinishStop or FinishLength
-	Usage  *protocol.Usage // when the upstream reports it
-}
-
-// UpstreamError is an upstream failure a person can act on. Its Error text
-// is Message only: Err may hold an upstream body or a URL with secrets, so
-// it is kept for errors.Is/As and never printed.
-type UpstreamError struct {
-	Code       string // a protocol.Code* value
-	Message    string // what the person should know and do
-	RetryAfter time.Duration
-	Err        error
-}
-
-func (e *UpstreamError) Error() string { return e.Code + ": " + e.Message }
-
-func (e *UpstreamError) Unwrap() error { return e.Err }
 
 // Tokens authenticates the bearer tokens of WebSocket clients.
 type Tokens interface {

@@ -15,7 +15,7 @@ import (
 	"github.com/coder/websocket"
 
 	"github.com/wasmchat/wasmchat/protocol"
-	"github.com/wasmchat/wasmchat/server"
+	"github.com/wasmchat/wasmchat/upstream"
 	"github.com/wasmchat/wasmchat/upstream/demo"
 )
 
@@ -78,7 +78,7 @@ func floorHandler(ctx context.Context, d *demo.Demo) http.Handler {
 			}
 			go func() {
 				off := 0
-				req := server.Request{Turns: []server.Turn{{Role: server.RoleUser, Text: f.Text}}}
+				req := upstream.Request{Turns: []upstream.Turn{{Role: upstream.RoleUser, Text: f.Text}}}
 				_, _ = d.Stream(ctx, req, func(chunk string) {
 					c := protocol.ServerFrame{Status: protocol.StatusChunk, Content: chunk, Answer: id, Offset: off}
 					_ = ws.Write(ctx, websocket.MessageText, c.Encode())

@@ -17,7 +17,7 @@ import (
 	"unicode/utf8"
 
 	"github.com/wasmchat/wasmchat/protocol"
-	"github.com/wasmchat/wasmchat/server"
+	"github.com/wasmchat/wasmchat/upstream"
 )
 
 // DefaultRate is the pace of a fast hosted model, in characters per second.
@@ -32,7 +32,7 @@ type Demo struct {
 	Rate float64
 }
 
-var _ server.Upstream = (*Demo)(nil)
+var _ upstream.Upstream = (*Demo)(nil)
 
 // New returns a Demo at rate characters per second; rate <= 0 means
 // DefaultRate.
@@ -49,7 +49,7 @@ func (d *Demo) Stateless() bool { return true }
 
 // Stream emits the answer to the request's last user turn at d.Rate until
 // it is done or ctx ends.
-func (d *Demo) Stream(ctx context.Context, req server.Request, emit func(string)) (server.Result, error) {
+func (d *Demo) Stream(ctx context.Context, req upstream.Request, emit func(string)) (upstream.Result, error) {
 	text := Answer(req.Question())
 	start := time.Now()
 	t := time.NewTicker(tick)
@@ -58,7 +58,7 @@ func (d *Demo) Stream(ctx context.Context, req server.Request, emit func(string)
 	for sent < len(text) {
 		select {
 		case <-ctx.Done():
-			return server.Result{}, ctx.Err()
+			return upstream.Result{}, ctx.Err()
 		case now := <-t.C:
 			due := int(now.Sub(start).Seconds() * d.Rate)
 			end := sent
@@ -73,7 +73,7 @@ func (d *Demo) Stream(ctx context.Context, req server.Request, emit func(string)
 			}
 		}
 	}
-	return server.Result{Finish: protocol.FinishStop}, nil
+	return upstream.Result{Finish: protocol.FinishStop}, nil
 }
 
 // Answer returns the demo's answer to question. It depends on nothing but

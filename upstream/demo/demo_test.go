@@ -8,7 +8,7 @@ import (
 	"unicode/utf8"
 
 	"github.com/wasmchat/wasmchat/protocol"
-	"github.com/wasmchat/wasmchat/server"
+	"github.com/wasmchat/wasmchat/upstream"
 )
 
 func TestAnswerShape(t *testing.T) {
@@ -35,7 +35,7 @@ func TestAnswerShape(t *testing.T) {
 func TestStreamPaceAndText(t *testing.T) {
 	t.Parallel()
 	d := New(5000)
-	req := server.Request{Turns: []server.Turn{{Role: "user", Text: "pace"}}}
+	req := upstream.Request{Turns: []upstream.Turn{{Role: "user", Text: "pace"}}}
 	var b strings.Builder
 	chunks := 0
 	start := time.Now()
@@ -66,7 +66,7 @@ func TestStreamStops(t *testing.T) {
 	t.Parallel()
 	ctx, cancel := context.WithCancel(context.Background())
 	n := 0
-	_, err := New(100).Stream(ctx, server.Request{Turns: []server.Turn{{Role: "user", Text: "q"}}}, func(string) {
+	_, err := New(100).Stream(ctx, upstream.Request{Turns: []upstream.Turn{{Role: "user", Text: "q"}}}, func(string) {
 		if n++; n == 2 {
 			cancel()
 		}

@@ -3,7 +3,7 @@
 // LocalAI), through the official SDK: streaming, retries before the first
 // byte and the wire format are the SDK's, never hand-parsed SSE.
 //
-// Every failure is returned as a *server.UpstreamError with a stable code and
+// Every failure is returned as a *upstream.Error with a stable code and
 // a message a person can act on. The SDK's error text includes the raw
 // response body, so it is kept only as the wrapped error, never printed.
 package openai
@@ -22,7 +22,7 @@ import (
 	"github.com/openai/openai-go/v3/option"
 
 	"github.com/wasmchat/wasmchat/protocol"
-	"github.com/wasmchat/wasmchat/server"
+	"github.com/wasmchat/wasmchat/upstream"
 )
 
 // Config configures a Client. cmd/wasmchat fills it from OPENAI_BASE_URL,
@@ -44,7 +44,7 @@ type Client struct {
 	base  string
 }
 
-var _ server.Upstream = (*Client)(nil)
+var _ upstream.Upstream = (*Client)(nil)
 
 // New returns a Client.
 func New(cfg Config) *Client {
@@ -67,7 +67,7 @@ func New(cfg Config) *Client {
 func (c *Client) Stateless() bool { return true }
 
 // Stream streams the completion of req's conversation.
-func (c *Client) Stream(ctx context.Context, req server.Request, emit func(string)) (server.Result, error) {
+func (c *Client) Stream(ctx context.Context, req upstream.Request, emit func(string)) (upstream.Result, error) {
 	model := c.model
 	if req.Model != "" {
 		model = req.Model
@@ -82,7 +82,7 @@ func (c *Client) Stream(ctx context.Context, req server.Request, emit func(strin
 	}
 	stream := c.sdk.Chat.Completions.NewStreaming(ctx, params)
 	defer stream.Close()
-	var res server.Result
+	var res upstream.Result
 	emitted := false
 	for stream.Next() {
 		chunk := stream.Current()
@@ -108,7 +108,7 @@ func (c *Client) Stream(ctx context.Context, req server.Request, emit func(strin
 	if res.Finish == "" && emitted {
 		// The stream ended without a finish reason: the server closed it
 		// mid-answer, as a crashing local server does.
-		return res, &server.UpstreamError{
+		return res, &upstream.Error{
 			Code:    protocol.CodeBroken,
 			Message: "The model's stream ended before the answer was finished. The text so far is kept.",
 		}
@@ -116,13 +116,13 @@ func (c *Client) Stream(ctx context.Context, req server.Request, emit func(strin
 	return res, nil
 }
 
-func messages(turns []server.Turn) []oai.ChatCompletionMessageParamUnion {
+func messages(turns []upstream.Turn) []oai.ChatCompletionMessageParamUnion {
 	out := make([]oai.ChatCompletionMessageParamUnion, 0, len(turns))
 	for _, t := range turns {
 		switch t.Role {
-		case server.RoleSystem:
+		case upstream.RoleSystem:
 			out = append(out, oai.SystemMessage(t.Text))
-		case server.RoleAssistant:
+		case upstream.RoleAssistant:
 			out = append(out, oai.AssistantMessage(t.Text))
 		default:
 			out = append(out, oai.UserMessage(t.Text))
@@ -139,8 +139,8 @@ func finish(reason string) string {
 }
 
 // classify turns an SDK error into a failure a person can act on.
-func (c *Client) classify(err error, model string, emitted bool) *server.UpstreamError {
-	ue := &server.UpstreamError{Err: err}
+func (c *Client) classify(err error, model string, emitted bool) *upstream.Error {
+	ue := &upstream.Error{Err: err}
 	var apiErr *oai.Error
 	var netErr net.Error
 	switch {
@@ -156,7 +156,7 @@ func (c *Client) classify(err error, model string, emitted bool) *server.Upstrea
 	return ue
 }
 
-func (c *Client) classifyAPI(ue *server.UpstreamError, e *oai.Error, model string) {
+func (c *Client) classifyAPI(ue *upstream.Error, e *oai.Error, model string) {
 	text := strings.ToLower(e.Code + " " + e.Message)
 	switch {
 	case e.StatusCode == http.StatusUnauthorized || e.StatusCode == http.StatusForbidden:

@@ -15,7 +15,7 @@ import (
 	"time"
 
 	"github.com/wasmchat/wasmchat/protocol"
-	"github.com/wasmchat/wasmchat/server"
+	"github.com/wasmchat/wasmchat/upstream"
 )
 
 const apiKey = "sk-test-0123456789abcdef"
@@ -124,16 +124,16 @@ func newFake(t *testing.T, scenario string) (*fakeOpenAI, *Client) {
 	return f, New(Config{BaseURL: hs.URL + "/v1/", APIKey: apiKey, Model: "gpt-4o-mini", MaxRetries: &zero})
 }
 
-func request() server.Request {
-	return server.Request{Turns: []server.Turn{
-		{Role: server.RoleSystem, Text: "be brief"},
-		{Role: server.RoleUser, Text: "hi"},
-		{Role: server.RoleAssistant, Text: "hello"},
-		{Role: server.RoleUser, Text: "how are you?"},
+func request() upstream.Request {
+	return upstream.Request{Turns: []upstream.Turn{
+		{Role: upstream.RoleSystem, Text: "be brief"},
+		{Role: upstream.RoleUser, Text: "hi"},
+		{Role: upstream.RoleAssistant, Text: "hello"},
+		{Role: upstream.RoleUser, Text: "how are you?"},
 	}}
 }
 
-func collect(t *testing.T, c *Client, ctx context.Context, req server.Request) (string, server.Result, error) {
+func collect(t *testing.T, c *Client, ctx context.Context, req upstream.Request) (string, upstream.Result, error) {
 	t.Helper()
 	var b strings.Builder
 	res, err := c.Stream(ctx, req, func(s string) { b.WriteString(s) })
@@ -214,7 +214,7 @@ func TestErrors(t *testing.T) {
 		t.Run(tt.scenario, func(t *testing.T) {
 			_, c := newFake(t, tt.scenario)
 			text, _, err := collect(t, c, context.Background(), request())
-			var ue *server.UpstreamError
+			var ue *upstream.Error
 			if !errors.As(err, &ue) || ue.Code != tt.code {
 				t.Fatalf("err %v, want code %s", err, tt.code)
 			}
@@ -240,7 +240,7 @@ func TestUnreachableAndTimeout(t *testing.T) {
 	zero := 0
 	c := New(Config{BaseURL: "http://user:pw@" + addr + "/v1/", APIKey: apiKey, Model: "m", MaxRetries: &zero})
 	_, _, err := collect(t, c, context.Background(), request())
-	var ue *server.UpstreamError
+	var ue *upstream.Error
 	if !errors.As(err, &ue) || ue.Code != protocol.CodeUnreachable || strings.Contains(ue.Message, "pw") || !strings.Contains(ue.Message, addr) {
 		t.Errorf("unreachable: %v", err)
 	}

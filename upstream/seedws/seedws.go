@@ -18,7 +18,7 @@ import (
 	"github.com/coder/websocket"
 
 	"github.com/wasmchat/wasmchat/protocol"
-	"github.com/wasmchat/wasmchat/server"
+	"github.com/wasmchat/wasmchat/upstream"
 )
 
 // Seed forwards questions to a seed-protocol backend.
@@ -30,22 +30,22 @@ type Seed struct {
 	Idle time.Duration
 }
 
-var _ server.Upstream = (*Seed)(nil)
+var _ upstream.Upstream = (*Seed)(nil)
 
 // New returns a Seed for the backend at url.
 func New(url string) *Seed { return &Seed{URL: url, Idle: 2 * time.Minute} }
 
 // Stream sends the question and streams the backend's chunks until its
 // status-2 frame.
-func (s *Seed) Stream(ctx context.Context, req server.Request, emit func(string)) (server.Result, error) {
+func (s *Seed) Stream(ctx context.Context, req upstream.Request, emit func(string)) (upstream.Result, error) {
 	dctx, cancel := context.WithTimeout(ctx, 15*time.Second)
 	ws, _, err := websocket.Dial(dctx, s.URL, nil)
 	cancel()
 	if err != nil {
 		if ctx.Err() != nil {
-			return server.Result{}, ctx.Err()
+			return upstream.Result{}, ctx.Err()
 		}
-		return server.Result{}, &server.UpstreamError{
+		return upstream.Result{}, &upstream.Error{
 			Code:    protocol.CodeUnreachable,
 			Message: fmt.Sprintf("The seed backend at %s cannot be reached. Check that it is running and the address is right.", s.host()),
 			Err:     err,
@@ -54,7 +54,7 @@ func (s *Seed) Stream(ctx context.Context, req server.Request, emit func(string)
 	defer ws.CloseNow()
 	ws.SetReadLimit(1 << 20)
 	if err := ws.Write(ctx, websocket.MessageText, []byte(req.Question())); err != nil {
-		return server.Result{}, s.broken(ctx, err, false)
+		return upstream.Result{}, s.broken(ctx, err, false)
 	}
 	emitted := false
 	for {
@@ -62,7 +62,7 @@ func (s *Seed) Stream(ctx context.Context, req server.Request, emit func(string)
 		_, data, err := ws.Read(rctx)
 		cancel()
 		if err != nil {
-			return server.Result{}, s.broken(ctx, err, emitted)
+			return upstream.Result{}, s.broken(ctx, err, emitted)
 		}
 		f, err := protocol.DecodeServer(data)
 		if err != nil {
@@ -76,10 +76,10 @@ func (s *Seed) Stream(ctx context.Context, req server.Request, emit func(string)
 			}
 			if f.Status == protocol.StatusEnd {
 				ws.Close(websocket.StatusNormalClosure, "")
-				return server.Result{Finish: protocol.FinishStop}, nil
+				return upstream.Result{Finish: protocol.FinishStop}, nil
 			}
 		case protocol.StatusError:
-			return server.Result{}, &server.UpstreamError{
+			return upstream.Result{}, &upstream.Error{
 				Code: protocol.CodeUpstream, Message: "The seed backend reported an error. Try again in a moment.",
 				Err: errors.New("seed backend error frame"),
 			}
@@ -92,11 +92,11 @@ func (s *Seed) broken(ctx context.Context, err error, emitted bool) error {
 	case ctx.Err() != nil:
 		return ctx.Err()
 	case errors.Is(err, context.DeadlineExceeded):
-		return &server.UpstreamError{Code: protocol.CodeTimeout, Message: "The seed backend stopped sending. Try again in a moment.", Err: err}
+		return &upstream.Error{Code: protocol.CodeTimeout, Message: "The seed backend stopped sending. Try again in a moment.", Err: err}
 	case emitted:
-		return &server.UpstreamError{Code: protocol.CodeBroken, Message: "The connection to the seed backend broke in the middle of the answer. The text so far is kept.", Err: err}
+		return &upstream.Error{Code: protocol.CodeBroken, Message: "The connection to the seed backend broke in the middle of the answer. The text so far is kept.", Err: err}
 	}
-	return &server.UpstreamError{Code: protocol.CodeUpstream, Message: "The seed backend closed the connection before answering. Try again in a moment.", Err: err}
+	return &upstream.Error{Code: protocol.CodeUpstream, Message: "The seed backend closed the connection before answering. Try again in a moment.", Err: err}
 }
 
 // host names the backend for messages without its token (which sits in

@@ -12,7 +12,7 @@ import (
 	"github.com/coder/websocket"
 
 	"github.com/wasmchat/wasmchat/protocol"
-	"github.com/wasmchat/wasmchat/server"
+	"github.com/wasmchat/wasmchat/upstream"
 )
 
 // seedBackend is a backend as the seed page knew it: it reads a question as
@@ -57,11 +57,11 @@ func seedBackend(t *testing.T, mode string, gone chan struct{}) string {
 	return "ws" + strings.TrimPrefix(hs.URL, "http") + "/ws/seed-token-0"
 }
 
-func ask(q string) server.Request {
-	return server.Request{Turns: []server.Turn{{Role: server.RoleUser, Text: q}}}
+func ask(q string) upstream.Request {
+	return upstream.Request{Turns: []upstream.Turn{{Role: upstream.RoleUser, Text: q}}}
 }
 
-func stream(t *testing.T, s *Seed, ctx context.Context) (string, server.Result, error) {
+func stream(t *testing.T, s *Seed, ctx context.Context) (string, upstream.Result, error) {
 	var b strings.Builder
 	res, err := s.Stream(ctx, ask("你好"), func(c string) { b.WriteString(c) })
 	return b.String(), res, err
@@ -89,7 +89,7 @@ func TestFailures(t *testing.T) {
 		s := New(url)
 		s.Idle = 200 * time.Millisecond
 		text, _, err := stream(t, s, context.Background())
-		var ue *server.UpstreamError
+		var ue *upstream.Error
 		if !errors.As(err, &ue) || ue.Code != tt.code {
 			t.Errorf("%s: err %v, want %s", tt.mode+tt.url, err, tt.code)
 		}
