@@ -259,6 +259,16 @@ func DecodeServer(data []byte) (ServerFrame, error) {
 	return f, nil
 }
 
+// Error is a failure the client is told of: a status-1 frame's stable Code
+// and a Message a person can act on. The server returns its refusals as
+// *Error (matched with errors.As) and sends them as they are.
+type Error struct {
+	Code    string
+	Message string
+}
+
+func (e *Error) Error() string { return e.Code + ": " + e.Message }
+
 // Encode returns the JSON text of f.
 func (f ServerFrame) Encode() []byte {
 	b, err := json.Marshal(f)

@@ -20,7 +20,7 @@ type App struct {
 }
 
 // ErrUnknownApp is returned for an ask naming an app that does not exist.
-var ErrUnknownApp = errors.New("server: unknown app")
+var ErrUnknownApp = &protocol.Error{Code: protocol.CodeUnknownApp, Message: "That app does not exist (any more): pick another one."}
 
 // BuiltinApps are the apps served when no apps file is configured.
 var BuiltinApps = []App{

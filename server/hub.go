@@ -31,14 +31,13 @@ const (
 	finalSaveFor = 30 * time.Second
 )
 
-// errUnknownApp is returned by ask for an app that does not exist.
+// The refusals of an ask, as the client is told them.
 var (
-	errUnknownApp  = errors.New("unknown app")
-	errUnsupported = errors.New("replace: this server's model keeps its own context")
-	errNoAnswer    = errors.New("replace: no such answer in this conversation")
-	errBusy        = errors.New("replace: an answer is still streaming in this conversation")
-	errTooMany     = errors.New("limit: too many answers at once")
-	errTooFast     = errors.New("limit: too many questions a minute")
+	errUnsupported = &protocol.Error{Code: protocol.CodeUnsupported, Message: "This server cannot edit or regenerate: its model keeps its own context."}
+	errNoAnswer    = &protocol.Error{Code: protocol.CodeNotFound, Message: "That answer is no longer in this conversation."}
+	errBusy        = &protocol.Error{Code: protocol.CodeBusy, Message: "An answer is still coming in this conversation: stop it first."}
+	errTooMany     = &protocol.Error{Code: protocol.CodeLimit, Message: "Too many answers are coming at once: wait for one to finish, or stop one."}
+	errTooFast     = &protocol.Error{Code: protocol.CodeLimit, Message: "Too many questions in the last minute: wait a moment and ask again."}
 	// errJoined ends the reservation of an ask whose client id has an
 	// answer already: its copies join that answer.
 	errJoined = errors.New("ask: joins the answer of its client id")
@@ -120,7 +119,7 @@ func newHub(ctx context.Context, cfg Config, m *metrics) *hub {
 func (h *hub) ask(owner string, channel int, f protocol.ClientFrame) (*answer, error) {
 	app, err := appFor(h.apps, channel, f.App)
 	if err != nil {
-		return nil, errUnknownApp
+		return nil, err
 	}
 	h.mu.Lock()
 	now := time.Now()

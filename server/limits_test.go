@@ -2,6 +2,7 @@ package server_test
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"strings"
 	"testing"
@@ -108,4 +109,20 @@ func TestLimits(t *testing.T) {
 			t.Errorf("another user's question: %+v", f)
 		}
 	})
+}
+
+// TestRefusalsAreCoded: the hub's refusals are *protocol.Error, sent as
+// they are; the unknown app's code and message come from ErrUnknownApp
+// itself.
+func TestRefusalsAreCoded(t *testing.T) {
+	if pe, ok := errors.AsType[*protocol.Error](server.ErrUnknownApp); !ok || pe.Code != protocol.CodeUnknownApp || pe.Message == "" {
+		t.Fatalf("ErrUnknownApp is %#v", server.ErrUnknownApp)
+	}
+	ts := newTestServer(t, &scripted{chunks: helloChunks})
+	c := dialOwn(t, ts, "alice-token")
+	c.send(protocol.ClientFrame{Type: protocol.TypeAsk, ID: "q", Text: "hi", App: "no-such-app"})
+	f := c.next()
+	if f.Status != protocol.StatusError || f.Code != protocol.CodeUnknownApp || f.Content != server.ErrUnknownApp.Message || f.Client != "q" {
+		t.Errorf("asking in an unknown app: %+v", f)
+	}
 }

@@ -332,21 +332,11 @@ func (c *conn) send(ctx context.Context, f protocol.ServerFrame) error {
 }
 
 // askRefusal is the error frame's code and message for an ask the hub
-// refused with err.
+// refused with err: a *protocol.Error as it is; anything else is the
+// store's failure, which the page answers by sending the question again.
 func askRefusal(err error) (code, msg string) {
-	switch {
-	case errors.Is(err, errUnknownApp):
-		return protocol.CodeUnknownApp, "That app does not exist (any more): pick another one."
-	case errors.Is(err, errUnsupported):
-		return protocol.CodeUnsupported, "This server cannot edit or regenerate: its model keeps its own context."
-	case errors.Is(err, errNoAnswer):
-		return protocol.CodeNotFound, "That answer is no longer in this conversation."
-	case errors.Is(err, errBusy):
-		return protocol.CodeBusy, "An answer is still coming in this conversation: stop it first."
-	case errors.Is(err, errTooMany):
-		return protocol.CodeLimit, "Too many answers are coming at once: wait for one to finish, or stop one."
-	case errors.Is(err, errTooFast):
-		return protocol.CodeLimit, "Too many questions in the last minute: wait a moment and ask again."
+	if pe, ok := errors.AsType[*protocol.Error](err); ok {
+		return pe.Code, pe.Message
 	}
 	return protocol.CodeUnavailable, "The server could not save the question: it is sent again in a moment."
 }
