@@ -8,6 +8,8 @@ import (
 	"net/url"
 	"strconv"
 	"time"
+
+	"github.com/wasmchat/wasmchat/protocol"
 )
 
 // apiClient calls the server's HTTP API with the page's token. (Methods
@@ -64,13 +66,13 @@ func (a *apiClient) get(ctx context.Context, id string, limit int) (*Conversatio
 	if limit > 0 {
 		ask = limit + 1
 	}
-	var out storedConversation
+	var out protocol.Export
 	err := a.do(ctx, "GET", "/api/conversations/"+url.PathEscape(id)+"?limit="+strconv.Itoa(ask), nil, &out)
 	more := limit > 0 && len(out.Messages) > limit
 	if more {
 		out.Messages = out.Messages[1:]
 	}
-	c := out.conversation()
+	c := fromStored(out)
 	c.More = more
 	return c, err
 }

@@ -6,8 +6,8 @@ import (
 
 // Roles of a message.
 const (
-	RoleUser      = "user"
-	RoleAssistant = "assistant"
+	RoleUser      = protocol.RoleUser
+	RoleAssistant = protocol.RoleAssistant
 )
 
 // Message is one message of the conversation on screen.

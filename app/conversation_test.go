@@ -102,12 +102,12 @@ func TestSidebarList(t *testing.T) {
 }
 
 func TestStoredConversation(t *testing.T) {
-	s := storedConversation{Summary: Summary{ID: "c"}, Messages: []storedMessage{
+	s := protocol.Export{Conversation: Summary{ID: "c"}, Messages: []protocol.Message{
 		{ID: "m1", Role: RoleUser, Text: "q", Status: "done", Client: "k"},
 		{ID: "m2", Role: RoleAssistant, Text: "partial", Status: "streaming", Client: "k"},
 		{ID: "m3", Role: RoleAssistant, Text: "", Status: "error", ErrorText: "failed"},
 	}}
-	c := s.conversation()
+	c := fromStored(s)
 	if c.ID != "c" || len(c.Messages) != 3 {
 		t.Fatalf("%+v", c)
 	}

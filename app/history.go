@@ -7,49 +7,23 @@ import (
 	"github.com/wasmchat/wasmchat/protocol"
 )
 
-// Summary is a conversation as the sidebar lists it; its JSON is the
-// server's (GET /api/conversations).
-type Summary struct {
-	ID      string    `json:"id"`
-	Title   string    `json:"title"`
-	Updated time.Time `json:"updated"`
-}
+// Summary is a conversation as the sidebar lists it, Hit a search result:
+// the API's own types (GET /api/conversations, /api/search).
+type (
+	Summary = protocol.Conversation
+	Hit     = protocol.Hit
+)
 
-// Hit is a search result (GET /api/search).
-type Hit struct {
-	Conversation string `json:"conversation"`
-	Title        string `json:"title"`
-	Message      string `json:"message,omitempty"`
-	Snippet      string `json:"snippet"`
-}
-
-// storedMessage and storedConversation are a conversation as the API
-// returns it (GET /api/conversations/{id}).
-type storedMessage struct {
-	ID        string          `json:"id"`
-	Role      string          `json:"role"`
-	Text      string          `json:"text"`
-	Status    string          `json:"status"`
-	Finish    string          `json:"finish"`
-	ErrorText string          `json:"error"`
-	Usage     *protocol.Usage `json:"usage"`
-	Client    string          `json:"client"`
-}
-
-type storedConversation struct {
-	Summary
-	Messages []storedMessage `json:"messages"`
-}
-
-// conversation returns a stored conversation as the page models it. An
-// answer still streaming is not ended: the page resumes it from its length.
-func (s storedConversation) conversation() *Conversation {
+// fromStored returns a conversation as the API returns it (GET
+// /api/conversations/{id}) as the page models it. An answer still
+// streaming is not ended: the page resumes it from its length.
+func fromStored(s protocol.Export) *Conversation {
 	c := &Conversation{ID: s.ID, Messages: make([]*Message, 0, len(s.Messages))}
 	for _, m := range s.Messages {
 		msg := &Message{Role: m.Role, Text: m.Text, Client: m.Client, Ended: true}
 		if m.Role == RoleAssistant {
 			msg.Answer = m.ID
-			msg.Ended = m.Status != "streaming"
+			msg.Ended = m.Status != protocol.MessageStreaming
 			msg.Finish, msg.Error, msg.Usage = m.Finish, m.ErrorText, m.Usage
 		}
 		c.Messages = append(c.Messages, msg)

@@ -38,17 +38,13 @@ var (
 	ErrUnauthorized = errors.New("store: unknown or revoked token")
 )
 
-// Message statuses.
+// Message statuses and roles: the API's (package protocol).
 const (
-	StatusStreaming = "streaming" // an answer still being generated
-	StatusDone      = "done"      // a question, or an answer that ended (see Finish)
-	StatusError     = "error"     // an answer that failed (see ErrorCode)
-)
-
-// Roles of a message.
-const (
-	RoleUser      = "user"
-	RoleAssistant = "assistant"
+	StatusStreaming = protocol.MessageStreaming
+	StatusDone      = protocol.MessageDone
+	StatusError     = protocol.MessageFailed
+	RoleUser        = protocol.RoleUser
+	RoleAssistant   = protocol.RoleAssistant
 )
 
 // Limits the store enforces on what it is given.
@@ -67,41 +63,13 @@ type Token struct {
 	Created  time.Time `json:"created"`
 }
 
-// Conversation is a conversation's header.
-type Conversation struct {
-	ID      string    `json:"id"`
-	Title   string    `json:"title"`
-	Channel int       `json:"channel"`
-	App     string    `json:"app,omitempty"`
-	Created time.Time `json:"created"`
-	Updated time.Time `json:"updated"`
-}
-
-// Message is a question or an answer.
-type Message struct {
-	ID           string          `json:"id"`
-	Conversation string          `json:"conversation"`
-	Role         string          `json:"role"`
-	Text         string          `json:"text"`
-	Status       string          `json:"status"`
-	Finish       string          `json:"finish,omitempty"`     // protocol.Finish*, for an answer that ended
-	ErrorCode    string          `json:"error_code,omitempty"` // protocol.Code*, for StatusError
-	ErrorText    string          `json:"error,omitempty"`
-	Usage        *protocol.Usage `json:"usage,omitempty"`
-	Client       string          `json:"client,omitempty"` // the ask's client id
-	Created      time.Time       `json:"created"`
-}
-
-// Hit is a search result: a message, or a conversation's title when the
-// match is there (then Message is empty).
-type Hit struct {
-	Conversation string    `json:"conversation"`
-	Title        string    `json:"title"`
-	Message      string    `json:"message,omitempty"`
-	Role         string    `json:"role,omitempty"`
-	Snippet      string    `json:"snippet"`
-	Updated      time.Time `json:"updated"`
-}
+// What the store keeps is what the API sends (package protocol).
+type (
+	Conversation = protocol.Conversation
+	Message      = protocol.Message
+	Hit          = protocol.Hit
+	Export       = protocol.Export
+)
 
 // Ask is a question as the server records it (Store.Ask).
 type Ask struct {
@@ -179,12 +147,6 @@ const (
 	EventStop   EventKind = 's' // a client asked to stop it
 	EventResync EventKind = 'r' // events may have been missed
 )
-
-// Export is one conversation with its messages, as exported and imported.
-type Export struct {
-	Conversation
-	Messages []Message `json:"messages"`
-}
 
 // Store is what the server keeps. Every method taking a user reads and
 // writes only that user's rows. Methods are safe for concurrent use.

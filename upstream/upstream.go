@@ -51,9 +51,9 @@ type Turn struct {
 
 // Roles of a Turn.
 const (
-	RoleSystem    = "system"
-	RoleUser      = "user"
-	RoleAssistant = "assistant"
+	RoleSystem    = protocol.RoleSystem
+	RoleUser      = protocol.RoleUser
+	RoleAssistant = protocol.RoleAssistant
 )
 
 // Question returns the text of the last user turn.

@@ -1,0 +1,64 @@
+package protocol
+
+import "time"
+
+// The HTTP API's JSON (GET /api/conversations, /api/conversations/{id},
+// /api/search, the export file): the server sends these, the page reads
+// them, the store keeps them.
+
+// Roles of a message, and of a turn sent to the model.
+const (
+	RoleSystem    = "system"
+	RoleUser      = "user"
+	RoleAssistant = "assistant"
+)
+
+// Statuses of a stored message (Message.Status).
+const (
+	MessageStreaming = "streaming" // an answer still being generated
+	MessageDone      = "done"      // a question, or an answer that ended (see Finish)
+	MessageFailed    = "error"     // an answer that failed (see ErrorCode)
+)
+
+// Conversation is a conversation's header.
+type Conversation struct {
+	ID      string    `json:"id"`
+	Title   string    `json:"title"`
+	Channel int       `json:"channel"`
+	App     string    `json:"app,omitempty"`
+	Created time.Time `json:"created"`
+	Updated time.Time `json:"updated"`
+}
+
+// Message is a question or an answer.
+type Message struct {
+	ID           string    `json:"id"`
+	Conversation string    `json:"conversation"`
+	Role         string    `json:"role"`
+	Text         string    `json:"text"`
+	Status       string    `json:"status"`
+	Finish       string    `json:"finish,omitempty"`     // Finish*, for an answer that ended
+	ErrorCode    string    `json:"error_code,omitempty"` // Code*, for StatusError
+	ErrorText    string    `json:"error,omitempty"`
+	Usage        *Usage    `json:"usage,omitempty"`
+	Client       string    `json:"client,omitempty"` // the ask's client id
+	Created      time.Time `json:"created"`
+}
+
+// Hit is a search result: a message, or a conversation's title when the
+// match is there (then Message is empty).
+type Hit struct {
+	Conversation string    `json:"conversation"`
+	Title        string    `json:"title"`
+	Message      string    `json:"message,omitempty"`
+	Role         string    `json:"role,omitempty"`
+	Snippet      string    `json:"snippet"`
+	Updated      time.Time `json:"updated"`
+}
+
+// Export is one conversation with its messages (GET
+// /api/conversations/{id}, and the export file).
+type Export struct {
+	Conversation
+	Messages []Message `json:"messages"`
+}
