@@ -20,6 +20,7 @@ import (
 	"github.com/chromedp/chromedp"
 
 	"github.com/wasmchat/wasmchat/assets"
+	"github.com/wasmchat/wasmchat/internal/pgtest"
 )
 
 // testApp is the whole program, started in-process by run as
@@ -125,19 +126,72 @@ func chromiumPath(tb testing.TB) string {
 	return ""
 }
 
-// newBrowser starts a headless Chromium with a fresh profile for the test.
+// TestMain stops what the tests share: the Chromium and the PostgreSQL
+// cluster, if they started.
+func TestMain(m *testing.M) {
+	code := m.Run()
+	stopBrowser()
+	pgtest.Stop()
+	os.Exit(code)
+}
+
+// shared is the test binary's Chromium, started by the first newBrowser
+// and stopped by TestMain (stopBrowser).
+var shared struct {
+	once   sync.Once
+	ctx    context.Context
+	stop   func()
+	err    error
+	create sync.Mutex // one new tab at a time
+}
+
+// newBrowser opens a new tab of the test binary's headless Chromium for
+// the test, closed at its end. Each test's server has a port, so an origin,
+// of its own: its page's storage, caches and worker are its own. (A test
+// that needs a fresh profile, a cold start, uses freshBrowser.)
 func newBrowser(tb testing.TB) context.Context {
 	tb.Helper()
-	ctx, cancel := freshBrowser(tb, 3*time.Minute)
-	tb.Cleanup(cancel)
+	shared.once.Do(func() {
+		dir, err := os.MkdirTemp("", "wasmchat-chromium-")
+		if err != nil {
+			shared.err = err
+			return
+		}
+		actx, cancelAlloc := chromedp.NewExecAllocator(context.Background(), browserOptions(tb, dir)...)
+		ctx, cancel := chromedp.NewContext(actx)
+		shared.ctx, shared.stop = ctx, func() {
+			cancel()
+			cancelAlloc()
+			os.RemoveAll(dir)
+		}
+		shared.err = chromedp.Do(ctx) // starts it, with its first tab
+	})
+	if shared.err != nil {
+		tb.Fatalf("chromium: %v", shared.err)
+	}
+	shared.create.Lock()
+	tab, closeTab := chromedp.NewContext(shared.ctx)
+	err := chromedp.Do(tab) // the tab is made now, not under the timeout below
+	shared.create.Unlock()
+	must(tb, err)
+	ctx, cancel := context.WithTimeout(tab, 3*time.Minute)
+	tb.Cleanup(func() {
+		cancel()
+		closeTab()
+	})
 	return ctx
 }
 
-// freshBrowser starts a headless Chromium with a fresh profile, for at
-// most timeout, and returns a cancel that ends it.
-func freshBrowser(tb testing.TB, timeout time.Duration) (context.Context, context.CancelFunc) {
-	tb.Helper()
-	opts := append(chromedp.DefaultExecAllocatorOptions[:],
+// stopBrowser stops the test binary's Chromium, if it started.
+func stopBrowser() {
+	if shared.stop != nil {
+		shared.stop()
+	}
+}
+
+// browserOptions are Chromium's flags, with its profile in dir.
+func browserOptions(tb testing.TB, dir string) []chromedp.ExecAllocatorOption {
+	return append(chromedp.DefaultExecAllocatorOptions[:],
 		chromedp.ExecPath(chromiumPath(tb)),
 		chromedp.NoSandbox,
 		chromedp.DisableGPU,
@@ -145,10 +199,16 @@ func freshBrowser(tb testing.TB, timeout time.Duration) (context.Context, contex
 		chromedp.Flag("disable-background-networking", true),
 		chromedp.Flag("disable-component-update", true),
 		chromedp.Flag("disable-sync", true),
-		chromedp.UserDataDir(filepath.Join(tb.TempDir(), "profile")),
+		chromedp.UserDataDir(filepath.Join(dir, "profile")),
 		chromedp.WindowSize(1280, 900),
 	)
-	actx, cancelAlloc := chromedp.NewExecAllocator(context.Background(), opts...)
+}
+
+// freshBrowser starts a headless Chromium with a fresh profile, for at
+// most timeout, and returns a cancel that ends it.
+func freshBrowser(tb testing.TB, timeout time.Duration) (context.Context, context.CancelFunc) {
+	tb.Helper()
+	actx, cancelAlloc := chromedp.NewExecAllocator(context.Background(), browserOptions(tb, tb.TempDir())...)
 	ctx, cancel := chromedp.NewContext(actx)
 	ctx, cancelTimeout := context.WithTimeout(ctx, timeout)
 	return ctx, func() {

@@ -26,12 +26,6 @@ import (
 	"github.com/wasmchat/wasmchat/upstream/demo"
 )
 
-func TestMain(m *testing.M) {
-	code := m.Run()
-	pgtest.Stop()
-	os.Exit(code)
-}
-
 // startInstances runs n `wasmchat serve` in this process on one new
 // PostgreSQL database, as separate instances; the first prints the login
 // link, whose token all take.
