@@ -25,6 +25,7 @@ import (
 // login link, asks in #composer, presses Enter and waits for the assistant
 // message to be done with the whole demo answer.
 func TestBrowserAskStreamsAnswer(t *testing.T) {
+	t.Parallel()
 	a := startApp(t, map[string]string{"WASMCHAT_DEMO_CPS": "1500"})
 	ctx := newBrowser(t)
 	const question = "What makes a chat frontend reliable?"
@@ -86,6 +87,7 @@ func TestBrowserAskStreamsAnswer(t *testing.T) {
 // TestBrowserShiftEnterIsNewline checks the composer keys: Shift+Enter adds
 // a line, Enter sends the two lines as one question.
 func TestBrowserShiftEnterIsNewline(t *testing.T) {
+	t.Parallel()
 	a := startApp(t, map[string]string{"WASMCHAT_DEMO_CPS": "5000"})
 	ctx := newBrowser(t)
 	must(t, chromedp.Do(ctx,
@@ -114,6 +116,7 @@ func TestBrowserShiftEnterIsNewline(t *testing.T) {
 
 // TestBrowserWithoutTokenAsksToSignIn opens the page with no login link.
 func TestBrowserWithoutTokenAsksToSignIn(t *testing.T) {
+	t.Parallel()
 	a := startApp(t, nil)
 	ctx := newBrowser(t)
 	must(t, chromedp.Do(ctx,
@@ -155,6 +158,7 @@ func TestBrowserWithoutTokenAsksToSignIn(t *testing.T) {
 // reload instead of ignoring clicks. The served wasm_exec.js does this; the
 // test drives its Go class with a program that traps, then one that exits.
 func TestBrowserStoppedProgram(t *testing.T) {
+	t.Parallel()
 	a := startApp(t, nil)
 	ctx := newBrowser(t)
 	must(t, chromedp.Do(ctx,
@@ -186,6 +190,7 @@ func TestBrowserStoppedProgram(t *testing.T) {
 // TestBrowserWithoutWebSocket shows the seed's message in a browser that
 // has no WebSocket.
 func TestBrowserWithoutWebSocket(t *testing.T) {
+	t.Parallel()
 	a := startApp(t, nil)
 	ctx := newBrowser(t)
 	must(t, chromedp.Do(ctx, chromedp.Func(func(ctx context.Context, t *chromedp.Target) error {
@@ -207,6 +212,7 @@ func TestBrowserWithoutWebSocket(t *testing.T) {
 // TestBrowserStop stops a streaming answer with Esc and then with the stop
 // button: each ends as stopped, keeping the text shown so far.
 func TestBrowserStop(t *testing.T) {
+	t.Parallel()
 	a := startApp(t, map[string]string{"WASMCHAT_DEMO_CPS": "100"})
 	ctx := newBrowser(t)
 	signIn(t, ctx, a.URL, a.Token)
@@ -237,6 +243,7 @@ func TestBrowserStop(t *testing.T) {
 // TestBrowserCopy copies a code block with its button and the whole answer
 // as markdown with the answer's, through a recording clipboard.
 func TestBrowserCopy(t *testing.T) {
+	t.Parallel()
 	a := startApp(t, map[string]string{"WASMCHAT_DEMO_CPS": "5000"})
 	ctx := newBrowser(t)
 	must(t, chromedp.Do(ctx, chromedp.Func(func(ctx context.Context, t *chromedp.Target) error {
@@ -382,6 +389,7 @@ func checkNoCSPViolation(tb testing.TB, ctx context.Context) {
 // not one violation: load, connect, a streamed answer with code, the
 // sidebar's API calls, a theme switch.
 func TestBrowserUnderCSP(t *testing.T) {
+	t.Parallel()
 	a := startApp(t, nil)
 	ctx := newBrowser(t)
 	watchCSP(t, ctx)

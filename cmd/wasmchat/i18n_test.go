@@ -31,6 +31,7 @@ func uiTexts(tb testing.TB, ctx context.Context) map[string]string {
 // here), switches to English from the top bar, and keeps the choice over a
 // reload; code blocks' copy button follows.
 func TestBrowserLanguages(t *testing.T) {
+	t.Parallel()
 	a := startApp(t, nil)
 	ctx := newBrowser(t)
 	must(t, chromedp.Do(ctx, chromedp.Func(func(ctx context.Context, t *chromedp.Target) error {
@@ -79,6 +80,7 @@ const unnamedControls = `[...document.querySelectorAll('button, input, select, t
 // box", and Enter on it moves the focus there; a streaming answer is aria-busy until it is whole, so a
 // screen reader reads it once.
 func TestBrowserAccessibility(t *testing.T) {
+	t.Parallel()
 	a := startApp(t, map[string]string{"WASMCHAT_DEMO_CPS": "200"})
 	ctx := newBrowser(t)
 	signIn(t, ctx, a.URL, a.Token)

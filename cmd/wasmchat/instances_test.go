@@ -48,6 +48,7 @@ func startInstances(t *testing.T, n int, env map[string]string) []*testApp {
 // ms: its answers, each generated on one instance and followed through the
 // others, show byte for byte.
 func TestBrowserInstances(t *testing.T) {
+	t.Parallel()
 	apps := startInstances(t, 3, map[string]string{"WASMCHAT_DEMO_CPS": "600"})
 	proxy, err := chaos.New(apps[0].Addr)
 	must(t, err)
@@ -63,6 +64,7 @@ func TestBrowserInstances(t *testing.T) {
 // reloaded mid-answer (its requests going round robin), and shows the
 // answer whole.
 func TestBrowserBehindNginx(t *testing.T) {
+	t.Parallel()
 	apps := startInstances(t, 2, map[string]string{"WASMCHAT_DEMO_CPS": "300"})
 	base := startNginx(t, apps[0].Addr, apps[1].Addr)
 	ctx := newBrowser(t)

@@ -49,6 +49,7 @@ func waitForWorker(tb testing.TB, ctx context.Context) {
 // no network, shows the conversation kept in the browser, takes a question,
 // and sends it when the network is back.
 func TestBrowserOffline(t *testing.T) {
+	t.Parallel()
 	a := startApp(t, map[string]string{"WASMCHAT_DEMO_CPS": "20000"})
 	ctx := newBrowser(t)
 	signIn(t, ctx, a.URL, a.Token)
@@ -155,6 +156,7 @@ func watchLoader(tb testing.TB, ctx context.Context) {
 // the wasmchat server on another (which lists the site's origin), under
 // the page's own Content-Security-Policy.
 func TestBrowserStaticSite(t *testing.T) {
+	t.Parallel()
 	dir := t.TempDir()
 	mux := http.NewServeMux()
 	mux.Handle("/repo/", compressingHost(http.StripPrefix("/repo/", http.FileServer(http.Dir(dir)))))
@@ -257,6 +259,7 @@ func TestBrowserStaticSite(t *testing.T) {
 // page offer a reload, which loads it; a mere restart of the same release
 // does not.
 func TestBrowserUpdatePrompt(t *testing.T) {
+	t.Parallel()
 	setVersion := func(v string) {
 		t.Helper()
 		old := version
@@ -307,6 +310,7 @@ func TestBrowserUpdatePrompt(t *testing.T) {
 // icons, worker), and the Install button appears when the browser offers
 // installation and opens its prompt.
 func TestBrowserInstallable(t *testing.T) {
+	t.Parallel()
 	a := startApp(t, nil)
 	ctx := newBrowser(t)
 	signIn(t, ctx, a.URL, a.Token)

@@ -33,6 +33,7 @@ func storedTexts(tb testing.TB, a *testApp, id string) []string {
 // editing an earlier question drops it and everything after it and asks
 // the edited question in its place, on the page and on the server.
 func TestBrowserEditAndRegenerate(t *testing.T) {
+	t.Parallel()
 	a := startApp(t, map[string]string{"WASMCHAT_DEMO_CPS": "5000"})
 	ctx := newBrowser(t)
 	signIn(t, ctx, a.URL, a.Token)

@@ -90,6 +90,7 @@ func checkShown(tb testing.TB, ctx context.Context, got shown, answer string, wh
 // answer shows byte for byte, with no chunk shown twice (a duplicate would
 // lengthen the text).
 func TestBrowserChaos(t *testing.T) {
+	t.Parallel()
 	a := startApp(t, map[string]string{"WASMCHAT_DEMO_CPS": "600"})
 	proxy, err := chaos.New(a.Addr)
 	must(t, err)
@@ -136,6 +137,7 @@ func askPageThroughCuts(t *testing.T, ctx context.Context, proxy *chaos.Proxy, q
 // TestBrowserReloadMidAnswer reloads the page while an answer streams: the
 // answer completes after the reload, identical.
 func TestBrowserReloadMidAnswer(t *testing.T) {
+	t.Parallel()
 	a := startApp(t, map[string]string{"WASMCHAT_DEMO_CPS": "300"})
 	ctx := newBrowser(t)
 	signIn(t, ctx, a.URL, a.Token)
@@ -177,6 +179,7 @@ func setOffline(offline bool) chromedp.Action[chromedp.Void] {
 // TestBrowserOfflineQuestion types a question while offline: it waits in
 // the outbox and is answered exactly once when the network is back.
 func TestBrowserOfflineQuestion(t *testing.T) {
+	t.Parallel()
 	a := startApp(t, map[string]string{"WASMCHAT_DEMO_CPS": "3000"})
 	ctx := newBrowser(t)
 	signIn(t, ctx, a.URL, a.Token)
@@ -204,6 +207,7 @@ func TestBrowserOfflineQuestion(t *testing.T) {
 // answer: the page shows the answer as interrupted, keeping its text, with
 // a "continue" action, and reconnects to the new server.
 func TestBrowserRestartMidAnswer(t *testing.T) {
+	t.Parallel()
 	a := startApp(t, map[string]string{"WASMCHAT_DEMO_CPS": "100"})
 	ctx := newBrowser(t)
 	signIn(t, ctx, a.URL, a.Token)

@@ -75,6 +75,7 @@ class WebSocketClass {
 // Chromium against /ws/{token}-0: it sends the bare question and receives
 // status 0 chunks, then status 2, whose contents add up to the answer.
 func TestSeedClientStillWorks(t *testing.T) {
+	t.Parallel()
 	a := startApp(t, map[string]string{"WASMCHAT_DEMO_CPS": "4000"})
 	ctx := newBrowser(t)
 	// Any page of the server's origin, as the seed page would be served.

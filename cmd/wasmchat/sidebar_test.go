@@ -63,6 +63,7 @@ func poll(tb testing.TB, ctx context.Context, what, expr string) {
 // search and delete work without a reload, and what was opened stays
 // readable offline.
 func TestBrowserSidebar(t *testing.T) {
+	t.Parallel()
 	a := startApp(t, map[string]string{"WASMCHAT_DEMO_CPS": "20000"})
 	ctx := newBrowser(t)
 	signIn(t, ctx, a.URL, a.Token)

@@ -91,6 +91,7 @@ const domCheck = `(() => {
 // opens, no dangerous element or attribute reaches the DOM, and what shows
 // is exactly the renderer's output.
 func TestBrowserXSSCorpus(t *testing.T) {
+	t.Parallel()
 	a := startAppWith(t, appOptions{env: map[string]string{
 		"WASMCHAT_UPSTREAM": "openai", "OPENAI_BASE_URL": echoModel(t), "OPENAI_API_KEY": "sk-test", "WASMCHAT_MODEL": "echo",
 	}})
