@@ -3,12 +3,11 @@ package store
 import (
 	"context"
 	"database/sql"
+	"database/sql/driver"
 	"fmt"
 	"net/url"
 	"os"
 	"path/filepath"
-
-	"database/sql/driver"
 
 	"modernc.org/sqlite" // the "sqlite" database/sql driver, pure Go
 )
