@@ -38,6 +38,7 @@ var (
 	errBusy        = &protocol.Error{Code: protocol.CodeBusy, Message: "An answer is still coming in this conversation: stop it first."}
 	errTooMany     = &protocol.Error{Code: protocol.CodeLimit, Message: "Too many answers are coming at once: wait for one to finish, or stop one."}
 	errTooFast     = &protocol.Error{Code: protocol.CodeLimit, Message: "Too many questions in the last minute: wait a moment and ask again."}
+	errBadID       = &protocol.Error{Code: protocol.CodeBadFrame, Message: "That conversation or answer id is not valid."}
 	// errJoined ends the reservation of an ask whose client id has an
 	// answer already: its copies join that answer.
 	errJoined = errors.New("ask: joins the answer of its client id")
@@ -120,6 +121,11 @@ func (h *hub) ask(owner string, channel int, f protocol.ClientFrame) (*answer, e
 	app, err := appFor(h.apps, channel, f.App)
 	if err != nil {
 		return nil, err
+	}
+	if !store.ValidID(f.Conversation) || !store.ValidID(f.Replace) {
+		// The client's mistake, not the store's: sending it again would
+		// not help.
+		return nil, errBadID
 	}
 	h.mu.Lock()
 	now := time.Now()

@@ -125,4 +125,10 @@ func TestRefusalsAreCoded(t *testing.T) {
 	if f.Status != protocol.StatusError || f.Code != protocol.CodeUnknownApp || f.Content != server.ErrUnknownApp.Message || f.Client != "q" {
 		t.Errorf("asking in an unknown app: %+v", f)
 	}
+	// A malformed id is the client's mistake (bad_frame), not the store's
+	// (unavailable, which the page would send again for ever).
+	c.send(protocol.ClientFrame{Type: protocol.TypeAsk, ID: "q2", Text: "hi", Conversation: strings.Repeat("x", 100)})
+	if f := c.next(); f.Code != protocol.CodeBadFrame || f.Client != "q2" {
+		t.Errorf("asking in a conversation of a 100-byte id: %+v", f)
+	}
 }

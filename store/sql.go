@@ -142,6 +142,10 @@ func HashToken(token string) string {
 }
 
 // checkID rejects ids a client could use to store unbounded keys.
+// ValidID reports whether id may name a conversation or a message: at most
+// MaxIDBytes of UTF-8.
+func ValidID(id string) bool { return checkID(id) == nil }
+
 func checkID(id string) error {
 	if len(id) > MaxIDBytes || !utf8.ValidString(id) {
 		return fmt.Errorf("store: id longer than %d bytes or not UTF-8", MaxIDBytes)
