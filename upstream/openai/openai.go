@@ -182,21 +182,28 @@ func (c *Client) classifyAPI(ue *upstream.Error, e *oai.Error, model string) {
 	}
 }
 
+// maxRetryAfter bounds the wait an upstream may ask for: a larger one
+// (or a number too large for a Duration) is taken as this.
+const maxRetryAfter = time.Hour
+
 // retryAfter reads Retry-After (seconds or an HTTP date) or OpenAI's
-// retry-after-ms.
+// retry-after-ms, at most maxRetryAfter.
 func retryAfter(res *http.Response) time.Duration {
 	if res == nil {
 		return 0
 	}
+	within := func(seconds float64) time.Duration {
+		return time.Duration(min(seconds, maxRetryAfter.Seconds()) * float64(time.Second))
+	}
 	if ms, err := strconv.ParseFloat(res.Header.Get("Retry-After-Ms"), 64); err == nil && ms > 0 {
-		return time.Duration(ms * float64(time.Millisecond))
+		return within(ms / 1000)
 	}
 	v := res.Header.Get("Retry-After")
 	if s, err := strconv.ParseFloat(v, 64); err == nil && s > 0 {
-		return time.Duration(s * float64(time.Second))
+		return within(s)
 	}
 	if t, err := http.ParseTime(v); err == nil {
-		return max(time.Until(t), 0)
+		return min(max(time.Until(t), 0), maxRetryAfter)
 	}
 	return 0
 }

@@ -282,3 +282,19 @@ func TestStopCancelsRequest(t *testing.T) {
 		t.Fatal("the upstream request went on after stop")
 	}
 }
+
+// TestRetryAfterBounded: a Retry-After too large for a Duration (it used to
+// overflow to a negative wait) or merely huge is taken as maxRetryAfter.
+func TestRetryAfterBounded(t *testing.T) {
+	for _, h := range []http.Header{
+		{"Retry-After": {"1e30"}}, {"Retry-After": {"99999999999"}}, {"Retry-After-Ms": {"1e40"}},
+		{"Retry-After": {"Fri, 31 Dec 9999 23:59:59 GMT"}},
+	} {
+		if got := retryAfter(&http.Response{Header: h}); got != maxRetryAfter {
+			t.Errorf("%v: %v, want %v", h, got, maxRetryAfter)
+		}
+	}
+	if got := retryAfter(&http.Response{Header: http.Header{"Retry-After": {"20"}}}); got != 20*time.Second {
+		t.Errorf("Retry-After 20: %v", got)
+	}
+}
