@@ -182,7 +182,7 @@ func (s *Server) apiRename(w http.ResponseWriter, r *http.Request, user string) 
 	if err := json.NewDecoder(http.MaxBytesReader(w, r.Body, 16<<10)).Decode(&body); err != nil {
 		return errBadRequest{`send {"title": "..."}`}
 	}
-	if strings.TrimSpace(body.Title) == "" {
+	if store.CleanTitle(body.Title) == "" {
 		return errBadRequest{"the title is empty"}
 	}
 	id := r.PathValue("id")

@@ -115,10 +115,15 @@ func TestAPIConversations(t *testing.T) {
 	if code, body := call(t, ts, "PATCH", "/api/conversations/"+first.Conversation, "alice-token", []byte(`{"title":"Greetings"}`), &renamed); code != 200 || renamed.Title != "Greetings" {
 		t.Errorf("rename: %d %s", code, body)
 	}
-	for _, bad := range []string{``, `{`, `{"title":"  "}`, `[1]`} {
+	for _, bad := range []string{``, `{`, `{"title":"  "}`, `[1]`, `{"title":"  \u0000 \u202e "}`} {
 		if code, _ := call(t, ts, "PATCH", "/api/conversations/"+first.Conversation, "alice-token", []byte(bad), nil); code != 400 {
 			t.Errorf("rename with %q: %d", bad, code)
 		}
+	}
+	// Control characters and bidirectional overrides do not get into a
+	// title (a reversed title could pass for another).
+	if code, body := call(t, ts, "PATCH", "/api/conversations/"+first.Conversation, "alice-token", []byte(`{"title":"Gree\u202etings\u0007\n"}`), &renamed); code != 200 || renamed.Title != "Greetings" {
+		t.Errorf("rename with controls: %d %s (%q)", code, body, renamed.Title)
 	}
 	code, md := call(t, ts, "GET", "/api/conversations/"+first.Conversation+"/markdown", "alice-token", nil, nil)
 	if code != 200 || !strings.HasPrefix(md, "# Greetings\n") || !strings.Contains(md, "## Assistant\n\n**bold** answer") {

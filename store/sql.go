@@ -13,6 +13,7 @@ import (
 	"strings"
 	"sync"
 	"time"
+	"unicode"
 	"unicode/utf8"
 
 	"github.com/wasmchat/wasmchat/protocol"
@@ -167,13 +168,28 @@ func Title(question string) string {
 	return line
 }
 
-func clampTitle(t string) string {
-	t = strings.ReplaceAll(strings.ToValidUTF8(strings.TrimSpace(t), ""), "\x00", "")
+// CleanTitle returns a title as the store keeps it: valid UTF-8 without
+// control characters or bidirectional overrides and isolates (which could
+// make a title read as another in the sidebar), trimmed, at most
+// MaxTitleRunes. Empty means there is no title.
+func CleanTitle(t string) string {
+	t = strings.Map(func(r rune) rune {
+		switch {
+		case unicode.IsControl(r), r >= 0x202A && r <= 0x202E, r >= 0x2066 && r <= 0x2069, r == 0x200E, r == 0x200F, r == 0x061C:
+			if unicode.IsSpace(r) {
+				return ' '
+			}
+			return -1
+		}
+		return r
+	}, strings.ToValidUTF8(t, ""))
+	t = strings.TrimSpace(t)
 	if utf8.RuneCountInString(t) > MaxTitleRunes {
 		t = string([]rune(t)[:MaxTitleRunes])
 	}
 	return t
 }
+
 
 // --- users and tokens ---
 
@@ -285,7 +301,7 @@ func (s *sqlStore) OpenConversation(ctx context.Context, user string, c Conversa
 		c.ID = newID()
 	}
 	now := fromMS(ms(s.now()))
-	c.Title, c.Created, c.Updated = clampTitle(c.Title), now, now
+	c.Title, c.Created, c.Updated = CleanTitle(c.Title), now, now
 	res, err := s.w.ExecContext(ctx, s.q(`INSERT INTO conversations (user_id, id, title, channel, app, created, updated)
 		VALUES (?, ?, ?, ?, ?, ?, ?) ON CONFLICT (user_id, id) DO NOTHING`),
 		user, c.ID, c.Title, c.Channel, c.App, ms(now), ms(now))
@@ -331,7 +347,7 @@ func (s *sqlStore) Conversation(ctx context.Context, user, id string) (Conversat
 }
 
 func (s *sqlStore) RenameConversation(ctx context.Context, user, id, title string) error {
-	title = clampTitle(title)
+	title = CleanTitle(title)
 	if title == "" {
 		return errors.New("store: empty title")
 	}
@@ -581,7 +597,7 @@ func (st *askStmts) ask(ctx context.Context, a Ask, now time.Time, out *Asked) e
 	if err != nil {
 		return err
 	}
-	if out.Conversation, err = scanConv(conv.QueryRowContext(ctx, a.User, c.ID, clampTitle(c.Title), c.Channel, c.App, ms(now), ms(now))); err != nil {
+	if out.Conversation, err = scanConv(conv.QueryRowContext(ctx, a.User, c.ID, CleanTitle(c.Title), c.Channel, c.App, ms(now), ms(now))); err != nil {
 		return err
 	}
 	if !created {
@@ -944,7 +960,7 @@ func (s *sqlStore) Import(ctx context.Context, user string, convs []Export) (int
 		batch = append(batch, func(tx *sql.Tx) error {
 			res, err := tx.ExecContext(ctx, s.q(`INSERT INTO conversations (user_id, id, title, channel, app, created, updated)
 				VALUES (?, ?, ?, ?, ?, ?, ?) ON CONFLICT (user_id, id) DO NOTHING`),
-				user, c.ID, clampTitle(c.Title), c.Channel, c.App, ms(c.Created), ms(c.Updated))
+				user, c.ID, CleanTitle(c.Title), c.Channel, c.App, ms(c.Created), ms(c.Updated))
 			if err != nil {
 				return err
 			}
