@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"os"
+	"path/filepath"
 	"slices"
 	"strconv"
 	"strings"
@@ -748,4 +749,24 @@ func TestAskOnce(t *testing.T) {
 			t.Fatalf("bob's ask with alice's client id: %+v", b)
 		}
 	})
+}
+
+// TestSQLiteFileMode: the database and its WAL are the owner's alone, also
+// in a data folder that already existed open to others.
+func TestSQLiteFileMode(t *testing.T) {
+	dir := t.TempDir()
+	noErr(t, os.Chmod(dir, 0o755))
+	s, err := store.OpenSQLite(ctx, dir)
+	noErr(t, err)
+	defer s.Close()
+	user(t, s, "alice") // a write: the WAL exists
+	for _, name := range []string{store.SQLiteFile, store.SQLiteFile + "-wal"} {
+		fi, err := os.Stat(filepath.Join(dir, name))
+		if err != nil {
+			t.Fatal(err)
+		}
+		if mode := fi.Mode().Perm(); mode != 0o600 {
+			t.Errorf("%s is %v, want -rw-------", name, mode)
+		}
+	}
 }
