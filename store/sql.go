@@ -190,7 +190,6 @@ func CleanTitle(t string) string {
 	return t
 }
 
-
 // --- users and tokens ---
 
 func (s *sqlStore) Authenticate(ctx context.Context, token string) (string, error) {
