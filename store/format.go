@@ -138,13 +138,15 @@ func decodeChatGPT(data []byte) (Export, error) {
 		e.ID = g.ID
 	}
 	// Walk up from the node shown last; the mapping may be cyclic or
-	// broken, so the walk is bounded by its size.
+	// broken: the walk ends at a node it has seen (each message once).
 	var branch []string
-	for id, steps := g.CurrentNode, 0; id != "" && steps <= len(g.Mapping); steps++ {
+	seen := map[string]bool{}
+	for id := g.CurrentNode; id != "" && !seen[id]; {
 		n, ok := g.Mapping[id]
 		if !ok {
 			break
 		}
+		seen[id] = true
 		branch = append(branch, id)
 		if n.Parent == nil {
 			break

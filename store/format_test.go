@@ -102,3 +102,20 @@ func FuzzDecodeImport(f *testing.F) {
 		}
 	})
 }
+
+// TestDecodeChatGPTCycle: a mapping whose parents loop gives each message
+// once, not once per step of a walk bounded only by the mapping's size.
+func TestDecodeChatGPTCycle(t *testing.T) {
+	const cyclic = `[{"title": "loop", "current_node": "a", "mapping": {
+		"q": {"id": "q", "message": {"author": {"role": "user"}, "content": {"parts": ["question"]}}, "parent": "a"},
+		"a": {"id": "a", "message": {"author": {"role": "assistant"}, "content": {"parts": ["answer"]}}, "parent": "q"},
+		"x": {"id": "x", "message": null, "parent": null}, "y": {"id": "y", "message": null, "parent": null}
+	}}]`
+	convs, err := store.DecodeImport([]byte(cyclic))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(convs) != 1 || len(convs[0].Messages) != 2 || convs[0].Messages[0].Text != "question" || convs[0].Messages[1].Text != "answer" {
+		t.Fatalf("%+v", convs)
+	}
+}
