@@ -154,9 +154,9 @@ func watchLoader(tb testing.TB, ctx context.Context) {
 // TestBrowserStaticSite: the page built by `wasmchat static` under a
 // sub-path, served by a plain static file server on one port, chats with
 // the wasmchat server on another (which lists the site's origin), under
-// the page's own Content-Security-Policy.
+// the page's own Content-Security-Policy. (Not parallel: it builds a
+// second site of another version, setting the package's version.)
 func TestBrowserStaticSite(t *testing.T) {
-	t.Parallel()
 	dir := t.TempDir()
 	mux := http.NewServeMux()
 	mux.Handle("/repo/", compressingHost(http.StripPrefix("/repo/", http.FileServer(http.Dir(dir)))))
@@ -257,9 +257,9 @@ func TestBrowserStaticSite(t *testing.T) {
 
 // TestBrowserUpdatePrompt: a new release (a new stamped version) makes the
 // page offer a reload, which loads it; a mere restart of the same release
-// does not.
+// does not. (Not parallel: it sets the package's version, which every
+// server started meanwhile would read.)
 func TestBrowserUpdatePrompt(t *testing.T) {
-	t.Parallel()
 	setVersion := func(v string) {
 		t.Helper()
 		old := version
