@@ -67,7 +67,7 @@ func TestAnswerAfterCrash(t *testing.T) {
 	conv, _, _ := st.OpenConversation(bg, "alice", store.Conversation{Title: "t"})
 	st.AddMessage(bg, "alice", store.Message{Conversation: conv.ID, Role: store.RoleUser, Text: "q", Status: store.StatusDone})
 	st.AddMessage(bg, "alice", store.Message{ID: "dead-answer", Conversation: conv.ID, Role: store.RoleAssistant, Status: store.StatusStreaming})
-	if err := st.AppendAnswer(bg, "alice", "dead-answer", "saved before the crash"); err != nil {
+	if err := st.SaveAnswers(bg, []store.AnswerSave{{User: "alice", ID: "dead-answer", Text: "saved before the crash"}}); err != nil {
 		t.Fatal(err)
 	}
 	ts := newTestServerWith(t, server.Config{Upstream: &scripted{}, Store: st})

@@ -15,9 +15,9 @@ func bench(b *testing.B, f func(b *testing.B, s store.Store)) {
 	}
 }
 
-// BenchmarkAppendAnswer: one progressive save of a streaming answer (about
+// BenchmarkSaveAnswer: one progressive save of a streaming answer (about
 // 250 ms of a fast model's text).
-func BenchmarkAppendAnswer(b *testing.B) {
+func BenchmarkSaveAnswer(b *testing.B) {
 	bench(b, func(b *testing.B, s store.Store) {
 		u := user(b, s, "alice")
 		c, _, _ := s.OpenConversation(ctx, u, store.Conversation{Title: "t"})
@@ -28,7 +28,7 @@ func BenchmarkAppendAnswer(b *testing.B) {
 			if i%200 == 0 { // a new answer every 100 KB
 				m = must[store.Message](b)(s.AddMessage(ctx, u, store.Message{Conversation: c.ID, Role: store.RoleAssistant, Status: store.StatusStreaming}))
 			}
-			if err := s.AppendAnswer(ctx, u, m.ID, chunk); err != nil {
+			if err := s.SaveAnswers(ctx, []store.AnswerSave{{User: u, ID: m.ID, Text: chunk}}); err != nil {
 				b.Fatal(err)
 			}
 		}

@@ -246,7 +246,7 @@ func TestMessagesAndAnswers(t *testing.T) {
 		}
 		a := must[store.Message](t)(s.AddMessage(ctx, u, store.Message{ID: "answer-1", Conversation: c.ID, Role: store.RoleAssistant, Status: store.StatusStreaming}))
 		for _, chunk := range []string{"Hello", ", 世界", "\x00!"} {
-			if err := s.AppendAnswer(ctx, u, a.ID, chunk); err != nil {
+			if err := s.SaveAnswers(ctx, []store.AnswerSave{{User: u, ID: a.ID, Text: chunk}}); err != nil {
 				t.Fatal(err)
 			}
 		}
@@ -262,8 +262,9 @@ func TestMessagesAndAnswers(t *testing.T) {
 		if got.Text != "Hello, 世界!" || got.Finish != protocol.FinishStop || got.Usage == nil || *got.Usage != *usage {
 			t.Fatalf("ended answer %+v", got)
 		}
-		if err := s.AppendAnswer(ctx, u, a.ID, "more"); !errors.Is(err, store.ErrNotFound) {
-			t.Fatalf("append to an ended answer: %v", err)
+		noErr(t, s.SaveAnswers(ctx, []store.AnswerSave{{User: u, ID: a.ID, Text: "more"}}))
+		if got := must[store.Message](t)(s.Message(ctx, u, a.ID)); got.Text != "Hello, 世界!" {
+			t.Fatalf("a save after the end changed it: %q", got.Text)
 		}
 		if err := s.EndAnswer(ctx, u, "nope", store.Message{Status: store.StatusDone}); !errors.Is(err, store.ErrNotFound) {
 			t.Fatalf("end a missing answer: %v", err)
@@ -279,9 +280,11 @@ func TestMessagesAndAnswers(t *testing.T) {
 	})
 }
 
-// TestTruncateFrom: a conversation continues from before a message, in
-// its own order; the other conversations keep theirs.
-func TestTruncateFrom(t *testing.T) {
+// TestReplace: an ask that replaces an answer removes it, the question
+// before it and everything after, and the conversation goes on from there;
+// another conversation is untouched; an answer gone or of another
+// conversation is not found.
+func TestReplace(t *testing.T) {
 	contract(t, func(t *testing.T, s store.Store) {
 		u := user(t, s, "u")
 		c := chat(t, s, u, "c", "q1", "a1")
@@ -294,31 +297,27 @@ func TestTruncateFrom(t *testing.T) {
 			must[store.Message](t)(s.AddMessage(ctx, u, store.Message{Conversation: c.ID, Role: role, Text: text, Status: store.StatusDone}))
 		}
 		msgs := must[[]store.Message](t)(s.Messages(ctx, u, c.ID, 0))
-		if n := must[int](t)(s.TruncateFrom(ctx, u, c.ID, msgs[2].ID)); n != 4 {
-			t.Errorf("removed %d messages from q2 on, want 4", n)
+		asked := must[store.Asked](t)(s.Ask(ctx, u, store.Ask{Conversation: store.Conversation{ID: c.ID}, Replace: msgs[3].ID, Question: "q2 edited", Answer: "new", History: 10}))
+		if len(asked.History) != 2 {
+			t.Errorf("history after the replace: %+v", asked.History)
 		}
 		var texts []string
 		for _, m := range must[[]store.Message](t)(s.Messages(ctx, u, c.ID, 0)) {
 			texts = append(texts, m.Text)
 		}
-		if strings.Join(texts, " ") != "q1 a1" {
-			t.Errorf("left %q, want q1 a1", texts)
+		if strings.Join(texts, " ") != "q1 a1 q2 edited " {
+			t.Errorf("left %q, want q1 a1 and the new ask", texts)
 		}
 		if got := must[[]store.Message](t)(s.Messages(ctx, u, other.ID, 0)); len(got) != 2 {
 			t.Errorf("the other conversation has %d messages, want its 2", len(got))
 		}
-		// A message of another conversation, or gone, is not found.
-		if _, err := s.TruncateFrom(ctx, u, c.ID, msgs[2].ID); !errors.Is(err, store.ErrNotFound) {
-			t.Errorf("truncating from a removed message: %v", err)
+		// An answer gone, or of another conversation, is not found.
+		if _, err := s.Ask(ctx, u, store.Ask{Conversation: store.Conversation{ID: c.ID}, Replace: msgs[3].ID, Question: "x", Answer: "x1"}); !errors.Is(err, store.ErrNotFound) {
+			t.Errorf("replacing a removed answer: %v", err)
 		}
 		om := must[[]store.Message](t)(s.Messages(ctx, u, other.ID, 0))
-		if _, err := s.TruncateFrom(ctx, u, c.ID, om[0].ID); !errors.Is(err, store.ErrNotFound) {
-			t.Errorf("truncating from another conversation's message: %v", err)
-		}
-		// It goes on from there.
-		must[store.Message](t)(s.AddMessage(ctx, u, store.Message{Conversation: c.ID, Role: store.RoleUser, Text: "q2 edited", Status: store.StatusDone}))
-		if got := must[[]store.Message](t)(s.Messages(ctx, u, c.ID, 0)); len(got) != 3 || got[2].Text != "q2 edited" {
-			t.Errorf("after truncating and asking again: %+v", got)
+		if _, err := s.Ask(ctx, u, store.Ask{Conversation: store.Conversation{ID: c.ID}, Replace: om[1].ID, Question: "x", Answer: "x2"}); !errors.Is(err, store.ErrNotFound) {
+			t.Errorf("replacing another conversation's answer: %v", err)
 		}
 	})
 }
@@ -328,7 +327,7 @@ func TestInterruptUnfinished(t *testing.T) {
 		u := user(t, s, "alice")
 		c, _, _ := s.OpenConversation(ctx, u, store.Conversation{Title: "t"})
 		old := must[store.Message](t)(s.AddMessage(ctx, u, store.Message{Conversation: c.ID, Role: store.RoleAssistant, Status: store.StatusStreaming}))
-		if err := s.AppendAnswer(ctx, u, old.ID, "half an ans"); err != nil {
+		if err := s.SaveAnswers(ctx, []store.AnswerSave{{User: u, ID: old.ID, Text: "half an ans"}}); err != nil {
 			t.Fatal(err)
 		}
 		time.Sleep(5 * time.Millisecond)
@@ -345,7 +344,7 @@ func TestInterruptUnfinished(t *testing.T) {
 		if got := must[store.Message](t)(s.Message(ctx, u, live.ID)); got.Status != store.StatusStreaming {
 			t.Fatalf("live answer %+v", got)
 		}
-		if err := s.Touch(ctx, u, live.ID); err != nil {
+		if err := s.SaveAnswers(ctx, []store.AnswerSave{{User: u, ID: live.ID}}); err != nil {
 			t.Fatal(err)
 		}
 		if n := must[int](t)(s.InterruptUnfinished(ctx, time.Now().Add(time.Second))); n != 1 {
@@ -389,8 +388,8 @@ func TestIsolation(t *testing.T) {
 		if e := must[[]store.Export](t)(s.Export(ctx, bob)); len(e) != 0 {
 			t.Errorf("bob exported alice's conversations: %+v", e)
 		}
-		if _, err := s.TruncateFrom(ctx, bob, c.ID, msgs[0].ID); !errors.Is(err, store.ErrNotFound) {
-			t.Errorf("bob truncated alice's conversation: %v", err)
+		if _, err := s.Ask(ctx, bob, store.Ask{Conversation: store.Conversation{ID: c.ID}, Replace: msgs[1].ID, Question: "x", Answer: "b9"}); !errors.Is(err, store.ErrNotFound) {
+			t.Errorf("bob replaced in alice's conversation: %v", err)
 		}
 		// Bob opening a conversation of the same id gets his own.
 		mine, created, err := s.OpenConversation(ctx, bob, store.Conversation{ID: c.ID, Title: "bob's"})
@@ -513,7 +512,7 @@ func TestConcurrentStreams(t *testing.T) {
 			go func() {
 				defer wg.Done()
 				for j := range chunks {
-					if err := s.AppendAnswer(ctx, u, m.ID, fmt.Sprintf("<%d:%d>", i, j)); err != nil {
+					if err := s.SaveAnswers(ctx, []store.AnswerSave{{User: u, ID: m.ID, Text: fmt.Sprintf("<%d:%d>", i, j)}}); err != nil {
 						errs <- err
 						return
 					}

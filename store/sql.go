@@ -435,30 +435,6 @@ func (s *sqlStore) AddMessage(ctx context.Context, user string, m Message) (Mess
 	return m, nil
 }
 
-func (s *sqlStore) TruncateFrom(ctx context.Context, user, conv, id string) (int, error) {
-	var removed int64
-	err := s.tx(ctx, func(tx *sql.Tx) error {
-		var n int64
-		err := tx.QueryRowContext(ctx, s.q(`SELECT n FROM messages WHERE user_id = ? AND conversation_id = ? AND id = ?`), user, conv, id).Scan(&n)
-		if errors.Is(err, sql.ErrNoRows) {
-			return ErrNotFound
-		}
-		if err != nil {
-			return err
-		}
-		res, err := tx.ExecContext(ctx, s.q(`DELETE FROM messages WHERE user_id = ? AND conversation_id = ? AND n >= ?`), user, conv, n)
-		if err != nil {
-			return err
-		}
-		removed, err = res.RowsAffected()
-		return err
-	})
-	if err != nil && !errors.Is(err, ErrNotFound) {
-		err = fmt.Errorf("store: truncate: %w", err)
-	}
-	return int(removed), err
-}
-
 // insertMessage adds m to its conversation, which must be the user's; touch
 // marks the conversation updated.
 func (s *sqlStore) insertMessage(ctx context.Context, tx *sql.Tx, user string, m Message, touch bool) error {
@@ -738,14 +714,6 @@ func (s *sqlStore) SaveAnswers(ctx context.Context, saves []AnswerSave) error {
 		return fmt.Errorf("store: save answers: %w", err)
 	}
 	return nil
-}
-
-func (s *sqlStore) AppendAnswer(ctx context.Context, user, id, text string) error {
-	if text == "" {
-		return nil
-	}
-	return s.execOne(ctx, "append answer", `UPDATE messages SET text = text || ?, updated = ? WHERE user_id = ? AND id = ? AND status = 'streaming'`,
-		s.d.clean(text), ms(time.Now()), user, id)
 }
 
 func (s *sqlStore) EndAnswer(ctx context.Context, user, id string, end Message) error {
@@ -1087,9 +1055,4 @@ func (s *sqlStore) execOne(ctx context.Context, what, query string, args ...any)
 		return ErrNotFound
 	}
 	return nil
-}
-
-func (s *sqlStore) Touch(ctx context.Context, user, id string) error {
-	return s.execOne(ctx, "touch answer", `UPDATE messages SET updated = ? WHERE user_id = ? AND id = ? AND status = 'streaming'`,
-		ms(time.Now()), user, id)
 }

@@ -16,7 +16,7 @@
 // # Answers
 //
 // An answer is a message of role assistant created with status
-// StatusStreaming; its text grows by AppendAnswer while it streams and is
+// StatusStreaming (Ask); its text grows by SaveAnswers while it streams and is
 // set whole by EndAnswer. A server that died mid-answer leaves it
 // streaming: InterruptUnfinished ends those as interrupted with the text
 // they had; the server runs it at start (one SQLite process: every
@@ -188,10 +188,6 @@ type Store interface {
 	AddMessage(ctx context.Context, user string, m Message) (Message, error)
 	// Message returns one of the user's messages.
 	Message(ctx context.Context, user, id string) (Message, error)
-	// TruncateFrom removes message id of the user's conversation conv and
-	// every message after it, and returns how many went: the conversation
-	// then continues from before it (edit and resend, regenerate).
-	TruncateFrom(ctx context.Context, user, conv, id string) (int, error)
 	// Ask records a question and its answer, still empty and streaming, in
 	// one transaction: it replaces part of the conversation first when
 	// a.Replace names an answer there, opens (or creates) the conversation,
@@ -206,21 +202,17 @@ type Store interface {
 	Asks(ctx context.Context, asks []Ask) ([]Asked, error)
 	// SaveAnswers writes the progress of answers still streaming, each
 	// possibly another user's, in one transaction: each save's Text is
-	// appended, and one with no text is only marked alive (Touch). Saves of
+	// appended, and one with no text is only marked alive. Saves of
 	// answers no longer streaming change nothing.
 	SaveAnswers(ctx context.Context, saves []AnswerSave) error
-	// AppendAnswer adds streamed text to an answer still streaming.
-	AppendAnswer(ctx context.Context, user, id, text string) error
 	// EndAnswer sets an answer's whole text and how it ended (Status,
 	// Finish, ErrorCode, ErrorText, Usage of end).
 	EndAnswer(ctx context.Context, user, id string, end Message) error
 	// InterruptUnfinished ends the answers still streaming that were last
 	// written before before as interrupted, keeping their text: those a
 	// crashed server left. (A live answer is written at least every few
-	// seconds, see AppendAnswer and Touch.)
+	// seconds, see SaveAnswers.)
 	InterruptUnfinished(ctx context.Context, before time.Time) (int, error)
-	// Touch marks an answer still streaming as alive without new text.
-	Touch(ctx context.Context, user, id string) error
 
 	// Export returns all of the user's conversations with their messages.
 	Export(ctx context.Context, user string) ([]Export, error)
