@@ -44,16 +44,10 @@ func runFanout(w io.Writer, bin, dir string, f fanout) error {
 	if err != nil {
 		return err
 	}
-	var tokens []string
-	for i := range users {
-		_, secret, err := st.AddToken(ctx, fmt.Sprintf("load%d", i), "")
-		if err != nil {
-			st.Close()
-			return err
-		}
-		tokens = append(tokens, secret)
+	tokens, err := makeUsers(ctx, st)
+	if err != nil {
+		return err
 	}
-	st.Close()
 	per := 2*f.answers/users + 1
 	env := []string{"WASMCHAT_UPSTREAM=demo", "WASMCHAT_DEMO_CPS=" + fmt.Sprint(f.rate), "WASMCHAT_DATABASE_URL=" + url}
 	var procs [2]*process

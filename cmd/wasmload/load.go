@@ -89,16 +89,10 @@ func startWasmchat(ctx context.Context, bin, data string, sc scenario) (*process
 	if err != nil {
 		return nil, err
 	}
-	var tokens []string
-	for i := range users {
-		_, secret, err := st.AddToken(ctx, fmt.Sprintf("load%d", i), "")
-		if err != nil {
-			st.Close()
-			return nil, err
-		}
-		tokens = append(tokens, secret)
+	tokens, err := makeUsers(ctx, st)
+	if err != nil {
+		return nil, err
 	}
-	st.Close()
 	per := (sc.idle+sc.answers)/users + 1
 	p, err := startProcess(ctx, bin, []string{"WASMCHAT_UPSTREAM=demo", "WASMCHAT_DEMO_CPS=" + fmt.Sprint(sc.rate)},
 		"serve", "-addr", "127.0.0.1:0", "-data", data,
@@ -108,6 +102,21 @@ func startWasmchat(ctx context.Context, bin, data string, sc scenario) (*process
 	}
 	p.tokens = tokens
 	return p, nil
+}
+
+// makeUsers makes the load's users in st, closes it, and returns their
+// tokens.
+func makeUsers(ctx context.Context, st store.Store) ([]string, error) {
+	defer st.Close()
+	var tokens []string
+	for i := range users {
+		_, secret, err := st.AddToken(ctx, fmt.Sprintf("load%d", i), "")
+		if err != nil {
+			return nil, err
+		}
+		tokens = append(tokens, secret)
+	}
+	return tokens, nil
 }
 
 func (p *process) stop() {
