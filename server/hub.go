@@ -619,8 +619,11 @@ func (h *hub) saveAll() {
 	defer h.savers.Done()
 	t := time.NewTicker(h.saveEvery)
 	defer t.Stop()
-	var live []*answer
+	// Kept from tick to tick: the answers streaming, the saves of those
+	// with something to save, and how much text each save carries.
+	var live, batch []*answer
 	var saves []store.AnswerSave
+	var sizes []int
 	for {
 		select {
 		case <-h.halt:
@@ -637,9 +640,7 @@ func (h *hub) saveAll() {
 			}
 		}
 		h.mu.Unlock()
-		saves = saves[:0]
-		sizes := make([]int, 0, len(live))
-		var batch []*answer
+		saves, sizes, batch = saves[:0], sizes[:0], batch[:0]
 		for _, a := range live {
 			chunk, ended := a.readAll(a.saved)
 			switch {
