@@ -1,22 +1,24 @@
 package app
 
 import (
+	"context"
 	"regexp"
 	"strings"
 	"testing"
 
 	"github.com/maxence-charriere/go-app/v9/pkg/app"
 
+	"github.com/wasmchat/wasmchat/app/session"
 	"github.com/wasmchat/wasmchat/protocol"
 )
 
 func TestMessageViewTypesOutThenDone(t *testing.T) {
-	m := &messageView{Role: RoleAssistant, Text: "héllo, wörld", Ended: true, Finish: protocol.FinishStop}
+	m := &messageView{Role: session.RoleAssistant, Text: "héllo, wörld", Ended: true, Finish: protocol.FinishStop}
 	d := app.NewClientTester(m)
 	defer d.Close()
 	// Consume waits for the typewriter's ticks: it returns once all is shown.
 	d.Consume()
-	want := app.Article().Aria("live", "polite").Aria("busy", false).Class("message", RoleAssistant).DataSet("role", RoleAssistant).DataSet("status", "done").
+	want := app.Article().Aria("live", "polite").Aria("busy", false).Class("message", session.RoleAssistant).DataSet("role", session.RoleAssistant).DataSet("status", "done").
 		DataSet("bytes", len("héllo, wörld"))
 	if err := app.TestMatch(m, app.TestUIDescriptor{Path: app.TestPath(0), Expected: want}); err != nil {
 		t.Error(err)
@@ -28,7 +30,7 @@ func TestMessageViewTypesOutThenDone(t *testing.T) {
 }
 
 func TestMessageViewStreamsUntilEnd(t *testing.T) {
-	m := &messageView{Role: RoleAssistant, Text: "partial"}
+	m := &messageView{Role: session.RoleAssistant, Text: "partial"}
 	d := app.NewClientTester(m)
 	defer d.Close()
 	d.Consume()
@@ -45,9 +47,9 @@ func TestMessageViewInterruptedAndError(t *testing.T) {
 		m    *messageView
 		want string
 	}{
-		{&messageView{Role: RoleAssistant, Text: "some", Ended: true, Finish: protocol.FinishInterrupted}, "interrupted"},
-		{&messageView{Role: RoleAssistant, Ended: true, Error: "The model failed."}, "error"},
-		{&messageView{Role: RoleUser, Text: "q", Ended: true}, "done"},
+		{&messageView{Role: session.RoleAssistant, Text: "some", Ended: true, Finish: protocol.FinishInterrupted}, "interrupted"},
+		{&messageView{Role: session.RoleAssistant, Ended: true, Error: "The model failed."}, "error"},
+		{&messageView{Role: session.RoleUser, Text: "q", Ended: true}, "done"},
 	} {
 		d := app.NewClientTester(tt.m)
 		d.Consume()
@@ -58,84 +60,83 @@ func TestMessageViewInterruptedAndError(t *testing.T) {
 	}
 }
 
-// TestChatFlow drives the page component as frames arrive: the question and
-// its answer show, the answer types out and ends done.
+// quietClient is a WebSocket client that sends nowhere: the page's
+// session is tested with real ones in package session.
+type quietClient struct{}
+
+func (quietClient) Ask(context.Context, protocol.ClientFrame)        {}
+func (quietClient) Send(context.Context, protocol.ClientFrame) error { return nil }
+func (quietClient) Track(string, int)                                {}
+func (quietClient) Resume(context.Context, string, int)              {}
+
+// TestChatFlow draws the page as its session changes: the question and its
+// answer show as message views bound to their messages, and the answer
+// types out and ends done.
 func TestChatFlow(t *testing.T) {
 	c := &Chat{}
 	d := app.NewClientTester(c)
 	defer d.Close()
 	answer := strings.Repeat("流式 answer ", 10)
 	d.Dispatch(app.Dispatch{Mode: app.Update, Source: c, Function: func(ctx app.Context) {
-		c.conv.Ask("q1", "hello?")
-		c.apply(ctx, protocol.ServerFrame{Status: protocol.StatusControl, Type: protocol.ControlAck, Client: "q1", Answer: "a1"})
-		c.apply(ctx, protocol.ServerFrame{Status: protocol.StatusChunk, Answer: "a1", Content: answer[:20]})
-		c.apply(ctx, protocol.ServerFrame{Status: protocol.StatusEnd, Answer: "a1", Offset: 20, Content: answer[20:], Finish: "stop"})
+		c.s.Connect(quietClient{})
+		c.s.Ask("hello?")
+		client := c.s.Conversation().Messages[0].Client
+		c.s.OnFrame(protocol.ServerFrame{Status: protocol.StatusControl, Type: protocol.ControlAck, Client: client, Answer: "a1"})
+		c.s.OnFrame(protocol.ServerFrame{Status: protocol.StatusChunk, Answer: "a1", Content: answer[:20]})
+		c.s.OnFrame(protocol.ServerFrame{Status: protocol.StatusEnd, Answer: "a1", Offset: 20, Content: answer[20:], Finish: "stop"})
 	}})
 	d.Consume()
-	if len(c.conv.Messages) != 2 {
-		t.Fatalf("%d messages, want 2", len(c.conv.Messages))
+	d.Consume() // the message views' OnMount, which the render dispatched
+	msgs := c.s.Conversation().Messages
+	if len(msgs) != 2 {
+		t.Fatalf("%d messages, want 2", len(msgs))
 	}
 	// Chat's root div: the skip button, the sidebar, the drawer's scrim slot,
 	// then the chat: header, the update banner's slot, main (messages), ….
 	// In main: the slots of the empty-chat text and "earlier", then the two
 	// message components.
 	for i, want := range []*messageView{
-		{Role: RoleUser, Text: "hello?", Ended: true, Lang: langEnglish, Msg: c.conv.Messages[0]},
-		{Role: RoleAssistant, Text: answer, Ended: true, Finish: "stop", Lang: langEnglish, Msg: c.conv.Messages[1]},
+		{Role: session.RoleUser, Text: "hello?", Ended: true, Lang: langEnglish, Msg: msgs[0], View: c.view},
+		{Role: session.RoleAssistant, Text: answer, Ended: true, Finish: "stop", Lang: langEnglish, Msg: msgs[1], View: c.view},
 	} {
 		if err := app.TestMatch(c, app.TestUIDescriptor{Path: app.TestPath(0, 3, 2, 2+i), Expected: want}); err != nil {
 			t.Errorf("message %d: %v", i, err)
 		}
 	}
-}
-
-// TestChatFramesOffScreen: an answer keeps streaming into its conversation
-// while another is on screen, and a new chat joins the sidebar at its ack.
-func TestChatFramesOffScreen(t *testing.T) {
-	c := &Chat{}
-	d := app.NewClientTester(c)
-	defer d.Close()
-	var first *Conversation
-	d.Dispatch(app.Dispatch{Mode: app.Update, Source: c, Function: func(ctx app.Context) {
-		c.conv.Ask("q1", "first question") // as ask does, connected
-		c.open[openKey(c.conv)] = c.conv
-		first = c.conv
-		client := "q1"
-		c.apply(ctx, protocol.ServerFrame{Status: protocol.StatusControl, Type: protocol.ControlAck, Client: client, Answer: "a1", Conversation: "conv-1"})
-		c.apply(ctx, protocol.ServerFrame{Status: protocol.StatusChunk, Answer: "a1", Content: "Hel"})
-		c.newChat(ctx)
-		c.apply(ctx, protocol.ServerFrame{Status: protocol.StatusEnd, Answer: "a1", Offset: 3, Content: "lo", Finish: "stop"})
-	}})
-	d.Consume()
-	if c.conv == first || len(c.conv.Messages) != 0 {
-		t.Fatalf("on screen: %+v, want a new chat", c.conv)
-	}
-	if m := first.Messages[1]; m.Text != "Hello" || !m.Ended {
-		t.Errorf("the answer off screen: %+v", *m)
-	}
-	if len(c.list) != 1 || c.list[0].ID != "conv-1" || c.list[0].Title != "first question" || c.open["conv-1"] != first {
-		t.Errorf("sidebar %+v, open %v", c.list, c.open)
+	if v := c.view.live[msgs[1]]; v == nil || v.Msg != msgs[1] {
+		t.Errorf("the answer's view is not bound to it: %v", v)
 	}
 }
 
-func TestChatSendWithoutConnection(t *testing.T) {
+// TestActionPayloads: an action whose payload is not the type its handler
+// takes is dropped, not a panic of the UI goroutine; with the right type
+// it reaches the session.
+func TestActionPayloads(t *testing.T) {
 	c := &Chat{}
 	d := app.NewClientTester(c)
 	defer d.Close()
-	d.Dispatch(app.Dispatch{Mode: app.Update, Source: c, Function: func(ctx app.Context) {
-		c.onSend(ctx, app.Action{Name: actionSend, Value: "are you there?"})
-	}})
 	d.Consume()
-	if n := len(c.conv.Messages); n != 2 {
-		t.Fatalf("%d messages, want the question and its answer", n)
+	for _, a := range []struct {
+		name  string
+		value any
+	}{
+		{actionEdit, [2]string{"a1", "text"}},
+		{actionRename, "id"},
+		{actionOpen, nil},
+		{actionSend, 42},
+		{actionSettings, true},
+		{actionSend, ask{Text: "typed"}},
+	} {
+		d.Dispatch(app.Dispatch{Mode: app.Update, Source: c, Function: func(ctx app.Context) { ctx.NewActionWithValue(a.name, a.value) }})
+		d.Consume()
 	}
-	if m := c.conv.Messages[1]; m.Error == "" || !m.Ended {
-		t.Errorf("unsent question: answer %+v, want an error saying so", *m)
+	if msgs := c.s.Conversation().Messages; len(msgs) != 2 || msgs[0].Text != "typed" {
+		t.Errorf("messages %+v: want only the question with the right payload", msgs)
 	}
 }
 
 func TestMessageViewUsage(t *testing.T) {
-	m := &messageView{Role: RoleAssistant, Text: "hi", Ended: true, Finish: protocol.FinishStop,
+	m := &messageView{Role: session.RoleAssistant, Text: "hi", Ended: true, Finish: protocol.FinishStop,
 		Usage: &protocol.Usage{Prompt: 21, Completion: 5, Total: 26}}
 	d := app.NewClientTester(m)
 	defer d.Close()
@@ -187,7 +188,7 @@ func TestViewStateFollowsItsItem(t *testing.T) {
 		return app.HTMLString(c)
 	}
 
-	r := &sideRow{Summary: Summary{ID: "b", Title: "B"}}
+	r := &sideRow{Summary: session.Summary{ID: "b", Title: "B"}}
 	d := app.NewClientTester(r)
 	defer d.Close()
 	for _, tt := range []struct {
@@ -197,21 +198,21 @@ func TestViewStateFollowsItsItem(t *testing.T) {
 		{func() { r.editing = r.Summary.ID }, `class="rename"`},
 		{func() { r.confirming = r.Summary.ID }, `class="danger"`},
 	} {
-		r.Summary = Summary{ID: "b", Title: "B"}
+		r.Summary = session.Summary{ID: "b", Title: "B"}
 		if html := move(d, r, tt.start); !strings.Contains(html, tt.shows) {
 			t.Fatalf("row of b does not show %s:\n%s", tt.shows, html)
 		}
-		if html := move(d, r, func() { r.Summary = Summary{ID: "a", Title: "A"} }); strings.Contains(html, tt.shows) {
+		if html := move(d, r, func() { r.Summary = session.Summary{ID: "a", Title: "A"} }); strings.Contains(html, tt.shows) {
 			t.Errorf("row moved from b to a still shows %s:\n%s", tt.shows, html)
 		}
-		if html := move(d, r, func() { r.Summary = Summary{ID: "b", Title: "B"} }); !strings.Contains(html, tt.shows) {
+		if html := move(d, r, func() { r.Summary = session.Summary{ID: "b", Title: "B"} }); !strings.Contains(html, tt.shows) {
 			t.Errorf("row back on b lost %s:\n%s", tt.shows, html)
 		}
 		r.editing, r.confirming = "", ""
 	}
 
-	q1, q2 := &Message{Role: RoleUser, Text: "one", Ended: true}, &Message{Role: RoleUser, Text: "two", Ended: true}
-	m := &messageView{Role: RoleUser, Text: q1.Text, Ended: true, Msg: q1, Replace: "a1"}
+	q1, q2 := &session.Message{Role: session.RoleUser, Text: "one", Ended: true}, &session.Message{Role: session.RoleUser, Text: "two", Ended: true}
+	m := &messageView{Role: session.RoleUser, Text: q1.Text, Ended: true, Msg: q1, Replace: "a1"}
 	dm := app.NewClientTester(m)
 	defer dm.Close()
 	if html := move(dm, m, func() { m.editing = m.Msg }); !strings.Contains(html, "edit-box") {

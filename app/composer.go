@@ -40,7 +40,7 @@ func (c *composer) submit(ctx app.Context) {
 		return
 	}
 	box.Set("value", "")
-	ctx.NewActionWithValue(actionSend, text)
+	ctx.NewActionWithValue(actionSend, ask{Text: text})
 }
 
 // Render shows the composer.

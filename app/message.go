@@ -8,6 +8,7 @@ import (
 	"github.com/maxence-charriere/go-app/v9/pkg/app"
 
 	"github.com/wasmchat/wasmchat/app/markdown"
+	"github.com/wasmchat/wasmchat/app/session"
 	"github.com/wasmchat/wasmchat/app/typewriter"
 	"github.com/wasmchat/wasmchat/protocol"
 )
@@ -30,15 +31,18 @@ type messageView struct {
 	Replace string
 	// Msg is the message shown, for refresh: a chunk updates this view
 	// alone, from the message, without rendering the page again.
-	Msg *Message
+	Msg *session.Message
+	// View is the page's: where the view registers under Msg, and how it
+	// follows the end of the messages. Nil in tests of the view alone.
+	View *view
 
-	ctx   app.Context // this component's, for its own timers and updates
-	bound *Message    // the Msg registered in liveViews
+	ctx   app.Context      // this component's, for its own timers and updates
+	bound *session.Message // the Msg registered in View
 	// editing is the question being edited: this view's Msg, or nil. A
 	// message, not a flag: go-app reuses views by position, and a view
 	// moved onto another message (earlier ones shown above it) must not
 	// carry the edit over to it.
-	editing *Message
+	editing *session.Message
 
 	tw      *typewriter.Writer
 	fed     string // the Text last given to tw
@@ -47,9 +51,11 @@ type messageView struct {
 	md      markdown.Stream // renders the streaming answer block by block
 }
 
-// liveViews maps each message on screen to its view. Only the UI
-// goroutine touches it.
-var liveViews = map[*Message]*messageView{}
+var (
+	_ app.Mounter    = (*messageView)(nil)
+	_ app.Updater    = (*messageView)(nil)
+	_ app.Dismounter = (*messageView)(nil)
+)
 
 func (m *messageView) OnMount(ctx app.Context)  { m.bind(ctx) }
 func (m *messageView) OnUpdate(ctx app.Context) { m.bind(ctx) }
@@ -59,21 +65,14 @@ func (m *messageView) OnDismount() { m.unbind() }
 // bind registers the view under its message and feeds the typewriter.
 func (m *messageView) bind(ctx app.Context) {
 	m.ctx = ctx
-	if m.bound != m.Msg {
-		m.unbind()
-		m.bound = m.Msg
-	}
-	if m.Msg != nil {
-		liveViews[m.Msg] = m
-	}
+	m.View.bind(m, m.bound, m.Msg)
+	m.bound = m.Msg
 	m.feed(ctx)
 }
 
 // unbind forgets the message the view was registered under.
 func (m *messageView) unbind() {
-	if liveViews[m.bound] == m {
-		delete(liveViews, m.bound)
-	}
+	m.View.unbind(m, m.bound)
 	m.bound = nil
 }
 
@@ -89,7 +88,7 @@ func (m *messageView) refresh() {
 	m.feed(m.ctx)
 	if m.shown != shown || m.status() != status {
 		// Else the typewriter's next tick shows the new text.
-		if follow := followEnd(); follow != nil {
+		if follow := m.View.followEnd(); follow != nil {
 			m.ctx.Defer(follow)
 		}
 		m.Update()
@@ -98,7 +97,7 @@ func (m *messageView) refresh() {
 
 // feed hands the received text to the typewriter and starts ticking.
 func (m *messageView) feed(ctx app.Context) {
-	if m.Role != RoleAssistant {
+	if m.Role != session.RoleAssistant {
 		m.shown = m.Text
 		return
 	}
@@ -111,7 +110,7 @@ func (m *messageView) feed(ctx app.Context) {
 	}
 	m.fed = m.Text
 	m.tw.Set(time.Now(), m.Text, m.Ended)
-	if (fresh && m.Ended) || instant() {
+	if (fresh && m.Ended) || m.View.instant() {
 		m.shown = m.tw.Flush()
 		return
 	}
@@ -123,11 +122,11 @@ func (m *messageView) feed(ctx app.Context) {
 
 // tick runs on the UI goroutine; it re-arms itself while text is pending.
 func (m *messageView) tick(ctx app.Context) {
-	if instant() {
+	if m.View.instant() {
 		m.shown, m.ticking = m.tw.Flush(), false
 		return
 	}
-	if follow := followEnd(); follow != nil {
+	if follow := m.View.followEnd(); follow != nil {
 		ctx.Defer(follow) // keep following the answer as it grows
 	}
 	m.shown = m.tw.Tick(time.Now())
@@ -138,24 +137,6 @@ func (m *messageView) tick(ctx app.Context) {
 	m.ticking = false
 }
 
-// instant reports whether text should show as it arrives, without the
-// typewriter: in a hidden tab (which then spends no timers; the text is all
-// there on return) and for people who prefer reduced motion.
-func instant() bool {
-	w := app.Window()
-	if w.Get("document").Get("hidden").Bool() {
-		return true
-	}
-	if reducedMotion == nil && w.Get("matchMedia").Truthy() {
-		// A MediaQueryList is live: asked once, it follows the setting.
-		reducedMotion = w.Call("matchMedia", "(prefers-reduced-motion: reduce)")
-	}
-	return reducedMotion != nil && reducedMotion.Get("matches").Bool()
-}
-
-// reducedMotion is the page's prefers-reduced-motion query, once asked.
-var reducedMotion app.Value
-
 // status is the data-status test hook: "done" only once the answer has
 // ended and is wholly shown.
 func (m *messageView) status() string {
@@ -163,7 +144,7 @@ func (m *messageView) status() string {
 	switch {
 	case m.Error != "":
 		return "error"
-	case m.Role == RoleUser:
+	case m.Role == session.RoleUser:
 		return "done"
 	case shown && m.Finish == protocol.FinishInterrupted:
 		return "interrupted"
@@ -177,7 +158,7 @@ func (m *messageView) status() string {
 func (m *messageView) Render() app.UI {
 	status, t := m.status(), tr(m.Lang)
 	article := app.Article()
-	if m.Role == RoleAssistant {
+	if m.Role == session.RoleAssistant {
 		// A screen reader reads an answer once it is whole, not per tick.
 		article = article.Aria("live", "polite").Aria("busy", status == "streaming")
 	}
@@ -188,22 +169,22 @@ func (m *messageView) Render() app.UI {
 		DataSet("bytes", len(m.shown)).
 		Body(
 			m.content(status),
-			app.If(status == "streaming" && m.Role == RoleAssistant,
+			app.If(status == "streaming" && m.Role == session.RoleAssistant,
 				app.Span().Class("cursor").Aria("hidden", "true"),
 			),
 			app.If(m.Error != "", app.P().Class("error").Role("alert").Text(m.Error)),
 			app.If(m.Finish == protocol.FinishCancelled, app.P().Class("note").Text(t.Stopped)),
 			app.If(m.Finish == protocol.FinishLength, app.P().Class("note").Text(t.CutShort)),
 			app.If(m.Usage != nil && status == "done", m.usage()),
-			app.If(m.Role == RoleAssistant && status != "streaming" && m.Text != "",
+			app.If(m.Role == session.RoleAssistant && status != "streaming" && m.Text != "",
 				app.Button().Type("button").Class("link", "copy-answer").Title(t.CopyAnswerTitle).Text(t.Copy).
 					OnClick(func(ctx app.Context, e app.Event) { copyText(ctx, ctx.JSSrc(), m.Text, t.Copied) }),
 			),
-			app.If(m.Replace != "" && m.Role == RoleAssistant,
+			app.If(m.Replace != "" && m.Role == session.RoleAssistant,
 				app.Button().Type("button").Class("link", "regenerate").Text(t.Regenerate).
-					OnClick(func(ctx app.Context, e app.Event) { ctx.NewActionWithValue(actionRegen, m.Replace) }),
+					OnClick(func(ctx app.Context, e app.Event) { ctx.NewActionWithValue(actionRegen, regenerate{Answer: m.Replace}) }),
 			),
-			app.If(m.Replace != "" && m.Role == RoleUser && !m.isEditing(),
+			app.If(m.Replace != "" && m.Role == session.RoleUser && !m.isEditing(),
 				app.Button().Type("button").Class("link", "edit").Text(t.Edit).
 					OnClick(func(ctx app.Context, e app.Event) { m.editing = m.Msg }),
 			),
@@ -224,14 +205,15 @@ func (m *messageView) Render() app.UI {
 // the DOM work of a tick does not grow with the answer. Once the answer is
 // over, it is rendered whole, once.
 func (m *messageView) content(status string) app.UI {
-	if m.Role != RoleAssistant && m.isEditing() && m.Replace != "" {
+	if m.Role != session.RoleAssistant && m.isEditing() && m.Replace != "" {
 		return m.editor()
 	}
-	if m.Role != RoleAssistant {
+	if m.Role != session.RoleAssistant {
 		return app.Div().Class("content").Text(m.shown)
 	}
+	m.md.Renderer.CopyLabel = tr(m.Lang).CopyCode
 	if status != "streaming" {
-		return app.Raw(`<div class="content markdown">` + markdown.Render(m.shown) + `</div>`)
+		return app.Raw(`<div class="content markdown">` + m.md.Renderer.Render(m.shown) + `</div>`)
 	}
 	blocks, tail := m.md.Update(m.shown)
 	return app.Div().Class("content", "markdown").Body(
@@ -253,7 +235,7 @@ func (m *messageView) editor() app.UI {
 		text := strings.TrimSpace(box.Get("value").String())
 		m.editing = nil
 		if text != "" {
-			ctx.NewActionWithValue(actionEdit, [2]string{m.Replace, text})
+			ctx.NewActionWithValue(actionEdit, edit{Answer: m.Replace, Text: text})
 		}
 	}
 	return app.Div().Class("content", "editing").Body(

@@ -8,7 +8,7 @@ type choice struct {
 }
 
 // picker is a labelled select that reports the chosen value to Chat as the
-// action Action. It renders nothing while it has no choices.
+// action Action, with a picked payload. It renders nothing while it has no choices.
 type picker struct {
 	app.Compo
 
@@ -20,7 +20,7 @@ type picker struct {
 }
 
 func (p *picker) onChange(ctx app.Context, e app.Event) {
-	ctx.NewActionWithValue(p.Action, ctx.JSSrc().Get("value").String())
+	ctx.NewActionWithValue(p.Action, picked{Value: ctx.JSSrc().Get("value").String()})
 }
 
 // Render shows the select.

@@ -3,15 +3,11 @@ package app
 import (
 	"fmt"
 	"strings"
-	"sync"
 
 	"github.com/maxence-charriere/go-app/v9/pkg/app"
 
 	"github.com/wasmchat/wasmchat/protocol"
 )
-
-// actionSettings saves the settings; value: [2]string{server, token}.
-const actionSettings = "wasmchat/settings"
 
 // serverKey is the localStorage name (a siteKey) of the server chosen in
 // the settings.
@@ -40,7 +36,7 @@ func pageServers() servers {
 		s.Allowed = append([]string{built}, s.Allowed...)
 	}
 	s.Base = built
-	if v := getItem(siteKey(serverKey)); v != "" {
+	if v := (localStorage{}).Get(siteKey(serverKey)); v != "" {
 		if stored, err := protocol.ServerURL(v); err == nil && protocol.ServerAllowed(stored, s.Allowed) {
 			s.Base = stored
 		}
@@ -102,17 +98,17 @@ func (v *settingsView) Render() app.UI {
 				server = el.Get("value").String()
 			}
 			token := doc.Call("getElementById", "token-input").Get("value").String()
-			ctx.NewActionWithValue(actionSettings, [2]string{server, token})
+			ctx.NewActionWithValue(actionSettings, saveSettings{Server: server, Token: token})
 		}),
 	)
 }
 
-// saveSettings keeps the server and token typed in the settings and
+// keepSettings keeps the server and token typed in the settings and
 // reloads the page, which then connects with them. A server the page may
 // not use is refused with the reason, and nothing is kept.
-func (c *Chat) saveSettings(ctx app.Context, server, token string) {
+func (c *Chat) keepSettings(ctx app.Context, v saveSettings) {
 	t := tr(c.lang)
-	server, token = strings.TrimSpace(server), strings.TrimSpace(token)
+	server, token := strings.TrimSpace(v.Server), strings.TrimSpace(v.Token)
 	if server == "" && c.servers.Base == "" {
 		c.settingsErr = t.NeedServer
 		return
@@ -123,37 +119,36 @@ func (c *Chat) saveSettings(ctx app.Context, server, token string) {
 			c.settingsErr = err.Error()
 			return
 		}
-		setItem(siteKey(serverKey), base)
+		localStorage{}.Set(siteKey(serverKey), base)
 	}
 	if token != "" {
-		setItem(siteKey(TokenKey), token)
+		localStorage{}.Set(siteKey(TokenKey), token)
 	}
 	ctx.Reload()
 }
 
-// checkForUpdate asks the browser to look for a new version of the page's
+// updateCheck asks the browser to look for a new version of the page's
 // service worker; when there is one, go-app calls OnAppUpdate. The page
 // asks when the server says it runs another version than the page's: a
-// release restarts the server, and the WebSocket reconnects.
-func checkForUpdate() {
+// release restarts the server, and the WebSocket reconnects. Its callbacks
+// are made once, for the page's life.
+type updateCheck struct {
+	then, ignore app.Func
+}
+
+func (u *updateCheck) run() {
 	sw := app.Window().Get("navigator").Get("serviceWorker")
 	if !sw.Truthy() {
 		return
 	}
-	updateCheck.once.Do(func() {
-		updateCheck.ignore = app.FuncOf(func(app.Value, []app.Value) any { return nil })
-		updateCheck.then = app.FuncOf(func(_ app.Value, args []app.Value) any {
+	if u.then == nil {
+		u.ignore = app.FuncOf(func(app.Value, []app.Value) any { return nil })
+		u.then = app.FuncOf(func(_ app.Value, args []app.Value) any {
 			if len(args) > 0 && args[0].Truthy() {
-				args[0].Call("update").Call("catch", updateCheck.ignore) // offline: at the next hello
+				args[0].Call("update").Call("catch", u.ignore) // offline: at the next hello
 			}
 			return nil
 		})
-	})
-	sw.Call("getRegistration").Call("then", updateCheck.then).Call("catch", updateCheck.ignore)
-}
-
-// updateCheck holds checkForUpdate's callbacks, made once for the page's life.
-var updateCheck struct {
-	once         sync.Once
-	then, ignore app.Func
+	}
+	sw.Call("getRegistration").Call("then", u.then).Call("catch", u.ignore)
 }

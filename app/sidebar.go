@@ -6,17 +6,8 @@ import (
 	"time"
 
 	"github.com/maxence-charriere/go-app/v9/pkg/app"
-)
 
-// Actions the sidebar sends to Chat.
-const (
-	actionOpen    = "wasmchat/open"    // value: a conversation id
-	actionNew     = "wasmchat/new"     // start a new chat
-	actionRename  = "wasmchat/rename"  // value: [2]string{id, title}
-	actionDelete  = "wasmchat/delete"  // value: a conversation id
-	actionSearch  = "wasmchat/search"  // value: the query ("" ends the search)
-	actionDrawer  = "wasmchat/drawer"  // value: bool, the drawer open (phones)
-	actionInstall = "wasmchat/install" // open the browser's install prompt
+	"github.com/wasmchat/wasmchat/app/session"
 )
 
 // sidebar lists the conversations, newest first, with search, rename and
@@ -25,10 +16,10 @@ const (
 type sidebar struct {
 	app.Compo
 
-	List     []Summary
+	List     []session.Summary
 	Current  string
 	Query    string
-	Hits     []Hit
+	Hits     []session.Hit
 	Open     bool // the drawer, on phones
 	Lang     string
 	Settings settings
@@ -45,7 +36,7 @@ func (s *sidebar) onSearch(ctx app.Context, e app.Event) {
 	// Wait until typing pauses: one request, not one per key.
 	ctx.After(250*time.Millisecond, func(ctx app.Context) {
 		if gen == s.searchGen {
-			ctx.NewActionWithValue(actionSearch, strings.TrimSpace(q))
+			ctx.NewActionWithValue(actionSearch, search{Query: strings.TrimSpace(q)})
 		}
 	})
 }
@@ -54,7 +45,7 @@ func (s *sidebar) onSearchKey(ctx app.Context, e app.Event) {
 	if e.Get("key").String() == "Escape" {
 		ctx.JSSrc().Set("value", "")
 		s.searchGen++
-		ctx.NewActionWithValue(actionSearch, "")
+		ctx.NewActionWithValue(actionSearch, search{})
 	}
 }
 
@@ -76,7 +67,7 @@ func (s *sidebar) Render() app.UI {
 					h := s.Hits[i]
 					return app.Li().Class("hit").Body(
 						app.Button().Type("button").Class("open").DataSet("id", h.Conversation).
-							OnClick(func(ctx app.Context, e app.Event) { ctx.NewActionWithValue(actionOpen, h.Conversation) }).Body(
+							OnClick(func(ctx app.Context, e app.Event) { ctx.NewActionWithValue(actionOpen, open{ID: h.Conversation}) }).Body(
 							app.Span().Class("title").Text(h.Title),
 							app.Span().Class("snippet").Text(h.Snippet),
 						),
@@ -110,7 +101,7 @@ const (
 type sideRow struct {
 	app.Compo
 
-	Summary Summary
+	Summary session.Summary
 	Current bool
 	Lang    string
 
@@ -128,7 +119,7 @@ func (r *sideRow) onRenameKey(ctx app.Context, e app.Event) {
 		title := strings.TrimSpace(ctx.JSSrc().Get("value").String())
 		r.editing = ""
 		if title != "" && title != r.Summary.Title {
-			ctx.NewActionWithValue(actionRename, [2]string{r.Summary.ID, title})
+			ctx.NewActionWithValue(actionRename, rename{ID: r.Summary.ID, Title: title})
 		}
 	case "Escape":
 		r.editing = ""
@@ -153,14 +144,14 @@ func (r *sideRow) Render() app.UI {
 			app.Button().Type("button").Class("danger").Text(t.Delete).
 				OnClick(func(ctx app.Context, e app.Event) {
 					r.confirming = ""
-					ctx.NewActionWithValue(actionDelete, c.ID)
+					ctx.NewActionWithValue(actionDelete, remove{ID: c.ID})
 				}),
 			app.Button().Type("button").Text(t.Cancel).OnClick(func(ctx app.Context, e app.Event) { r.confirming = "" }),
 		)
 	}
 	return li.Body(
 		app.Button().Type("button").Class("open").Title(c.Title).
-			OnClick(func(ctx app.Context, e app.Event) { ctx.NewActionWithValue(actionOpen, c.ID) }).
+			OnClick(func(ctx app.Context, e app.Event) { ctx.NewActionWithValue(actionOpen, open{ID: c.ID}) }).
 			Body(app.Span().Class("title").Text(c.Title)),
 		app.Button().Type("button").Class("icon").Class("rename-btn").Title(t.Rename).Aria("label", fmt.Sprintf(t.RenameTitle, c.Title)).Body(app.Raw(iconRename)).
 			OnClick(func(ctx app.Context, e app.Event) { r.editing, r.confirming = c.ID, "" }),

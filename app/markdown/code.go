@@ -2,8 +2,10 @@ package markdown
 
 import (
 	"github.com/yuin/goldmark/ast"
+	"github.com/yuin/goldmark/parser"
 	"github.com/yuin/goldmark/renderer"
 	"github.com/yuin/goldmark/renderer/html"
+	"github.com/yuin/goldmark/text"
 	"github.com/yuin/goldmark/util"
 )
 
@@ -14,9 +16,40 @@ import (
 // Code in a language the highlighter knows is highlighted (highlight.go).
 type codeBlocks struct{}
 
-// CopyLabel is the text of code blocks' copy button: the page sets it to
-// its language. Render reads it on the goroutine that renders.
-var CopyLabel = "Copy code"
+// defaultCopyLabel is the copy button's text unless the Renderer names
+// another.
+const defaultCopyLabel = "Copy code"
+
+// copyLabelKey carries a Renderer's CopyLabel to codeLabels, which puts it
+// on each fenced code block for renderFenced.
+var copyLabelKey = parser.NewContextKey()
+
+// copyLabelAttr is the attribute codeLabels sets. Attributes of fenced code
+// are never rendered as such (renderFenced writes its own markup), and
+// goldmark's attribute syntax is not enabled, so a model cannot set it.
+var copyLabelAttr = []byte("wasmchat-copy-label")
+
+// codeLabels labels the fenced code blocks of a document with the
+// Renderer's copy label.
+type codeLabels struct{}
+
+func (codeLabels) Transform(doc *ast.Document, _ text.Reader, pc parser.Context) {
+	label, _ := pc.Get(copyLabelKey).(string)
+	if label == "" {
+		return
+	}
+	_ = ast.Walk(doc, func(n ast.Node, entering bool) (ast.WalkStatus, error) {
+		switch {
+		case !entering:
+		case n.Kind() == ast.KindFencedCodeBlock:
+			n.SetAttribute(copyLabelAttr, label)
+			return ast.WalkSkipChildren, nil
+		case n.Type() == ast.TypeInline:
+			return ast.WalkSkipChildren, nil // no code block in there
+		}
+		return ast.WalkContinue, nil
+	})
+}
 
 func (codeBlocks) RegisterFuncs(reg renderer.NodeRendererFuncRegisterer) {
 	reg.Register(ast.KindFencedCodeBlock, renderFenced)
@@ -34,7 +67,11 @@ func renderFenced(w util.BufWriter, source []byte, node ast.Node, entering bool)
 		html.DefaultWriter.Write(w, lang)
 	}
 	_, _ = w.WriteString(`</span><button type="button" class="copy-code">`)
-	html.DefaultWriter.RawWrite(w, []byte(CopyLabel))
+	label := defaultCopyLabel
+	if v, ok := n.Attribute(copyLabelAttr); ok {
+		label, _ = v.(string)
+	}
+	html.DefaultWriter.RawWrite(w, []byte(label))
 	_, _ = w.WriteString(`</button></div><pre><code`)
 	if lang != nil {
 		_, _ = w.WriteString(` class="language-`)

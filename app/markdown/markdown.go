@@ -35,14 +35,27 @@ import (
 
 var md = goldmark.New(
 	goldmark.WithExtensions(extension.GFM),
-	goldmark.WithParserOptions(parser.WithASTTransformers(util.Prioritized(safeURLs{}, 1000))),
+	goldmark.WithParserOptions(parser.WithASTTransformers(util.Prioritized(safeURLs{}, 1000), util.Prioritized(codeLabels{}, 999))),
 	goldmark.WithRendererOptions(renderer.WithNodeRenderers(util.Prioritized(codeBlocks{}, 100))),
 )
 
+// Renderer renders markdown in the page's language. The zero Renderer
+// speaks English.
+type Renderer struct {
+	CopyLabel string // the text of code blocks' copy button; "" is "Copy code"
+}
+
 // Render returns the HTML of markdown source src.
-func Render(src string) string {
+func Render(src string) string { return Renderer{}.Render(src) }
+
+// Render returns the HTML of markdown source src.
+func (r Renderer) Render(src string) string {
 	var b bytes.Buffer
-	if err := md.Convert([]byte(src), &b); err != nil {
+	pc := parser.NewContext()
+	if r.CopyLabel != "" {
+		pc.Set(copyLabelKey, r.CopyLabel)
+	}
+	if err := md.Convert([]byte(src), &b, parser.WithContext(pc)); err != nil {
 		// goldmark fails only on writer errors, which a Buffer has none of.
 		return "<p>" + string(util.EscapeHTML([]byte(src))) + "</p>"
 	}

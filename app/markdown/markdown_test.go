@@ -114,3 +114,26 @@ func BenchmarkRender(b *testing.B) {
 		Render(src)
 	}
 }
+
+// TestCopyLabel: a Renderer labels every code block's copy button in its
+// language, nested ones too; the zero Renderer in English. Text a model
+// writes cannot set the label.
+func TestCopyLabel(t *testing.T) {
+	src := "```go\nx := 1\n```\n\n- item\n\n  ```\n  nested\n  ```\n\n> ~~~\n> quoted\n> ~~~\n"
+	got := Renderer{CopyLabel: "复制代码"}.Render(src)
+	if n := strings.Count(got, `class="copy-code">复制代码</button>`); n != 3 {
+		t.Errorf("%d code blocks labelled in Chinese, want 3:\n%s", n, got)
+	}
+	if n := strings.Count(Render(src), `class="copy-code">Copy code</button>`); n != 3 {
+		t.Errorf("%d code blocks labelled in English, want 3", n)
+	}
+	if got := (Renderer{CopyLabel: "<b>&amp;"}).Render("```\nx\n```"); !strings.Contains(got, `class="copy-code">&lt;b&gt;&amp;amp;</button>`) {
+		t.Errorf("label not escaped:\n%s", got)
+	}
+	var s Stream
+	s.Renderer.CopyLabel = "复制代码"
+	blocks, tail := s.Update("```\na\n```\n\ntext")
+	if len(blocks) != 1 || !strings.Contains(blocks[0], "复制代码") || strings.Contains(tail, "Copy") {
+		t.Errorf("stream: %q %q", blocks, tail)
+	}
+}

@@ -13,6 +13,8 @@ import "strings"
 // rare ways (a loose list split in two, a link reference defined further
 // down), so the page renders the whole answer with Render once it has ended.
 type Stream struct {
+	Renderer Renderer // renders the blocks
+
 	src    string   // the text seen so far
 	cut    int      // src[:cut] is rendered in Blocks
 	blocks []string // HTML of each completed block
@@ -23,7 +25,7 @@ type Stream struct {
 // and of the unfinished tail.
 func (s *Stream) Update(src string) (blocks []string, tail string) {
 	if !strings.HasPrefix(src, s.src[:s.cut]) {
-		*s = Stream{} // not a continuation: start over
+		*s = Stream{Renderer: s.Renderer} // not a continuation: start over
 	}
 	s.src = src
 	for {
@@ -31,10 +33,10 @@ func (s *Stream) Update(src string) (blocks []string, tail string) {
 		if next < 0 {
 			break
 		}
-		s.blocks = append(s.blocks, Render(src[s.cut:next]))
+		s.blocks = append(s.blocks, s.Renderer.Render(src[s.cut:next]))
 		s.cut = next
 	}
-	return s.blocks, Render(src[s.cut:])
+	return s.blocks, s.Renderer.Render(src[s.cut:])
 }
 
 // nextCut returns the offset of the first safe cut after from, or -1: the

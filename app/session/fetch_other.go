@@ -1,6 +1,6 @@
 //go:build !(js && wasm)
 
-package app
+package session
 
 import (
 	"bytes"
@@ -24,12 +24,12 @@ func fetch(ctx context.Context, method, url string, header map[string]string, bo
 	}
 	res, err := http.DefaultClient.Do(req)
 	if err != nil {
-		return 0, nil, errOffline
+		return 0, nil, ErrOffline
 	}
 	defer res.Body.Close()
 	data, err := io.ReadAll(res.Body)
 	if err != nil {
-		return 0, nil, errOffline
+		return 0, nil, ErrOffline
 	}
 	return res.StatusCode, data, nil
 }

@@ -1,18 +1,17 @@
 //go:build js && wasm
 
-package app
+package session
 
 import (
 	"context"
-
-	"github.com/maxence-charriere/go-app/v9/pkg/app"
+	"syscall/js"
 )
 
 // fetch makes an HTTP request with the browser's fetch, not net/http:
 // net/http's client would add 5.5 MB to the wasm. It blocks, so call it off
-// the UI goroutine. A request that gets no answer returns errOffline.
+// the UI goroutine. A request that gets no answer returns ErrOffline.
 func fetch(ctx context.Context, method, url string, header map[string]string, body []byte) (int, []byte, error) {
-	w := app.Window()
+	w := js.Global()
 	opts := w.Get("Object").New()
 	opts.Set("method", method)
 	h := w.Get("Object").New()
@@ -33,15 +32,15 @@ func fetch(ctx context.Context, method, url string, header map[string]string, bo
 	}
 	done := make(chan result, 2)
 	status := 0
-	onFail := app.FuncOf(func(app.Value, []app.Value) any {
-		done <- result{err: errOffline}
+	onFail := js.FuncOf(func(js.Value, []js.Value) any {
+		done <- result{err: ErrOffline}
 		return nil
 	})
-	onBody := app.FuncOf(func(_ app.Value, args []app.Value) any {
+	onBody := js.FuncOf(func(_ js.Value, args []js.Value) any {
 		done <- result{status: status, body: []byte(args[0].String())}
 		return nil
 	})
-	onResponse := app.FuncOf(func(_ app.Value, args []app.Value) any {
+	onResponse := js.FuncOf(func(_ js.Value, args []js.Value) any {
 		status = args[0].Get("status").Int()
 		args[0].Call("text").Call("then", onBody, onFail)
 		return nil

@@ -1,4 +1,4 @@
-package app
+package session
 
 import (
 	"github.com/wasmchat/wasmchat/protocol"
@@ -26,8 +26,8 @@ type Message struct {
 	Replace string `json:",omitempty"`
 }
 
-// Conversation is the page's model of one conversation: pure Go, so the
-// offset bookkeeping is tested natively.
+// Conversation is the page's model of one conversation: its messages, and
+// the offset bookkeeping that applies the server's frames to them.
 type Conversation struct {
 	ID       string
 	Messages []*Message
@@ -166,4 +166,49 @@ func (c *Conversation) answerAt(id string) int {
 		}
 	}
 	return -1
+}
+
+// fromStored returns a conversation as the API returns it (GET
+// /api/conversations/{id}) as the page models it. An answer still
+// streaming is not ended: the page resumes it from its length.
+func fromStored(s protocol.Export) *Conversation {
+	c := &Conversation{ID: s.ID, Messages: make([]*Message, 0, len(s.Messages))}
+	for _, m := range s.Messages {
+		msg := &Message{Role: m.Role, Text: m.Text, Client: m.Client, Ended: true}
+		if m.Role == RoleAssistant {
+			msg.Answer = m.ID
+			msg.Ended = m.Status != protocol.MessageStreaming
+			msg.Finish, msg.Error, msg.Usage = m.Finish, m.ErrorText, m.Usage
+		}
+		c.Messages = append(c.Messages, msg)
+	}
+	return c
+}
+
+// Busy reports whether anything of c is still in flight: an answer not
+// ended, or a question not yet acknowledged. The page then trusts its own
+// copy over a stored one, which lags the stream.
+func (c *Conversation) Busy() bool {
+	for _, m := range c.Messages {
+		if m.Role == RoleAssistant && !m.Ended {
+			return true
+		}
+	}
+	return false
+}
+
+// Has reports whether frame f is about one of c's messages.
+func (c *Conversation) Has(f protocol.ServerFrame) bool {
+	return c.byAnswer(f.Answer) != nil || c.byClient(f.Client) != nil
+}
+
+// Title returns what the sidebar calls c before the server names it: its
+// first question.
+func (c *Conversation) Title() string {
+	for _, m := range c.Messages {
+		if m.Role == RoleUser {
+			return m.Text
+		}
+	}
+	return ""
 }

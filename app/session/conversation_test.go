@@ -1,4 +1,4 @@
-package app
+package session
 
 import (
 	"fmt"
@@ -163,14 +163,37 @@ func TestReplace(t *testing.T) {
 // they are (the token under the seed page's key).
 func TestSiteKey(t *testing.T) {
 	for _, tt := range []struct{ prefix, name, want string }{
-		{"", TokenKey, "Authorization"},
+		{"", "Authorization", "Authorization"},
 		{"/", listKey, "wasmchat.conversations"},
-		{"/repo", TokenKey, "/repo/Authorization"},
+		{"/repo", "Authorization", "/repo/Authorization"},
 		{"/a/b/", cachePrefix + "c1", "/a/b/wasmchat.conv.c1"},
 	} {
-		t.Setenv("GOAPP_ROOT_PREFIX", tt.prefix)
-		if got := siteKey(tt.name); got != tt.want {
-			t.Errorf("prefix %q: siteKey(%q) = %q, want %q", tt.prefix, tt.name, got, tt.want)
+		if got := SiteKey(tt.prefix, tt.name); got != tt.want {
+			t.Errorf("prefix %q: SiteKey(%q) = %q, want %q", tt.prefix, tt.name, got, tt.want)
 		}
+	}
+}
+
+// TestLocalCacheEvicts: the offline copies keep the last cacheSize
+// conversations, and make room in a full storage by dropping the least
+// recently used; a full storage loses nothing else.
+func TestLocalCacheEvicts(t *testing.T) {
+	t.Parallel()
+	l := Local{Storage: &Memory{}, Site: "/s"}
+	for i := range cacheSize + 5 {
+		l.cache(&Conversation{ID: fmt.Sprint("c", i)})
+	}
+	if l.cached("c0") != nil || l.cached("c4") != nil || l.cached("c5") == nil || l.cached(fmt.Sprint("c", cacheSize+4)) == nil {
+		t.Error("the cache does not keep the last conversations only")
+	}
+	big := strings.Repeat("x", 400)
+	full := Local{Storage: &Memory{Limit: 3000}}
+	for i := range 5 {
+		c := &Conversation{ID: fmt.Sprint("c", i)}
+		c.Ask("q", big)
+		full.cache(c)
+	}
+	if full.cached("c4") == nil || full.cached("c0") != nil {
+		t.Error("a full storage did not make room for the latest conversation by dropping the oldest")
 	}
 }

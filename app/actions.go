@@ -1,0 +1,64 @@
+package app
+
+import (
+	"github.com/maxence-charriere/go-app/v9/pkg/app"
+)
+
+// The page's components tell Chat what the reader did with go-app actions
+// (never func fields: go-app compares exported fields to decide what to
+// draw again, and funcs never compare equal). Each action carries a named
+// payload type, or none; Chat's handlers check the type (handle), so a
+// wrong payload is logged and dropped instead of panicking the UI
+// goroutine.
+const (
+	actionSend     = "wasmchat/send"     // ask: a question text
+	actionRetry    = "wasmchat/retry"    // reconnect now
+	actionContinue = "wasmchat/continue" // continue an interrupted answer
+	actionStop     = "wasmchat/stop"     // stop the answers streaming
+	actionApp      = "wasmchat/app"      // picked: the app id ("" for plain chat)
+	actionTheme    = "wasmchat/theme"    // picked: "system", "light" or "dark"
+	actionLanguage = "wasmchat/language" // picked: "en" or "zh-CN"
+	actionEdit     = "wasmchat/edit"     // edit
+	actionRegen    = "wasmchat/regen"    // regenerate
+	actionOpen     = "wasmchat/open"     // open
+	actionNew      = "wasmchat/new"      // start a new chat
+	actionRename   = "wasmchat/rename"   // rename
+	actionDelete   = "wasmchat/delete"   // remove
+	actionSearch   = "wasmchat/search"   // search ("" ends the search)
+	actionDrawer   = "wasmchat/drawer"   // drawer: the drawer open (phones)
+	actionInstall  = "wasmchat/install"  // open the browser's install prompt
+	actionSettings = "wasmchat/settings" // saveSettings
+)
+
+// Payloads of the actions.
+type (
+	ask    struct{ Text string }
+	picked struct{ Value string }
+	// edit asks Text in place of the question Answer answers.
+	edit       struct{ Answer, Text string }
+	regenerate struct{ Answer string }
+	open       struct{ ID string }
+	rename     struct{ ID, Title string }
+	remove     struct{ ID string }
+	search     struct{ Query string }
+	// saveSettings is what the settings hold when saved: "" leaves a
+	// setting as it is.
+	saveSettings struct{ Server, Token string }
+)
+
+// handle registers f for action name, whose payload is a T.
+func handle[T any](ctx app.Context, name string, f func(app.Context, T)) {
+	ctx.Handle(name, func(ctx app.Context, a app.Action) {
+		v, ok := a.Value.(T)
+		if !ok {
+			app.Logf("wasmchat: action %s with a %T payload, want %T: dropped", name, a.Value, v)
+			return
+		}
+		f(ctx, v)
+	})
+}
+
+// handleBare registers f for action name, which carries no payload.
+func handleBare(ctx app.Context, name string, f func(app.Context)) {
+	ctx.Handle(name, func(ctx app.Context, _ app.Action) { f(ctx) })
+}

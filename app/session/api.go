@@ -1,0 +1,111 @@
+package session
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"net/url"
+	"strconv"
+	"time"
+
+	"github.com/wasmchat/wasmchat/protocol"
+)
+
+// API is the server's HTTP API as the session calls it. Calls block; the
+// session makes them off the UI goroutine.
+type API interface {
+	// List returns the user's conversations, newest first.
+	List(ctx context.Context) ([]Summary, error)
+	// Get returns conversation id with its last limit messages (0: all),
+	// More set when there are earlier ones.
+	Get(ctx context.Context, id string, limit int) (*Conversation, error)
+	Rename(ctx context.Context, id, title string) error
+	Remove(ctx context.Context, id string) error
+	// Search returns the conversations whose titles or messages hold q.
+	Search(ctx context.Context, q string) ([]Hit, error)
+}
+
+// HTTP is the API of the server at Base (an origin), called with Token.
+// In the page it calls the browser's fetch, not net/http, which would link
+// the TLS stack into the wasm (fetch_js.go); natively, net/http.
+type HTTP struct {
+	Base  string
+	Token string
+}
+
+var _ API = HTTP{}
+
+// ErrOffline is the error of a call that got no answer from the server.
+var ErrOffline = errors.New("the server cannot be reached")
+
+func (a HTTP) do(ctx context.Context, method, path string, body, out any) error {
+	ctx, cancel := context.WithTimeout(ctx, 20*time.Second)
+	defer cancel()
+	header := map[string]string{"Authorization": "Bearer " + a.Token}
+	var data []byte
+	if body != nil {
+		var err error
+		if data, err = json.Marshal(body); err != nil {
+			return err
+		}
+		header["Content-Type"] = "application/json"
+	}
+	status, res, err := fetch(ctx, method, a.Base+path, header, data)
+	if err != nil {
+		return err
+	}
+	if status >= 300 {
+		var e struct{ Error string }
+		_ = json.Unmarshal(res, &e)
+		if e.Error == "" {
+			e.Error = fmt.Sprintf("the server answered %d", status)
+		}
+		return errors.New(e.Error)
+	}
+	if out == nil {
+		return nil
+	}
+	return json.Unmarshal(res, out)
+}
+
+func (a HTTP) List(ctx context.Context) ([]Summary, error) {
+	var out struct{ Conversations []Summary }
+	err := a.do(ctx, "GET", "/api/conversations", nil, &out)
+	return out.Conversations, err
+}
+
+// Get asks for one message more than limit, to know whether there are
+// earlier ones (More).
+func (a HTTP) Get(ctx context.Context, id string, limit int) (*Conversation, error) {
+	ask := 0
+	if limit > 0 {
+		ask = limit + 1
+	}
+	var out protocol.Export
+	err := a.do(ctx, "GET", "/api/conversations/"+url.PathEscape(id)+"?limit="+strconv.Itoa(ask), nil, &out)
+	more := limit > 0 && len(out.Messages) > limit
+	if more {
+		out.Messages = out.Messages[1:]
+	}
+	if err != nil {
+		return nil, err
+	}
+	c := fromStored(out)
+	c.More = more
+	return c, nil
+}
+
+func (a HTTP) Rename(ctx context.Context, id, title string) error {
+	return a.do(ctx, "PATCH", "/api/conversations/"+url.PathEscape(id), map[string]string{"title": title}, nil)
+}
+
+func (a HTTP) Remove(ctx context.Context, id string) error {
+	return a.do(ctx, "DELETE", "/api/conversations/"+url.PathEscape(id), nil, nil)
+}
+
+func (a HTTP) Search(ctx context.Context, q string) ([]Hit, error) {
+	var out struct{ Hits []Hit }
+	err := a.do(ctx, "GET", "/api/search?q="+url.QueryEscape(q)+"&limit=50", nil, &out)
+	return out.Hits, err
+}

@@ -1,0 +1,177 @@
+package session
+
+import (
+	"context"
+	"fmt"
+	"slices"
+)
+
+// background runs call off the session's goroutine when there is an API,
+// and then done with its outcome on it.
+func background[T any](s *Session, call func(context.Context, API) (T, error), done func(T, error)) {
+	api := s.cfg.API
+	if api == nil {
+		return
+	}
+	go func() {
+		v, err := call(s.cfg.Context, api)
+		s.cfg.Post(func() { done(v, err) })
+	}()
+}
+
+// Refresh loads the sidebar's list from the server; offline, the list
+// kept in storage stays.
+func (s *Session) Refresh() {
+	background(s, func(ctx context.Context, api API) ([]Summary, error) { return api.List(ctx) },
+		func(list []Summary, err error) {
+			if err != nil {
+				return
+			}
+			s.list = list
+			s.cfg.Local.saveList(list)
+			s.notify(Changed, nil)
+		})
+}
+
+// Open shows conversation id: at once from memory or the copy kept
+// offline, then as the server has it.
+func (s *Session) Open(id string) {
+	if id == "" || (id == s.conv.ID && !s.conv.Busy() && len(s.conv.Messages) > 0) {
+		return
+	}
+	conv, ok := s.open[id]
+	if !ok {
+		if conv = s.cfg.Local.cached(id); conv == nil {
+			conv = &Conversation{ID: id, Notice: s.Texts.Loading}
+		}
+		s.open[id] = conv
+	}
+	s.show(conv)
+	s.load(conv, PageSize)
+}
+
+// load fetches conv's last limit messages (0: all) from the server.
+func (s *Session) load(conv *Conversation, limit int) {
+	id := conv.ID
+	background(s, func(ctx context.Context, api API) (*Conversation, error) { return api.Get(ctx, id, limit) },
+		func(stored *Conversation, err error) { s.loaded(conv, stored, err) })
+}
+
+// ShowEarlier shows more of the earlier messages, loading them first when
+// the page has only the last ones: the last Shown, not all, so no
+// response is bigger than what will show.
+func (s *Session) ShowEarlier() {
+	s.shown += PageSize
+	if s.shown-PageSize >= len(s.conv.Messages) && s.conv.More {
+		s.load(s.conv, s.shown)
+	}
+	s.notify(Changed, nil)
+}
+
+// loaded takes a conversation as the server has it. A conversation with
+// something in flight on this page keeps the page's copy, which is ahead.
+func (s *Session) loaded(conv *Conversation, stored *Conversation, err error) {
+	switch {
+	case err != nil && len(conv.Messages) == 0:
+		conv.Notice = fmt.Sprintf(s.Texts.LoadFailed, err)
+	case err != nil:
+		conv.Notice = ""
+	case conv.Busy():
+		return
+	default:
+		*conv = *stored
+		for _, m := range conv.Messages {
+			if m.Role == RoleAssistant && !m.Ended && s.client != nil {
+				// Streaming still (in another tab, or before a reload):
+				// follow it from what is stored.
+				s.client.Resume(s.cfg.Context, m.Answer, len(m.Text))
+			}
+		}
+		s.save(conv)
+	}
+	switch {
+	case conv != s.conv:
+	case err == nil && s.shown <= PageSize:
+		s.notify(Moved, nil)
+	default:
+		s.notify(Changed, nil)
+	}
+}
+
+// show puts conv on screen. The one it replaces was kept offline when it
+// was last saved (ask, ack, end, load); its frames still land in it.
+func (s *Session) show(conv *Conversation) {
+	s.conv, s.shown = conv, PageSize
+	s.cfg.Local.saveConversation(conv)
+	s.notify(Moved, nil)
+}
+
+// NewChat starts a new conversation (the next question opens it on the
+// server). It reports false when the one on screen is new already.
+func (s *Session) NewChat() bool {
+	if s.conv.ID == "" && len(s.conv.Messages) == 0 {
+		return false
+	}
+	s.show(&Conversation{})
+	return true
+}
+
+// Rename renames conversation id at once in the list, and back with a
+// notice if the server refuses.
+func (s *Session) Rename(id, title string) {
+	old := s.list
+	s.list = renamed(slices.Clone(s.list), id, title)
+	s.notify(Changed, nil)
+	background(s, func(ctx context.Context, api API) (struct{}, error) { return struct{}{}, api.Rename(ctx, id, title) },
+		func(_ struct{}, err error) {
+			if err != nil {
+				s.list, s.conv.Notice = old, fmt.Sprintf(s.Texts.RenameFailed, err)
+			}
+			s.cfg.Local.saveList(s.list)
+			s.notify(Changed, nil)
+		})
+}
+
+// Delete deletes conversation id once the server has.
+func (s *Session) Delete(id string) {
+	background(s, func(ctx context.Context, api API) (struct{}, error) { return struct{}{}, api.Remove(ctx, id) },
+		func(_ struct{}, err error) {
+			if err != nil {
+				s.conv.Notice = fmt.Sprintf(s.Texts.DeleteFailed, err)
+				s.notify(Changed, nil)
+				return
+			}
+			s.list = without(s.list, id)
+			s.cfg.Local.saveList(s.list)
+			delete(s.open, id)
+			s.cfg.Local.uncache(id)
+			if s.conv.ID == id {
+				s.show(&Conversation{})
+				return
+			}
+			s.notify(Changed, nil)
+		})
+}
+
+// Search searches the conversations for q ("" ends the search). Offline,
+// it searches the titles of the list kept. A search's hits show only
+// while it is the last one asked.
+func (s *Session) Search(q string) {
+	s.query = q
+	if q == "" || s.cfg.API == nil {
+		s.hits = nil
+		s.notify(Changed, nil)
+		return
+	}
+	background(s, func(ctx context.Context, api API) ([]Hit, error) { return api.Search(ctx, q) },
+		func(hits []Hit, err error) {
+			if q != s.query {
+				return // a later search is on its way
+			}
+			if err != nil {
+				hits = searchOffline(s.list, q)
+			}
+			s.hits = hits
+			s.notify(Changed, nil)
+		})
+}

@@ -1,0 +1,125 @@
+package app
+
+import (
+	"strings"
+
+	"github.com/maxence-charriere/go-app/v9/pkg/app"
+
+	"github.com/wasmchat/wasmchat/app/session"
+)
+
+// TokenKey is the localStorage name of the token (a siteKey): the seed
+// page's key, so a browser signed in to the seed page stays signed in.
+const TokenKey = "Authorization"
+
+// siteKey is the localStorage key of name for this site: see
+// session.SiteKey.
+func siteKey(name string) string { return session.SiteKey(sitePrefix(), name) }
+
+// sitePrefix is the path the site is served under.
+func sitePrefix() string { return app.Getenv("GOAPP_ROOT_PREFIX") }
+
+// localStorage is the browser's localStorage as a session.Storage. A
+// value is stored raw, as the seed page stored its token, not
+// JSON-encoded as go-app's LocalStorage would.
+type localStorage struct{}
+
+var _ session.Storage = localStorage{}
+
+// Get reads key: "" when it is not there.
+func (localStorage) Get(key string) string {
+	if v := app.Window().Get("localStorage").Call("getItem", key); v.Truthy() {
+		return v.String()
+	}
+	return ""
+}
+
+// Set writes key and reports whether it could: a full storage throws,
+// which must not take the page down.
+func (localStorage) Set(key, value string) (ok bool) {
+	defer func() {
+		if recover() != nil {
+			ok = false
+		}
+	}()
+	app.Window().Get("localStorage").Call("setItem", key, value)
+	return true
+}
+
+// Remove deletes key.
+func (localStorage) Remove(key string) {
+	app.Window().Get("localStorage").Call("removeItem", key)
+}
+
+// takeToken returns the sign-in token. A login link's #token= fragment wins
+// and is stored; the fragment is then removed from the address bar (and so
+// from history and screenshots). Without a fragment, the stored token is
+// used. The value is stored raw, as the seed stored it, not JSON-encoded as
+// go-app's LocalStorage would.
+func takeToken() string {
+	w := app.Window()
+	loc := w.Get("location")
+	if token, ok := strings.CutPrefix(loc.Get("hash").String(), "#token="); ok && token != "" {
+		localStorage{}.Set(siteKey(TokenKey), token)
+		w.Get("history").Call("replaceState", nil, "", loc.Get("pathname").String()+loc.Get("search").String())
+		return token
+	}
+	return localStorage{}.Get(siteKey(TokenKey))
+}
+
+// themeKey is the localStorage key of the chosen theme.
+const themeKey = "wasmchat.theme"
+
+// loadTheme applies and returns the theme kept in browser storage.
+func loadTheme() string {
+	return setTheme(localStorage{}.Get(themeKey))
+}
+
+// setTheme applies a theme to the page and keeps it: "light" and "dark" set
+// data-theme on <html>, which the style sheet follows; "system" removes it,
+// and prefers-color-scheme decides. It returns the theme applied.
+func setTheme(theme string) string {
+	w := app.Window()
+	root := w.Get("document").Get("documentElement")
+	switch theme {
+	case "light", "dark":
+		root.Call("setAttribute", "data-theme", theme)
+	default:
+		theme = "system"
+		root.Call("removeAttribute", "data-theme")
+	}
+	localStorage{}.Set(themeKey, theme)
+	return theme
+}
+
+// languageKey is the localStorage key of the language chosen in the page.
+const languageKey = "wasmchat.lang"
+
+// loadLanguage applies and returns the page's language: the one chosen in
+// the page, else the first of the browser's languages the page speaks.
+func loadLanguage() string {
+	w := app.Window()
+	lang := localStorage{}.Get(languageKey)
+	if lang != langEnglish && lang != langChinese {
+		var preferred []string
+		if langs := w.Get("navigator").Get("languages"); langs.Truthy() {
+			for i := range langs.Length() {
+				preferred = append(preferred, langs.Index(i).String())
+			}
+		}
+		lang = pickLanguage(preferred)
+	}
+	applyLanguage(lang)
+	return lang
+}
+
+// setLanguage applies a language chosen in the page and keeps it.
+func setLanguage(lang string) {
+	applyLanguage(lang)
+	localStorage{}.Set(languageKey, lang)
+}
+
+// applyLanguage sets <html lang>: screen readers and fonts follow it.
+func applyLanguage(lang string) {
+	app.Window().Get("document").Get("documentElement").Set("lang", lang)
+}
