@@ -57,6 +57,10 @@ type Config struct {
 	// answer is written at least every 10 s). Unset (one instance), every
 	// unfinished answer is ended interrupted at start, and no other time.
 	StaleAnswers time.Duration
+	// RevokeCheck is how often the tokens of open WebSockets are checked,
+	// so that revoking a token closes them (TokenChecker); default
+	// DefaultRevokeCheck.
+	RevokeCheck time.Duration
 	// Limits bound what one user may use at once.
 	Limits Limits
 	Logger *slog.Logger
@@ -95,6 +99,7 @@ type Server struct {
 	hub           *hub
 	perUser       counter // open WebSockets per user
 	imports       counter // imports running per user: at most one
+	sockets       sockets // open WebSockets by token
 	metrics       *metrics
 	assets        *assets
 	mux           *http.ServeMux
@@ -162,6 +167,10 @@ func New(cfg Config) (*Server, error) {
 			}
 		}()
 	}
+	if cfg.RevokeCheck <= 0 {
+		cfg.RevokeCheck = DefaultRevokeCheck
+	}
+	go s.checkTokens(genCtx, cfg.RevokeCheck)
 	apps, _ := json.Marshal(appList(cfg.Apps))
 	s.appsFrame = protocol.ServerFrame{Status: protocol.StatusControl, Type: protocol.ControlApps, Content: string(apps)}
 	features := []string{}

@@ -7,6 +7,7 @@ import (
 	"net/http"
 	"strings"
 	"sync"
+	"sync/atomic"
 	"time"
 
 	"github.com/coder/websocket"
@@ -61,6 +62,8 @@ func (s *Server) serveWS(w http.ResponseWriter, r *http.Request) {
 	defer s.metrics.connections.Dec()
 	c := &conn{s: s, ws: ws, user: user, channel: ep.Channel}
 	c.log = s.log.With("user", user, "remote", r.RemoteAddr)
+	s.sockets.add(token, c)
+	defer s.sockets.remove(token, c)
 	c.run(s.connCtx)
 }
 
@@ -143,6 +146,9 @@ type conn struct {
 	mu        sync.Mutex
 	closing   bool // no new followers: the connection or the server is ending
 	followers sync.WaitGroup
+	// following holds the follower of each answer the client reads: one
+	// per answer, however often the client asks to resume it.
+	following map[string]*follower
 	ping      *time.Timer // the next ping
 	ended     bool        // no more pings
 }
@@ -213,6 +219,16 @@ func (c *conn) schedulePing(ctx context.Context) {
 	})
 }
 
+// revoke closes the connection: its token was revoked. The client is
+// told so (an unauthorized error, close code 4401) and does not reconnect.
+func (c *conn) revoke() {
+	go func() {
+		c.log.Info("closing connection: its token was revoked")
+		refuse(c.ws)
+		c.drop()
+	}()
+}
+
 // stopPings stops the pings for good.
 func (c *conn) stopPings() {
 	c.mu.Lock()
@@ -223,14 +239,55 @@ func (c *conn) stopPings() {
 	}
 }
 
-// follow starts sending answer a from off, unless the connection is closing.
-func (c *conn) follow(ctx context.Context, a *answer, off int) {
+// maxFollowed bounds the answers one connection reads at once: more than
+// any page asks for (a user generates at most Limits.Answers at a time),
+// so that a client cannot make the server hold one follower, and its
+// text, per resume frame it sends.
+const maxFollowed = 32
+
+// errFollowLimit refuses a resume beyond maxFollowed.
+var errFollowLimit = &protocol.Error{Code: protocol.CodeLimit, Message: "Too many answers are being read on this connection at once."}
+
+// follower is the goroutine that sends one answer on a connection.
+type follower struct {
+	// skip is -1, or the furthest offset a later resume of the answer
+	// asked for: the follower skips to it if it is not there yet.
+	skip atomic.Int64
+}
+
+// follow starts sending answer a from off, unless the connection is
+// closing. On an answer the connection follows already, a resume needs
+// nothing: the text from off on is sent or on its way, in order, on this
+// connection (a client cannot hold more than was sent, but if it says so,
+// the follower skips to it). So a flood of resumes costs nothing but
+// reading them. It refuses beyond maxFollowed answers at once.
+func (c *conn) follow(ctx context.Context, a *answer, off int) error {
 	c.mu.Lock()
 	defer c.mu.Unlock()
 	if c.closing {
-		return
+		return nil
 	}
-	c.followers.Go(func() { a.follow(ctx, off, c.send) })
+	if f, ok := c.following[a.id]; ok {
+		for cur := f.skip.Load(); int64(off) > cur && !f.skip.CompareAndSwap(cur, int64(off)); cur = f.skip.Load() {
+		}
+		return nil
+	}
+	if len(c.following) >= maxFollowed {
+		return errFollowLimit
+	}
+	if c.following == nil {
+		c.following = make(map[string]*follower)
+	}
+	f := &follower{}
+	f.skip.Store(-1)
+	c.following[a.id] = f
+	c.followers.Go(func() {
+		a.follow(ctx, off, &f.skip, c.send)
+		c.mu.Lock()
+		delete(c.following, a.id)
+		c.mu.Unlock()
+	})
+	return nil
 }
 
 // stopFollowers lets no new follower start and waits for the running ones.
@@ -288,7 +345,9 @@ func (c *conn) handle(ctx context.Context, data []byte) {
 		}
 		if c.send(ctx, ack) == nil {
 			since(c.s.metrics.ackSeconds, start)
-			c.follow(ctx, a, 0)
+			if err := c.follow(ctx, a, 0); err != nil {
+				c.sendAnswerError(ctx, a.id, errFollowLimit.Code, errFollowLimit.Message)
+			}
 		}
 	case protocol.TypeResume:
 		a, ok := c.s.hub.resume(ctx, c.user, f.Answer)
@@ -300,7 +359,9 @@ func (c *conn) handle(ctx context.Context, data []byte) {
 		case !a.validOffset(f.Offset):
 			c.sendAnswerError(ctx, f.Answer, protocol.CodeBadOffset, "Cannot resume that answer from there.")
 		default:
-			c.follow(ctx, a, f.Offset)
+			if err := c.follow(ctx, a, f.Offset); err != nil {
+				c.sendAnswerError(ctx, f.Answer, errFollowLimit.Code, errFollowLimit.Message)
+			}
 		}
 	case protocol.TypeStop:
 		c.s.hub.stop(ctx, c.user, f.Answer)

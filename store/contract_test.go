@@ -146,6 +146,15 @@ func TestTokens(t *testing.T) {
 		if _, err := s.Authenticate(ctx, secret); !errors.Is(err, store.ErrUnauthorized) {
 			t.Fatalf("revoked token: %v", err)
 		}
+		// Valid, in batches: 1,200 tokens asked, one of them still valid.
+		asked := []string{secret, secret2}
+		for i := range 1200 {
+			asked = append(asked, fmt.Sprint("never-issued-", i))
+		}
+		valid := must[map[string]bool](t)(s.Valid(ctx, asked))
+		if len(valid) != 1 || !valid[secret2] {
+			t.Errorf("valid tokens %v, want only the one not revoked", valid)
+		}
 		if err := s.RevokeToken(ctx, tok.ID); !errors.Is(err, store.ErrNotFound) {
 			t.Fatalf("revoke twice: %v", err)
 		}

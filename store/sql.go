@@ -9,6 +9,7 @@ import (
 	"errors"
 	"fmt"
 	"math"
+	"slices"
 	"strconv"
 	"strings"
 	"sync"
@@ -274,6 +275,37 @@ func (s *sqlStore) Tokens(ctx context.Context) ([]Token, error) {
 		out = append(out, t)
 	}
 	return out, rows.Err()
+}
+
+// Valid returns which of tokens are valid (not revoked), asking for 500 at
+// a time.
+func (s *sqlStore) Valid(ctx context.Context, tokens []string) (map[string]bool, error) {
+	valid := make(map[string]bool, len(tokens))
+	byHash := make(map[string]string, len(tokens))
+	for batch := range slices.Chunk(tokens, 500) {
+		args := make([]any, len(batch))
+		for i, t := range batch {
+			h := HashToken(t)
+			byHash[h], args[i] = t, h
+		}
+		rows, err := s.r.QueryContext(ctx, s.q(`SELECT hash FROM tokens WHERE hash IN (?`+strings.Repeat(", ?", len(batch)-1)+`)`), args...)
+		if err != nil {
+			return nil, fmt.Errorf("store: check tokens: %w", err)
+		}
+		for rows.Next() {
+			var h string
+			if err := rows.Scan(&h); err != nil {
+				rows.Close()
+				return nil, fmt.Errorf("store: check tokens: %w", err)
+			}
+			valid[byHash[h]] = true
+		}
+		rows.Close()
+		if err := rows.Err(); err != nil {
+			return nil, fmt.Errorf("store: check tokens: %w", err)
+		}
+	}
+	return valid, nil
 }
 
 func (s *sqlStore) RevokeToken(ctx context.Context, id string) error {

@@ -160,6 +160,9 @@ type Store interface {
 	Tokens(ctx context.Context) ([]Token, error)
 	// RevokeToken deletes a token; its connections are refused from then on.
 	RevokeToken(ctx context.Context, id string) error
+	// Valid returns which of tokens are valid: the server closes the open
+	// WebSockets of the others (server.TokenChecker).
+	Valid(ctx context.Context, tokens []string) (map[string]bool, error)
 	// AddTokenHash keeps a token known only by its SHA-256 hash (hex), for
 	// tokens made before the store held them. A hash already kept is left.
 	AddTokenHash(ctx context.Context, name, hash string, created time.Time) error
