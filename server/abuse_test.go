@@ -1,8 +1,15 @@
 package server_test
 
 import (
+	"bufio"
+	"bytes"
 	"context"
 	"errors"
+	"fmt"
+	"io"
+	"net"
+	"net/http"
+	"net/http/httptest"
 	"runtime"
 	"strings"
 	"sync"
@@ -11,13 +18,16 @@ import (
 	"time"
 
 	"github.com/coder/websocket"
+	"github.com/maxence-charriere/go-app/v9/pkg/app"
 
 	"github.com/wasmchat/wasmchat/protocol"
 	"github.com/wasmchat/wasmchat/server"
+	"github.com/wasmchat/wasmchat/store"
 )
 
-// heapPeak samples the process's heap until stop is called, which returns
-// the most it grew over what it was at the start, in bytes.
+// heapPeak samples the process's live heap (after a collection, so
+// garbage not yet collected does not count) until stop is called, which
+// returns the most it grew over what it was at the start, in bytes.
 func heapPeak() (stop func() uint64) {
 	var ms runtime.MemStats
 	runtime.GC()
@@ -29,6 +39,7 @@ func heapPeak() (stop func() uint64) {
 		defer close(done)
 		var ms runtime.MemStats
 		for {
+			runtime.GC()
 			runtime.ReadMemStats(&ms)
 			if ms.HeapAlloc > base && ms.HeapAlloc-base > peak.Load() {
 				peak.Store(ms.HeapAlloc - base)
@@ -171,5 +182,158 @@ func TestRevokeWithPlainTokens(t *testing.T) {
 	tokens.mu.Unlock()
 	if f, err := c.read(10 * time.Second); err != nil || f.Code != protocol.CodeUnauthorized {
 		t.Fatalf("after the revocation %+v, %v", f, err)
+	}
+}
+
+// serveWithHTTPServer serves srv as `wasmchat serve` does, with its
+// HTTPServer, on a loopback port.
+func serveWithHTTPServer(t *testing.T, cfg server.Config) (*server.Server, string) {
+	t.Helper()
+	if cfg.Tokens == nil {
+		cfg.Tokens = testTokens
+	}
+	cfg.Page, cfg.Web, cfg.Version = &app.Handler{Title: "test"}, testWeb("wasm"), "test"
+	srv, err := server.New(cfg)
+	if err != nil {
+		t.Fatal(err)
+	}
+	hs := httptest.NewUnstartedServer(srv)
+	hs.Config = srv.HTTPServer()
+	hs.Start()
+	t.Cleanup(func() {
+		hs.Close()
+		_ = srv.Shutdown(context.Background())
+	})
+	return srv, hs.Listener.Addr().String()
+}
+
+// TestIdleConnectionsClosed: a keep-alive connection that sends nothing
+// after its request is closed after Timeouts.Idle. (Before, it was kept
+// forever: 3,000 of them exhaust a 512-descriptor limit.)
+func TestIdleConnectionsClosed(t *testing.T) {
+	_, addr := serveWithHTTPServer(t, server.Config{Upstream: &scripted{}, Store: testStore(t), Timeouts: server.Timeouts{Idle: 200 * time.Millisecond}})
+	conn, err := net.Dial("tcp", addr)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer conn.Close()
+	fmt.Fprintf(conn, "GET /healthz HTTP/1.1\r\nHost: %s\r\n\r\n", addr)
+	res, err := http.ReadResponse(bufio.NewReader(conn), nil)
+	if err != nil || res.StatusCode != 200 {
+		t.Fatalf("healthz: %v %v", res, err)
+	}
+	_ = conn.SetReadDeadline(time.Now().Add(10 * time.Second))
+	if _, err := conn.Read(make([]byte, 1)); !errors.Is(err, io.EOF) {
+		t.Errorf("an idle keep-alive connection: %v, want it closed by the server", err)
+	}
+}
+
+// TestStalledBodyDropped: an import whose body stops coming, or trickles,
+// is answered 408 and dropped once a window of Timeouts.Body brought less
+// than MinBodyRate; the user's import slot is free again.
+func TestStalledBodyDropped(t *testing.T) {
+	_, addr := serveWithHTTPServer(t, server.Config{Upstream: &scripted{}, Store: testStore(t), Timeouts: server.Timeouts{Body: 300 * time.Millisecond}})
+	for _, trickle := range []bool{false, true} {
+		conn, err := net.Dial("tcp", addr)
+		if err != nil {
+			t.Fatal(err)
+		}
+		fmt.Fprintf(conn, "POST /api/import HTTP/1.1\r\nHost: %s\r\nAuthorization: Bearer alice-token\r\nContent-Length: 60000000\r\n\r\n{\"format\"", addr)
+		stop := make(chan struct{})
+		if trickle {
+			go func() {
+				for {
+					select {
+					case <-stop:
+						return
+					case <-time.After(50 * time.Millisecond):
+						_, _ = conn.Write([]byte(" "))
+					}
+				}
+			}()
+		}
+		_ = conn.SetReadDeadline(time.Now().Add(10 * time.Second))
+		res, err := http.ReadResponse(bufio.NewReader(conn), nil)
+		close(stop)
+		conn.Close()
+		if err != nil || res.StatusCode != http.StatusRequestTimeout {
+			t.Fatalf("trickle %v: %v %v, want 408", trickle, res, err)
+		}
+	}
+	// The slot is free: an import goes through.
+	req, _ := http.NewRequest("POST", "http://"+addr+"/api/import", strings.NewReader(`{"format":"`+store.ExportFormat+`","conversations":[]}`))
+	req.Header.Set("Authorization", "Bearer alice-token")
+	res, err := http.DefaultClient.Do(req)
+	if err != nil {
+		t.Fatal(err)
+	}
+	res.Body.Close()
+	if res.StatusCode != 200 {
+		t.Errorf("an import after the dropped ones: %d", res.StatusCode)
+	}
+}
+
+// TestExportStreams: a large account's export holds one conversation at a
+// time (the heap grows by far less than the export's size); a second
+// export of the same user meanwhile is refused 409, and another user's
+// beyond MaxTransfers 503; the file imports whole.
+func TestExportStreams(t *testing.T) {
+	st := testStore(t)
+	ts := newTestServerWith(t, server.Config{Upstream: &scripted{}, Store: st, MaxTransfers: 1})
+	ctx := context.Background()
+	user := "alice" // the test tokens' user ids are the names
+	var convs []store.Export
+	big := strings.Repeat("x", 200<<10)
+	for i := range 150 {
+		convs = append(convs, store.Export{
+			Conversation: store.Conversation{ID: fmt.Sprintf("C%06d", i), Title: fmt.Sprint("conversation ", i), Created: time.Now(), Updated: time.Now()},
+			Messages: []store.Message{
+				{ID: fmt.Sprintf("Q%06d", i), Role: store.RoleUser, Text: "q", Status: store.StatusDone},
+				{ID: fmt.Sprintf("A%06d", i), Role: store.RoleAssistant, Text: big, Status: store.StatusDone},
+			},
+		})
+	}
+	if _, err := st.Import(ctx, user, convs); err != nil {
+		t.Fatal(err)
+	}
+
+	// Read the export slowly, so that it is still running when the others
+	// come.
+	req, _ := http.NewRequest("GET", ts.URL+"/api/export", nil)
+	req.Header.Set("Authorization", "Bearer alice-token")
+	var file bytes.Buffer
+	file.Grow(48 << 20) // before the heap is measured: the client's own copy is not the server's
+	stop := heapPeak()
+	res, err := http.DefaultClient.Do(req)
+	if err != nil || res.StatusCode != 200 {
+		t.Fatalf("export: %v %v", res, err)
+	}
+	defer res.Body.Close()
+	if _, err := io.CopyN(&file, res.Body, 1<<20); err != nil {
+		t.Fatal(err)
+	}
+	if code, body := call(t, ts, "GET", "/api/export", "alice-token", nil, nil); code != http.StatusConflict {
+		t.Errorf("a second export of the same user: %d %s, want 409", code, body)
+	}
+	if code, body := call(t, ts, "GET", "/api/export", "carol-token", nil, nil); code != http.StatusServiceUnavailable {
+		t.Errorf("another user's export beyond MaxTransfers: %d %s, want 503", code, body)
+	}
+	_, err = io.Copy(&file, res.Body)
+	grew := stop()
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Logf("an export of %.1f MB: the heap grew by at most %.1f MB", float64(file.Len())/1e6, float64(grew)/1e6)
+	if grew > uint64(file.Len())/3 {
+		t.Errorf("the heap grew by %.0f MB for an export of %.0f MB: want a third of it at most", float64(grew)/1e6, float64(file.Len())/1e6)
+	}
+	got, err := store.DecodeImport(file.Bytes())
+	if err != nil || len(got) != 150 {
+		t.Fatalf("the export decodes to %d conversations, %v", len(got), err)
+	}
+	for _, c := range got {
+		if len(c.Messages) != 2 || c.Messages[1].Text != big {
+			t.Fatalf("conversation %s exported with %d messages", c.ID, len(c.Messages))
+		}
 	}
 }

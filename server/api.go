@@ -1,6 +1,7 @@
 package server
 
 import (
+	"bytes"
 	"encoding/json"
 	"errors"
 	"io"
@@ -233,37 +234,97 @@ func (s *Server) apiSearch(w http.ResponseWriter, r *http.Request, user string) 
 	return nil
 }
 
-func (s *Server) apiExport(w http.ResponseWriter, r *http.Request, user string) error {
-	convs, err := s.cfg.Store.Export(r.Context(), user)
-	if err != nil {
-		return err
+// transfer reserves what an export or import of user takes: the user's
+// one (per, a counter) and a slot of MaxTransfers. It writes the refusal
+// and returns nil when there is none; else the release.
+func (s *Server) transfer(w http.ResponseWriter, per *counter, user, what string) (release func()) {
+	if !per.add(user, 1) {
+		writeJSON(w, http.StatusConflict, apiErr{"An " + what + " is already running: wait for it to finish.", "busy"})
+		return nil
 	}
+	select {
+	case s.transfers <- struct{}{}:
+	default:
+		per.remove(user)
+		w.Header().Set("Retry-After", "10")
+		writeJSON(w, http.StatusServiceUnavailable, apiErr{"The server is busy with other exports and imports: try again in a moment.", "busy"})
+		return nil
+	}
+	return func() {
+		<-s.transfers
+		per.remove(user)
+	}
+}
+
+// apiExport streams the user's conversations as an import file, one
+// conversation at a time: the server holds one in memory, and a reader
+// that stalls for Timeouts.Write on one is dropped. A failure half way
+// aborts the response, so the download is seen to break rather than end
+// as a valid file with conversations missing.
+func (s *Server) apiExport(w http.ResponseWriter, r *http.Request, user string) error {
+	release := s.transfer(w, &s.exports, user, "export")
+	if release == nil {
+		return nil
+	}
+	defer release()
+	head, _ := json.Marshal(store.File{Format: store.ExportFormat, Exported: time.Now().UTC()})
+	head = append(bytes.TrimSuffix(head, []byte("null}")), '[')
+	w.Header().Set("Content-Type", "application/json; charset=utf-8")
 	w.Header().Set("Content-Disposition", `attachment; filename="wasmchat-export.json"`)
-	writeJSON(w, http.StatusOK, store.File{Format: store.ExportFormat, Exported: time.Now().UTC(), Conversations: convs})
+	rc := http.NewResponseController(w)
+	enc := json.NewEncoder(w)
+	first := true
+	err := s.cfg.Store.Export(r.Context(), user, func(e store.Export) error {
+		_ = rc.SetWriteDeadline(time.Now().Add(s.cfg.Timeouts.Write))
+		if first {
+			_, _ = w.Write(head)
+		} else {
+			_, _ = w.Write([]byte{','})
+		}
+		first = false
+		return enc.Encode(e)
+	})
+	if err != nil {
+		if first {
+			return err // nothing sent: an error response
+		}
+		s.log.Warn("api: export broke off", "user", user, "err", err)
+		panic(http.ErrAbortHandler)
+	}
+	if first {
+		_, _ = w.Write(head)
+	}
+	_, _ = w.Write([]byte("]}\n"))
 	return nil
 }
 
 func (s *Server) apiImport(w http.ResponseWriter, r *http.Request, user string) error {
-	data, err := io.ReadAll(http.MaxBytesReader(w, r.Body, MaxImportBytes))
-	var tooBig *http.MaxBytesError
-	if errors.As(err, &tooBig) {
-		writeJSON(w, http.StatusRequestEntityTooLarge, apiErr{"The file is over 64 MiB: split it.", "too_large"})
+	// One import at a time per user (it writes in batches that let other
+	// users' writes through, and a second would only double the wait),
+	// and MaxTransfers in all: checked before the body is read, which
+	// may be 64 MiB.
+	release := s.transfer(w, &s.imports, user, "import")
+	if release == nil {
 		return nil
 	}
-	if err != nil {
+	defer release()
+	data, err := io.ReadAll(http.MaxBytesReader(w, r.Body, MaxImportBytes))
+	var tooBig *http.MaxBytesError
+	switch {
+	case errors.As(err, &tooBig):
+		writeJSON(w, http.StatusRequestEntityTooLarge, apiErr{"The file is over 64 MiB: split it.", "too_large"})
+		return nil
+	case errors.Is(err, errSlowBody):
+		w.Header().Set("Connection", "close")
+		writeJSON(w, http.StatusRequestTimeout, apiErr{"The upload came too slowly and was dropped: try again.", "timeout"})
+		return nil
+	case err != nil:
 		return errBadRequest{"the upload broke off"}
 	}
 	convs, err := store.DecodeImport(data)
 	if err != nil {
 		return errBadRequest{err.Error()}
 	}
-	// One import at a time per user: it writes in batches that let other
-	// users' writes through, and a second would only double the wait.
-	if !s.imports.add(user, 1) {
-		writeJSON(w, http.StatusConflict, apiErr{"An import is already running: wait for it to finish.", "busy"})
-		return nil
-	}
-	defer s.imports.remove(user)
 	n, err := s.cfg.Store.Import(r.Context(), user, convs)
 	if err != nil {
 		return err

@@ -9,6 +9,7 @@ import (
 	"io/fs"
 	"log/slog"
 	"net/http"
+	"strings"
 	"sync"
 	"sync/atomic"
 	"time"
@@ -63,6 +64,13 @@ type Config struct {
 	RevokeCheck time.Duration
 	// Limits bound what one user may use at once.
 	Limits Limits
+	// Timeouts bound how long a client may hold a connection idle or
+	// slow; zero fields take DefaultTimeouts. Serve with HTTPServer, which
+	// sets the idle timeout.
+	Timeouts Timeouts
+	// MaxTransfers bounds the exports and imports running at once, all
+	// users together (each user runs one at a time); default 4.
+	MaxTransfers int
 	Logger *slog.Logger
 }
 
@@ -98,7 +106,9 @@ type Server struct {
 	log           *slog.Logger
 	hub           *hub
 	perUser       counter // open WebSockets per user
-	imports       counter // imports running per user: at most one
+	imports       counter       // imports running per user: at most one
+	exports       counter       // exports running per user: at most one
+	transfers     chan struct{} // a slot per export or import running: MaxTransfers
 	sockets       sockets // open WebSockets by token
 	metrics       *metrics
 	assets        *assets
@@ -135,11 +145,15 @@ func New(cfg Config) (*Server, error) {
 		cfg.ContextChars = 24000
 	}
 	cfg.Limits = cfg.Limits.withDefaults()
+	cfg.Timeouts = cfg.Timeouts.withDefaults()
+	if cfg.MaxTransfers <= 0 {
+		cfg.MaxTransfers = 4
+	}
 	a, err := newAssets(cfg.Web)
 	if err != nil {
 		return nil, err
 	}
-	s := &Server{cfg: cfg, log: cfg.Logger, assets: a}
+	s := &Server{cfg: cfg, log: cfg.Logger, assets: a, transfers: make(chan struct{}, cfg.MaxTransfers)}
 	s.version = buildVersion(cfg.Version, a.wasm())
 	if a.wasm() == nil {
 		s.log.Warn("no " + WasmPath + ": the page will not start; build with `make build`")
@@ -224,7 +238,11 @@ func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	if r.TLS != nil {
 		h.Set("Strict-Transport-Security", "max-age=31536000")
 	}
-	s.mux.ServeHTTP(w, r)
+	if strings.HasPrefix(r.URL.Path, "/ws/") {
+		s.mux.ServeHTTP(w, r) // a WebSocket's own timeouts apply (ws.go)
+		return
+	}
+	s.withDeadlines(w, r, s.mux)
 }
 
 // serverCSP is the policy of everything the server serves: its page talks

@@ -881,32 +881,21 @@ func Snippet(text, q string, around int) string {
 	return s
 }
 
-func (s *sqlStore) Export(ctx context.Context, user string) ([]Export, error) {
+func (s *sqlStore) Export(ctx context.Context, user string, each func(Export) error) error {
 	convs, err := s.Conversations(ctx, user, 0)
 	if err != nil {
-		return nil, err
+		return err
 	}
-	out := make([]Export, len(convs))
-	index := make(map[string]int, len(convs))
-	for i, c := range convs {
-		out[i] = Export{Conversation: c, Messages: []Message{}}
-		index[c.ID] = i
-	}
-	rows, err := s.r.QueryContext(ctx, s.q(`SELECT `+msgColumns+` FROM messages WHERE user_id = ? ORDER BY n`), user)
-	if err != nil {
-		return nil, fmt.Errorf("store: export: %w", err)
-	}
-	defer rows.Close()
-	for rows.Next() {
-		m, err := scanMsg(rows)
+	for _, c := range convs {
+		msgs, err := s.Messages(ctx, user, c.ID, 0)
 		if err != nil {
-			return nil, fmt.Errorf("store: export: %w", err)
+			return fmt.Errorf("store: export: %w", err)
 		}
-		if i, ok := index[m.Conversation]; ok {
-			out[i].Messages = append(out[i].Messages, m)
+		if err := each(Export{Conversation: c, Messages: msgs}); err != nil {
+			return err
 		}
 	}
-	return out, rows.Err()
+	return nil
 }
 
 // importBatch is how many messages an import writes per transaction: the

@@ -217,8 +217,11 @@ type Store interface {
 	// seconds, see SaveAnswers.)
 	InterruptUnfinished(ctx context.Context, before time.Time) (int, error)
 
-	// Export returns all of the user's conversations with their messages.
-	Export(ctx context.Context, user string) ([]Export, error)
+	// Export calls each with every one of the user's conversations, newest
+	// first, with its messages: one at a time, so an export of a large
+	// account holds one conversation in memory, and the store is free
+	// between two (each is its own read). It stops at each's first error.
+	Export(ctx context.Context, user string, each func(Export) error) error
 	// Import adds conversations to the user's. A conversation whose id the
 	// user already has is skipped, so importing twice adds nothing. It
 	// writes in transactions of a few hundred messages, so other writes

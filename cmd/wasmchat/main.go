@@ -279,7 +279,7 @@ func serve(ctx context.Context, args []string, getenv func(string) string, stdou
 		ln.Close()
 		return err
 	}
-	hs := &http.Server{Handler: srv, ReadHeaderTimeout: 10 * time.Second, ErrorLog: slog.NewLogLogger(log.Handler(), slog.LevelWarn)}
+	hs := srv.HTTPServer()
 	errc := make(chan error, 2)
 	go func() { errc <- hs.Serve(ln) }()
 	if f.metricsAddr != "" {
