@@ -71,7 +71,7 @@ type Config struct {
 	// MaxTransfers bounds the exports and imports running at once, all
 	// users together (each user runs one at a time); default 4.
 	MaxTransfers int
-	Logger *slog.Logger
+	Logger       *slog.Logger
 }
 
 // Limits bound what one user (all of the user's tokens and connections)
@@ -105,11 +105,11 @@ type Server struct {
 	cfg           Config
 	log           *slog.Logger
 	hub           *hub
-	perUser       counter // open WebSockets per user
+	perUser       counter       // open WebSockets per user
 	imports       counter       // imports running per user: at most one
 	exports       counter       // exports running per user: at most one
 	transfers     chan struct{} // a slot per export or import running: MaxTransfers
-	sockets       sockets // open WebSockets by token
+	sockets       sockets       // open WebSockets by token
 	metrics       *metrics
 	assets        *assets
 	mux           *http.ServeMux
