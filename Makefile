@@ -129,6 +129,8 @@ fuzz:
 	@for t in FuzzRender FuzzStream FuzzHighlight; do \
 		$(GO) test -run='^$$' -fuzz="^$$t$$" -fuzztime=20s ./app/markdown || exit 1; done
 	$(GO) test -run='^$$' -fuzz='^FuzzDecodeImport$$' -fuzztime=20s ./store
+	$(GO) test -run='^$$' -fuzz='^FuzzAPIBodies$$' -fuzztime=20s ./server
+	$(GO) test -run='^$$' -fuzz='^FuzzAPIAnswers$$' -fuzztime=20s ./app/session
 
 ## deps: Chromium for the browser tests, PostgreSQL for the store's and
 ## nginx for the instances' (Debian's packages, via apt-get as root)

@@ -337,3 +337,65 @@ func TestExportStreams(t *testing.T) {
 		}
 	}
 }
+
+// TestSearchBounded: a user with a 30 MB message who runs six long
+// searches at once, while another runs one too, does not hold up a third
+// user's list or sign-in: a user searches one at a time (429), MaxSearches
+// run in all (503), and each looks through the first store.SearchChars of
+// a message. (Before, each search scanned the whole 30 MB message for ~30
+// s, four of them took every reader, and the list waited over 100 s.)
+func TestSearchBounded(t *testing.T) {
+	st := testStore(t)
+	ts := newTestServerWith(t, server.Config{Upstream: &scripted{chunks: []string{"hi"}}, Store: st})
+	// A pattern that matches 499 bytes at every position of the text before
+	// it fails: the worst case of LIKE.
+	huge := "搜索 " + strings.Repeat("a", 30<<20)
+	if _, err := st.Import(context.Background(), "dave", []store.Export{{
+		Conversation: store.Conversation{ID: "huge", Title: "huge", Created: time.Now(), Updated: time.Now()},
+		Messages:     []store.Message{{ID: "m1", Role: store.RoleUser, Text: huge, Status: store.StatusDone}},
+	}}); err != nil {
+		t.Fatal(err)
+	}
+	q := "/api/search?q=" + strings.Repeat("a", 499) + "b"
+	codes := make(chan int, 8)
+	for _, token := range []string{"dave-token", "dave-token", "dave-token", "dave-token", "dave-token", "dave-token", "carol-token", "alice-token"} {
+		go func() {
+			code, _ := call(t, ts, "GET", q, token, nil, nil)
+			codes <- code
+		}()
+	}
+	// Once one of dave's is refused, another of his runs.
+	count := map[int]int{}
+	for count[http.StatusTooManyRequests] == 0 && count[http.StatusOK] < 8 {
+		count[<-codes]++
+	}
+	start := time.Now()
+	if code, body := call(t, ts, "GET", "/api/conversations", "bob-token", nil, nil); code != 200 {
+		t.Fatalf("bob's list: %d %s", code, body)
+	}
+	c := dialOwn(t, ts, "bob-token") // its token checked, its hello sent
+	c.ws.CloseNow()
+	waited := time.Since(start)
+	for sum(count) < 8 {
+		count[<-codes]++
+	}
+	t.Logf("bob's list and sign-in took %v among 8 long searches; search answers %v", waited.Round(time.Millisecond), count)
+	if waited > 5*time.Second {
+		t.Errorf("bob waited %v for his list and sign-in behind the searches", waited)
+	}
+	if count[http.StatusTooManyRequests] < 5 {
+		t.Errorf("dave ran more than one search at a time: %v", count)
+	}
+	// The text past the first SearchChars is not searched; before it, it is,
+	// in every script.
+	if code, body := call(t, ts, "GET", "/api/search?q=搜索", "dave-token", nil, nil); code != 200 || !strings.Contains(body, `"huge"`) {
+		t.Errorf("search in the first part: %d %.200s", code, body)
+	}
+}
+
+func sum(m map[int]int) (n int) {
+	for _, v := range m {
+		n += v
+	}
+	return n
+}

@@ -2,6 +2,7 @@ package server
 
 import (
 	"bytes"
+	"context"
 	"encoding/json"
 	"errors"
 	"io"
@@ -226,7 +227,30 @@ func (s *Server) apiSearch(w http.ResponseWriter, r *http.Request, user string) 
 	if len(q) > 500 {
 		return errBadRequest{"the search is too long"}
 	}
-	hits, err := s.cfg.Store.Search(r.Context(), user, q, limit)
+	// One search at a time per user, MaxSearches in all (below the
+	// store's readers, so that other reads, token checks among them,
+	// always find one), each stopped after Timeouts.Search.
+	if !s.searching.add(user, 1) {
+		w.Header().Set("Retry-After", "1")
+		writeJSON(w, http.StatusTooManyRequests, apiErr{"A search is already running: wait for it.", "busy"})
+		return nil
+	}
+	defer s.searching.remove(user)
+	select {
+	case s.searches <- struct{}{}:
+		defer func() { <-s.searches }()
+	default:
+		w.Header().Set("Retry-After", "1")
+		writeJSON(w, http.StatusServiceUnavailable, apiErr{"The server is busy with other searches: try again in a moment.", "busy"})
+		return nil
+	}
+	ctx, cancel := context.WithTimeout(r.Context(), s.cfg.Timeouts.Search)
+	defer cancel()
+	hits, err := s.cfg.Store.Search(ctx, user, q, limit)
+	if err != nil && ctx.Err() != nil && r.Context().Err() == nil {
+		writeJSON(w, http.StatusServiceUnavailable, apiErr{"The search took too long: search for something more particular.", "timeout"})
+		return nil
+	}
 	if err != nil {
 		return err
 	}

@@ -119,7 +119,11 @@ func newTestServer(tb testing.TB, up *scripted) *testServer {
 // testStore is a SQLite store in a temporary folder.
 func testStore(tb testing.TB) store.Store {
 	tb.Helper()
-	st, err := store.OpenSQLite(context.Background(), tb.TempDir())
+	dir := tb.TempDir()
+	if err := os.Chmod(dir, 0o700); err != nil { // else the store warns of a folder open to others
+		tb.Fatal(err)
+	}
+	st, err := store.OpenSQLite(context.Background(), dir)
 	if err != nil {
 		tb.Fatal(err)
 	}

@@ -71,7 +71,11 @@ type Config struct {
 	// MaxTransfers bounds the exports and imports running at once, all
 	// users together (each user runs one at a time); default 4.
 	MaxTransfers int
-	Logger       *slog.Logger
+	// MaxSearches bounds the searches running at once, all users together
+	// (each user runs one at a time); default 2, below the 4 readers of a
+	// SQLite store.
+	MaxSearches int
+	Logger      *slog.Logger
 }
 
 // Limits bound what one user (all of the user's tokens and connections)
@@ -109,6 +113,8 @@ type Server struct {
 	imports       counter       // imports running per user: at most one
 	exports       counter       // exports running per user: at most one
 	transfers     chan struct{} // a slot per export or import running: MaxTransfers
+	searching     counter       // searches running per user: at most one
+	searches      chan struct{} // a slot per search running: MaxSearches
 	sockets       sockets       // open WebSockets by token
 	metrics       *metrics
 	assets        *assets
@@ -149,11 +155,14 @@ func New(cfg Config) (*Server, error) {
 	if cfg.MaxTransfers <= 0 {
 		cfg.MaxTransfers = 4
 	}
+	if cfg.MaxSearches <= 0 {
+		cfg.MaxSearches = 2
+	}
 	a, err := newAssets(cfg.Web)
 	if err != nil {
 		return nil, err
 	}
-	s := &Server{cfg: cfg, log: cfg.Logger, assets: a, transfers: make(chan struct{}, cfg.MaxTransfers)}
+	s := &Server{cfg: cfg, log: cfg.Logger, assets: a, transfers: make(chan struct{}, cfg.MaxTransfers), searches: make(chan struct{}, cfg.MaxSearches)}
 	s.version = buildVersion(cfg.Version, a.wasm())
 	if a.wasm() == nil {
 		s.log.Warn("no " + WasmPath + ": the page will not start; build with `make build`")

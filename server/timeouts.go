@@ -22,6 +22,9 @@ type Timeouts struct {
 	// Write is how long a response may take to write, except a streamed
 	// export, whose every conversation gets this long; default 2 minutes.
 	Write time.Duration
+	// Search is how long a search may run before it is stopped; default
+	// 5 s.
+	Search time.Duration
 }
 
 // MinBodyRate is the least a request body must send per Timeouts.Body:
@@ -29,7 +32,7 @@ type Timeouts struct {
 const MinBodyRate = 64 << 10
 
 // DefaultTimeouts are the timeouts of a zero Timeouts field.
-var DefaultTimeouts = Timeouts{Idle: 60 * time.Second, Body: 30 * time.Second, Write: 2 * time.Minute}
+var DefaultTimeouts = Timeouts{Idle: 60 * time.Second, Body: 30 * time.Second, Write: 2 * time.Minute, Search: 5 * time.Second}
 
 func (t Timeouts) withDefaults() Timeouts {
 	if t.Idle <= 0 {
@@ -40,6 +43,9 @@ func (t Timeouts) withDefaults() Timeouts {
 	}
 	if t.Write <= 0 {
 		t.Write = DefaultTimeouts.Write
+	}
+	if t.Search <= 0 {
+		t.Search = DefaultTimeouts.Search
 	}
 	return t
 }

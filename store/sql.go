@@ -804,6 +804,12 @@ func likePattern(q string) string {
 	return "%" + r.Replace(q) + "%"
 }
 
+// SearchChars is how much of each message a search looks through: its
+// first 64 Ki characters (about 30 pages of text; an answer is rarely
+// longer). A search reads every message of the user, so this bounds its
+// cost whatever one message holds.
+const SearchChars = 64 << 10
+
 func (s *sqlStore) Search(ctx context.Context, user, q string, limit int) ([]Hit, error) {
 	q = strings.TrimSpace(q)
 	hits := []Hit{}
@@ -833,9 +839,12 @@ func (s *sqlStore) Search(ctx context.Context, user, q string, limit int) ([]Hit
 	if err := rows.Err(); err != nil {
 		return nil, fmt.Errorf("store: search: %w", err)
 	}
-	rows, err = s.r.QueryContext(ctx, s.q(`SELECT m.conversation_id, c.title, m.id, m.role, m.text, c.updated
+	// Each message's first SearchChars only: the cost of a search is
+	// bounded by the number of messages, not by their size.
+	head := fmt.Sprintf("substr(m.text, 1, %d)", SearchChars)
+	rows, err = s.r.QueryContext(ctx, s.q(`SELECT m.conversation_id, c.title, m.id, m.role, `+head+`, c.updated
 		FROM messages m JOIN conversations c ON c.user_id = m.user_id AND c.id = m.conversation_id
-		WHERE m.user_id = ? AND `+s.d.fold("m.text")+` `+s.d.like+` `+s.d.fold("?")+` ESCAPE '\' ORDER BY m.n DESC LIMIT ?`), user, pat, limit)
+		WHERE m.user_id = ? AND `+s.d.fold(head)+` `+s.d.like+` `+s.d.fold("?")+` ESCAPE '\' ORDER BY m.n DESC LIMIT ?`), user, pat, limit)
 	if err != nil {
 		return nil, fmt.Errorf("store: search: %w", err)
 	}

@@ -183,7 +183,8 @@ type Store interface {
 	DeleteConversation(ctx context.Context, user, id string) error
 	// Search finds q in the user's titles and messages, case-insensitively
 	// as a substring (so Chinese needs no word segmentation), most recent
-	// first.
+	// first. It looks through each message's first SearchChars, and stops
+	// when ctx ends.
 	Search(ctx context.Context, user, q string, limit int) ([]Hit, error)
 
 	// AddMessage appends a message to one of the user's conversations and

@@ -146,10 +146,22 @@ var shared struct {
 }
 
 // newBrowser opens a new tab of the test binary's headless Chromium for
-// the test, closed at its end. Each test's server has a port, so an origin,
-// of its own: its page's storage, caches and worker are its own. (A test
-// that needs a fresh profile, a cold start, uses freshBrowser.)
+// the test, in a browser context of its own, closed at its end: its
+// page's storage, caches and worker are its own, also when its server has
+// the port of an earlier test's (go test -count=5 found a conversation
+// kept by another test). (A test that needs a fresh profile, a cold start,
+// uses freshBrowser.)
 func newBrowser(tb testing.TB) context.Context {
+	tb.Helper()
+	return newTab(tb, true)
+}
+
+// newTab returns a new tab of the test binary's Chromium. An isolated one
+// is in a browser context of its own (storage, caches, service workers):
+// tests on a loopback port that an earlier test used see nothing of it.
+// The default context is for what Chromium offers only there
+// (installation).
+func newTab(tb testing.TB, isolated bool) context.Context {
 	tb.Helper()
 	shared.once.Do(func() {
 		dir, err := os.MkdirTemp("", "wasmchat-chromium-")
@@ -170,7 +182,11 @@ func newBrowser(tb testing.TB) context.Context {
 		tb.Fatalf("chromium: %v", shared.err)
 	}
 	shared.create.Lock()
-	tab, closeTab := chromedp.NewContext(shared.ctx)
+	var opts []chromedp.ContextOption
+	if isolated {
+		opts = append(opts, chromedp.WithNewBrowserContext())
+	}
+	tab, closeTab := chromedp.NewContext(shared.ctx, opts...)
 	err := chromedp.Do(tab) // the tab is made now, not under the timeout below
 	shared.create.Unlock()
 	must(tb, err)

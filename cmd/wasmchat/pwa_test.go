@@ -312,7 +312,7 @@ func TestBrowserUpdatePrompt(t *testing.T) {
 func TestBrowserInstallable(t *testing.T) {
 	t.Parallel()
 	a := startApp(t, nil)
-	ctx := newBrowser(t)
+	ctx := newTab(t, false) // Chromium offers installation in its default context only
 	signIn(t, ctx, a.URL, a.Token)
 	waitForWorker(t, ctx)
 	must(t, chromedp.Do(ctx, chromedp.Func(func(ctx context.Context, t *chromedp.Target) error {
