@@ -7,6 +7,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"log/slog"
 	"net"
 	"net/http"
 	"net/http/httptest"
@@ -399,3 +400,34 @@ func sum(m map[int]int) (n int) {
 	}
 	return n
 }
+
+// TestRefusalsThrottled: a client that retries with a bad token a thousand
+// times costs the log a few lines, the last saying how many it held back.
+func TestRefusalsThrottled(t *testing.T) {
+	var logged bytes.Buffer
+	var mu sync.Mutex
+	w := writerFunc(func(p []byte) (int, error) {
+		mu.Lock()
+		defer mu.Unlock()
+		return logged.Write(p)
+	})
+	ts := newTestServerWith(t, server.Config{Upstream: &scripted{}, Store: testStore(t), Logger: slog.New(slog.NewTextHandler(w, nil))})
+	url := "ws" + strings.TrimPrefix(ts.URL, "http") + "/ws/0"
+	for range 1000 {
+		ws, _, err := websocket.Dial(context.Background(), url, &websocket.DialOptions{Subprotocols: []string{protocol.Subprotocol, protocol.SubprotocolTokenPrefix + "wrong"}})
+		if err != nil {
+			t.Fatal(err)
+		}
+		_, _, _ = ws.Read(context.Background()) // the refusal
+		ws.CloseNow()
+	}
+	mu.Lock()
+	defer mu.Unlock()
+	if n := strings.Count(logged.String(), "unknown token"); n > 10 {
+		t.Errorf("1,000 refusals logged %d lines, want at most 10 a period", n)
+	}
+}
+
+type writerFunc func([]byte) (int, error)
+
+func (f writerFunc) Write(p []byte) (int, error) { return f(p) }

@@ -116,6 +116,7 @@ type Server struct {
 	searching     counter       // searches running per user: at most one
 	searches      chan struct{} // a slot per search running: MaxSearches
 	sockets       sockets       // open WebSockets by token
+	refusals      throttle      // the log lines of refusals
 	metrics       *metrics
 	assets        *assets
 	mux           *http.ServeMux

@@ -42,18 +42,18 @@ func (s *Server) serveWS(w http.ResponseWriter, r *http.Request) {
 		OriginPatterns: s.cfg.OriginPatterns,
 	})
 	if err != nil {
-		s.log.Info("websocket handshake refused", "remote", r.RemoteAddr, "err", err)
+		s.refusals.log(s.log, slog.LevelInfo, "websocket handshake refused", "remote", r.RemoteAddr, "err", err)
 		return
 	}
 	ws.SetReadLimit(protocol.MaxFrameBytes)
 	user, err := aside(func() (string, error) { return s.cfg.Tokens.Authenticate(r.Context(), token) })
 	if err != nil || token == "" {
-		s.log.Info("websocket refused: unknown token", "remote", r.RemoteAddr)
+		s.refusals.log(s.log, slog.LevelInfo, "websocket refused: unknown token", "remote", r.RemoteAddr)
 		refuse(ws)
 		return
 	}
 	if !s.perUser.add(user, s.cfg.Limits.Connections) {
-		s.log.Info("websocket refused: connection limit", "user", user, "remote", r.RemoteAddr)
+		s.refusals.log(s.log, slog.LevelInfo, "websocket refused: connection limit", "user", user, "remote", r.RemoteAddr)
 		refuseWith(ws, protocol.CodeLimit, "Too many connections are open with this sign-in: close a tab or two.", websocket.StatusPolicyViolation)
 		return
 	}
@@ -327,7 +327,7 @@ func (c *conn) handle(ctx context.Context, data []byte) {
 			code, msg := askRefusal(err)
 			result := "refused"
 			if code == protocol.CodeUnavailable {
-				c.log.Error("store: ask", "err", err)
+				c.s.refusals.log(c.log, slog.LevelError, "store: ask", "err", err)
 				result = "failed"
 			}
 			c.s.metrics.asks.WithLabelValues(result).Inc()
