@@ -28,6 +28,8 @@ const (
 	actionDrawer   = "wasmchat/drawer"   // drawer: the drawer open (phones)
 	actionInstall  = "wasmchat/install"  // open the browser's install prompt
 	actionSettings = "wasmchat/settings" // saveSettings
+	actionSwitch   = "wasmchat/switch"   // sign in with the login link's token
+	actionStay     = "wasmchat/stay"     // keep the token in use
 )
 
 // Payloads of the actions.

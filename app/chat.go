@@ -43,6 +43,10 @@ type Chat struct {
 	updateReady bool    // a new version is installed: offer to reload
 	installable bool    // the browser offers to install the page as an app
 	update      updateCheck
+	// offered is a login link's token for another account than the one
+	// in use, until the reader says whether to switch (switch.go);
+	// offeredName is whom it signs in as, once the server said.
+	offered, offeredName string
 }
 
 var (
@@ -70,7 +74,7 @@ func (c *Chat) OnMount(ctx app.Context) {
 	}
 	c.ctx = ctx
 	if c.start == nil {
-		c.start = &start{servers: pageServers(), token: takeToken()}
+		c.start = readyStart()
 	}
 	c.servers = c.start.servers
 	c.installable = ctx.IsAppInstallable()
@@ -80,7 +84,7 @@ func (c *Chat) OnMount(ctx app.Context) {
 	c.lang = loadLanguage()
 	token := c.start.token
 	cfg := session.Config{
-		Local:    session.Local{Storage: localStorage{}, Site: sitePrefix()},
+		Local:    session.Local{Storage: localStorage{}, Site: sitePrefix(), Account: session.AccountOf(token)},
 		OnChange: c.changed,
 		Version:  app.Getenv("GOAPP_VERSION"),
 		Context:  ctx,
@@ -109,6 +113,7 @@ func (c *Chat) OnMount(ctx app.Context) {
 	}
 	c.connect(ctx, protocol.WebSocketURL(c.servers.Base, protocol.ChannelChat), token)
 	c.s.Refresh()
+	c.offerSwitch(ctx, c.start.offered)
 }
 
 // handleActions registers what Chat does for each action of its
@@ -139,6 +144,8 @@ func (c *Chat) handleActions(ctx app.Context) {
 		c.installable = false // an offer serves once; the browser makes a new one if declined
 	})
 	handle(ctx, actionSettings, c.keepSettings)
+	handleBare(ctx, actionSwitch, c.switchAccount)
+	handleBare(ctx, actionStay, func(app.Context) { c.offered, c.offeredName = "", "" })
 }
 
 // sessionTexts are the session's words in the page's language.

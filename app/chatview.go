@@ -18,9 +18,10 @@ func (c *Chat) Render() app.UI {
 			app.Window().GetElementByID("composer").Call("focus")
 		}),
 		&sidebar{List: c.s.List(), Current: c.s.Conversation().ID, Query: query, Hits: hits, Open: c.drawer, Lang: c.lang, Installable: c.installable,
-			Settings: settings{Server: c.servers.Base, Choosable: len(c.servers.Allowed) > 0, Open: signIn, Err: c.settingsErr}},
+			Settings: settings{Server: c.servers.Base, Choosable: len(c.servers.Allowed) > 0, Open: signIn, Err: c.settingsErr, Me: c.s.Me()}},
 		slot(c.drawer, app.Div().Class("scrim").OnClick(func(ctx app.Context, e app.Event) { c.drawer = false })),
 		c.renderChat(),
+		slot(c.offered != "", &accountSwitch{Offered: c.offeredName, Current: c.s.Me(), Lang: c.lang}),
 	)
 }
 

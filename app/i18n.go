@@ -27,6 +27,10 @@ type texts struct {
 	Settings, ServerAddress, TokenLabel, TokenHint, Save         string
 	BadServer, ServerNotAllowed                                  string // %s: the address; the allowed servers
 	NeedServer                                                   string
+	NeedToken                                                    string // %s: the server
+	SignedInAs                                                   string // %s: the name
+	SwitchAccount                                                string // %s: the link's account, %s: the one in use
+	AnotherAccount, Switch, Stay                                 string
 	UpdateReady, Reload, Install                                 string
 }
 
@@ -55,7 +59,11 @@ var english = texts{
 	BadServer:        "“%s” is not a server address: type one like https://chat.example.com",
 	ServerNotAllowed: "This site may only connect to: %s",
 	NeedServer:       "Type the address of your wasmchat server first.",
-	UpdateReady:      "A new version of wasmchat is available.", Reload: "Reload", Install: "Install app",
+	NeedToken:        "Paste a token for %s: each server has its own.",
+	SignedInAs:       "Signed in as %s",
+	SwitchAccount:    "This login link signs in as %s. You are signed in as %s: your next questions would go to the other account. Switch?",
+	AnotherAccount:   "another account", Switch: "Switch", Stay: "Stay signed in",
+	UpdateReady: "A new version of wasmchat is available.", Reload: "Reload", Install: "Install app",
 }
 
 var chinese = texts{
@@ -83,7 +91,11 @@ var chinese = texts{
 	BadServer:        "“%s”不是服务器地址：请输入类似 https://chat.example.com 的地址",
 	ServerNotAllowed: "本站只能连接：%s",
 	NeedServer:       "请先输入你的 wasmchat 服务器地址。",
-	UpdateReady:      "wasmchat 有新版本。", Reload: "重新加载", Install: "安装应用",
+	NeedToken:        "请粘贴 %s 的令牌：每个服务器有各自的令牌。",
+	SignedInAs:       "已登录为 %s",
+	SwitchAccount:    "此登录链接将登录为 %s。你当前登录为 %s：之后的问题会发到另一个账户。要切换吗？",
+	AnotherAccount:   "另一个账户", Switch: "切换", Stay: "保持当前登录",
+	UpdateReady: "wasmchat 有新版本。", Reload: "重新加载", Install: "安装应用",
 }
 
 // Languages the page speaks, by BCP 47 tag.

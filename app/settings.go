@@ -21,6 +21,21 @@ const serverKey = "wasmchat.server"
 type servers struct {
 	Base    string   // the server in use: a protocol.ServerURL; "" when none is set yet
 	Allowed []string // what the settings may choose; none: the field is not shown
+	// Home is the server the page was built for or is served by, whose
+	// token is kept under the seed page's key; "" for a static build that
+	// names none.
+	Home string
+}
+
+// tokenKey is the storage key of the token for server base. Tokens are
+// kept per server, so that choosing another server in the settings never
+// sends it the token of the one before: the home server's under the seed
+// page's key, any other's under a key of its own.
+func (s servers) tokenKey(base string) string {
+	if base == s.Home {
+		return siteKey(TokenKey)
+	}
+	return siteKey(TokenKey + "@" + base)
 }
 
 // pageServers reads the page's servers from its environment and storage.
@@ -30,12 +45,13 @@ func pageServers() servers {
 	if built == "" && len(s.Allowed) == 0 {
 		// Served by the server: itself.
 		s.Base = app.Window().Get("location").Get("origin").String()
+		s.Home = s.Base
 		return s
 	}
 	if built != "" {
 		s.Allowed = append([]string{built}, s.Allowed...)
 	}
-	s.Base = built
+	s.Base, s.Home = built, built
 	if v := (localStorage{}).Get(siteKey(serverKey)); v != "" {
 		if stored, err := protocol.ServerURL(v); err == nil && protocol.ServerAllowed(stored, s.Allowed) {
 			s.Base = stored
@@ -72,6 +88,7 @@ type settings struct {
 	Choosable bool   // the server field shows
 	Open      bool   // shown open: the page needs something from them
 	Err       string // why the last save was refused
+	Me        string // whom the token in use signs in as; "" not known
 }
 
 // Render shows the settings, folded unless Open.
@@ -84,7 +101,11 @@ func (v *settingsView) Render() app.UI {
 		d = d.Open(true)
 	}
 	return d.Body(
-		app.Summary().Text(t.Settings),
+		// Who is signed in shows on the folded settings too.
+		app.Summary().Body(
+			app.Text(t.Settings),
+			slot(s.Me != "", app.Span().ID("signed-in").Class("signed-in").Text(fmt.Sprintf(t.SignedInAs, s.Me))),
+		),
 		slot(s.Choosable, app.Label().For("server-url").Text(t.ServerAddress)),
 		slot(s.Choosable, app.Input().ID("server-url").Type("url").Value(s.Server).Placeholder("https://chat.example.com").
 			Attr("autocomplete", "url").Attr("spellcheck", "false")),
@@ -105,7 +126,8 @@ func (v *settingsView) Render() app.UI {
 
 // keepSettings keeps the server and token typed in the settings and
 // reloads the page, which then connects with them. A server the page may
-// not use is refused with the reason, and nothing is kept.
+// not use is refused with the reason, and nothing is kept; so is another
+// server without a token for it (tokens are kept per server).
 func (c *Chat) keepSettings(ctx app.Context, v saveSettings) {
 	t := tr(c.lang)
 	server, token := strings.TrimSpace(v.Server), strings.TrimSpace(v.Token)
@@ -113,16 +135,23 @@ func (c *Chat) keepSettings(ctx app.Context, v saveSettings) {
 		c.settingsErr = t.NeedServer
 		return
 	}
+	base := c.servers.Base
 	if server != "" && len(c.servers.Allowed) > 0 && server != c.servers.Base {
-		base, err := c.servers.check(server, t)
-		if err != nil {
+		var err error
+		if base, err = c.servers.check(server, t); err != nil {
 			c.settingsErr = err.Error()
 			return
 		}
+	}
+	if token == "" && (localStorage{}).Get(c.servers.tokenKey(base)) == "" {
+		c.settingsErr = fmt.Sprintf(t.NeedToken, base)
+		return
+	}
+	if base != c.servers.Base {
 		localStorage{}.Set(siteKey(serverKey), base)
 	}
 	if token != "" {
-		localStorage{}.Set(siteKey(TokenKey), token)
+		localStorage{}.Set(c.servers.tokenKey(base), token)
 	}
 	ctx.Reload()
 }

@@ -21,6 +21,7 @@ import (
 type start struct {
 	servers servers
 	token   string
+	offered string // a login link's token for another account: see takeToken
 
 	mark  sync.Once
 	mu    sync.Mutex
@@ -36,7 +37,7 @@ type dialed struct {
 
 // begin readies the page's start and, when the page can connect, dials.
 func begin() *start {
-	s := &start{servers: pageServers(), token: takeToken()}
+	s := readyStart()
 	w := app.Window()
 	if s.token == "" || s.servers.Base == "" || !w.Get("WebSocket").Truthy() || !w.Get("navigator").Get("onLine").Bool() {
 		wsclient.DropEarly()
@@ -60,6 +61,13 @@ func begin() *start {
 		}
 		first <- dialed{conn: conn, err: err, proto: proto}
 	}()
+	return s
+}
+
+// readyStart reads the page's servers and its token.
+func readyStart() *start {
+	s := &start{servers: pageServers()}
+	s.token, s.offered = takeToken(s.servers.tokenKey(s.servers.Base))
 	return s
 }
 

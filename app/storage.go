@@ -51,20 +51,29 @@ func (localStorage) Remove(key string) {
 	app.Window().Get("localStorage").Call("removeItem", key)
 }
 
-// takeToken returns the sign-in token. A login link's #token= fragment wins
-// and is stored; the fragment is then removed from the address bar (and so
-// from history and screenshots). Without a fragment, the stored token is
-// used. The value is stored raw, as the seed stored it, not JSON-encoded as
-// go-app's LocalStorage would.
-func takeToken() string {
+// takeToken returns the token to sign in with, stored under key, and a
+// login link's token (#token=) that differs from it, which the page asks
+// the reader about before switching to it (switch.go): a link must not
+// silently sign the reader in as someone else, whose account their next
+// questions would go to. A link's token is stored when no token is; the
+// fragment is removed from the address bar either way (and so from
+// history and screenshots). Values are stored raw, as the seed stored
+// its token, not JSON-encoded as go-app's LocalStorage would.
+func takeToken(key string) (token, offered string) {
 	w := app.Window()
 	loc := w.Get("location")
-	if token, ok := strings.CutPrefix(loc.Get("hash").String(), "#token="); ok && token != "" {
-		localStorage{}.Set(siteKey(TokenKey), token)
+	token = localStorage{}.Get(key)
+	if link, ok := strings.CutPrefix(loc.Get("hash").String(), "#token="); ok && link != "" {
 		w.Get("history").Call("replaceState", nil, "", loc.Get("pathname").String()+loc.Get("search").String())
-		return token
+		switch token {
+		case "", link:
+			localStorage{}.Set(key, link)
+			token = link
+		default:
+			offered = link
+		}
 	}
-	return localStorage{}.Get(siteKey(TokenKey))
+	return token, offered
 }
 
 // themeKey is the localStorage key of the chosen theme.

@@ -45,6 +45,12 @@ type Message struct {
 	Created      time.Time `json:"created"`
 }
 
+// Me is who a token signs in as (GET /api/me): the page shows it, and
+// asks before a login link switches to another.
+type Me struct {
+	Name string `json:"name"`
+}
+
 // Hit is a search result: a message, or a conversation's title when the
 // match is there (then Message is empty).
 type Hit struct {

@@ -12,6 +12,7 @@ import (
 	"strings"
 	"time"
 
+	"github.com/wasmchat/wasmchat/protocol"
 	"github.com/wasmchat/wasmchat/store"
 )
 
@@ -23,6 +24,7 @@ const MaxImportBytes = 64 << 20
 // user. A conversation another user has is as missing as one that never
 // existed (404).
 //
+//	GET    /api/me                           who the token signs in as: {"name": "..."}
 //	GET    /api/conversations[?limit=N]      the user's conversations, newest first
 //	GET    /api/conversations/{id}[?limit=N] one, with its (last N) messages
 //	PATCH  /api/conversations/{id}           rename: {"title": "..."}
@@ -45,6 +47,7 @@ func (s *Server) routeAPI(mux *http.ServeMux) {
 			}
 		})
 	}
+	handle("GET /api/me", s.apiMe)
 	handle("GET /api/conversations", s.apiList)
 	handle("GET /api/conversations/{id}", s.apiGet)
 	handle("PATCH /api/conversations/{id}", s.apiRename)
@@ -139,6 +142,20 @@ func limitParam(r *http.Request) (int, error) {
 		return 0, errBadRequest{"limit must be a number of 0 or more"}
 	}
 	return n, nil
+}
+
+// apiMe says who the token signs in as: the user's name, or with Tokens
+// other than the store's, the user as they name it.
+func (s *Server) apiMe(w http.ResponseWriter, r *http.Request, user string) error {
+	name, err := s.cfg.Store.UserName(r.Context(), user)
+	if errors.Is(err, store.ErrNotFound) {
+		name, err = user, nil
+	}
+	if err != nil {
+		return err
+	}
+	writeJSON(w, http.StatusOK, protocol.Me{Name: name})
+	return nil
 }
 
 func (s *Server) apiList(w http.ResponseWriter, r *http.Request, user string) error {

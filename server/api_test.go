@@ -2,6 +2,7 @@ package server_test
 
 import (
 	"bytes"
+	"context"
 	"encoding/json"
 	"io"
 	"net/http"
@@ -200,5 +201,27 @@ func TestAPIExportImport(t *testing.T) {
 	big := bytes.Repeat([]byte(" "), server.MaxImportBytes+1)
 	if code, _ := call(t, ts, "POST", "/api/import", "alice-token", big, nil); code != http.StatusRequestEntityTooLarge {
 		t.Errorf("oversized import: %d", code)
+	}
+}
+
+// TestAPIMe: /api/me names who the token signs in as: the store's user
+// name, or the user as other Tokens name it; a bad token gets 401.
+func TestAPIMe(t *testing.T) {
+	st := testStore(t)
+	_, secret, err := st.AddToken(context.Background(), "Zoë", "")
+	if err != nil {
+		t.Fatal(err)
+	}
+	ts := newTestServerWith(t, server.Config{Upstream: &scripted{}, Store: st, Tokens: st})
+	var me protocol.Me
+	if code, body := call(t, ts, "GET", "/api/me", secret, nil, &me); code != 200 || me.Name != "Zoë" {
+		t.Errorf("store token: %d %s", code, body)
+	}
+	other := newTestServer(t, &scripted{})
+	if code, body := call(t, other, "GET", "/api/me", "bob-token", nil, &me); code != 200 || me.Name != "bob" {
+		t.Errorf("test token: %d %s", code, body)
+	}
+	if code, _ := call(t, other, "GET", "/api/me", "wrong", nil, nil); code != http.StatusUnauthorized {
+		t.Errorf("a wrong token: %d", code)
 	}
 }

@@ -25,14 +25,16 @@
   // downloads and starts, instead of after. The socket is the one the Go
   // page would open (app/start.go): to data-socket (resolved against the
   // page's origin), offering data-protocols and the token, which is what
-  // the page signs in with (a login link's #token=, else the stored one).
+  // the page signs in with (the stored one, else a login link's #token=:
+  // a link for another account than the stored one's waits for the
+  // reader's yes, app/switch.go).
   // Not when the settings chose another server, nor offline, nor signed
   // out. What arrives is kept, in order, until the Go page takes the socket
   // (window.wasmchatSocket.take, app/wsclient); if it finds the socket is
   // not the one it wants, it closes it and dials its own.
   try {
     const hash = /^#token=(.+)$/.exec(location.hash);
-    const token = hash ? hash[1] : localStorage.getItem(site("Authorization"));
+    const token = localStorage.getItem(site("Authorization")) || (hash ? hash[1] : null);
     if (data.socket && token && navigator.onLine && localStorage.getItem(site("wasmchat.server")) === null) {
       const url = new URL(data.socket, location.origin);
       url.protocol = url.protocol.replace(/^http/, "ws");

@@ -1,6 +1,7 @@
 package server
 
 import (
+	"context"
 	"log/slog"
 	"sync"
 	"time"
@@ -52,5 +53,5 @@ func (t *throttle) log(l *slog.Logger, level slog.Level, msg string, args ...any
 		return
 	}
 	t.mu.Unlock()
-	l.Log(nil, level, msg, args...)
+	l.Log(context.Background(), level, msg, args...)
 }

@@ -126,6 +126,12 @@ func TestTokens(t *testing.T) {
 		if err != nil || id != tok.User {
 			t.Fatalf("authenticate: %q %v, want %q", id, err, tok.User)
 		}
+		if name, err := s.UserName(ctx, id); err != nil || name != "alice" {
+			t.Errorf("UserName: %q %v, want alice", name, err)
+		}
+		if _, err := s.UserName(ctx, "no-such-user"); !errors.Is(err, store.ErrNotFound) {
+			t.Errorf("UserName of no user: %v, want ErrNotFound", err)
+		}
 		// A second token of the same user names the same user.
 		_, secret2, _ := s.AddToken(ctx, "alice", "phone")
 		if id2, _ := s.Authenticate(ctx, secret2); id2 != id {

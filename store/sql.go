@@ -277,6 +277,18 @@ func (s *sqlStore) Tokens(ctx context.Context) ([]Token, error) {
 	return out, rows.Err()
 }
 
+func (s *sqlStore) UserName(ctx context.Context, user string) (string, error) {
+	var name string
+	err := s.r.QueryRowContext(ctx, s.q(`SELECT name FROM users WHERE id = ?`), user).Scan(&name)
+	if errors.Is(err, sql.ErrNoRows) {
+		return "", ErrNotFound
+	}
+	if err != nil {
+		return "", fmt.Errorf("store: user name: %w", err)
+	}
+	return name, nil
+}
+
 // Valid returns which of tokens are valid (not revoked), asking for 500 at
 // a time.
 func (s *sqlStore) Valid(ctx context.Context, tokens []string) (map[string]bool, error) {

@@ -160,6 +160,8 @@ type Store interface {
 	Tokens(ctx context.Context) ([]Token, error)
 	// RevokeToken deletes a token; its connections are refused from then on.
 	RevokeToken(ctx context.Context, id string) error
+	// UserName returns the name of user (an id), or ErrNotFound.
+	UserName(ctx context.Context, user string) (string, error)
 	// Valid returns which of tokens are valid: the server closes the open
 	// WebSockets of the others (server.TokenChecker).
 	Valid(ctx context.Context, tokens []string) (map[string]bool, error)

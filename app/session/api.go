@@ -15,6 +15,8 @@ import (
 // API is the server's HTTP API as the session calls it. Calls block; the
 // session makes them off the UI goroutine.
 type API interface {
+	// Me returns the name of who the token signs in as.
+	Me(ctx context.Context) (string, error)
 	// List returns the user's conversations, newest first.
 	List(ctx context.Context) ([]Summary, error)
 	// Get returns conversation id with its last limit messages (0: all),
@@ -67,6 +69,12 @@ func (a HTTP) do(ctx context.Context, method, path string, body, out any) error 
 		return nil
 	}
 	return json.Unmarshal(res, out)
+}
+
+func (a HTTP) Me(ctx context.Context) (string, error) {
+	var out protocol.Me
+	err := a.do(ctx, "GET", "/api/me", nil, &out)
+	return out.Name, err
 }
 
 func (a HTTP) List(ctx context.Context) ([]Summary, error) {

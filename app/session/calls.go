@@ -19,9 +19,16 @@ func background[T any](s *Session, call func(context.Context, API) (T, error), d
 	}()
 }
 
-// Refresh loads the sidebar's list from the server; offline, the list
-// kept in storage stays.
+// Refresh loads the sidebar's list from the server, and who the session
+// is signed in as; offline, the list kept in storage stays.
 func (s *Session) Refresh() {
+	background(s, func(ctx context.Context, api API) (string, error) { return api.Me(ctx) },
+		func(name string, err error) {
+			if err == nil && name != s.me {
+				s.me = name
+				s.notify(Changed, nil)
+			}
+		})
 	background(s, func(ctx context.Context, api API) ([]Summary, error) { return api.List(ctx) },
 		func(list []Summary, err error) {
 			if err != nil {

@@ -31,6 +31,12 @@ var texts = session.Texts{
 // newHarness starts a session on storage (a new one when nil) with api.
 func newHarness(t testing.TB, storage *session.Memory, api session.API) *harness {
 	t.Helper()
+	return newHarnessAs(t, storage, api, "")
+}
+
+// newHarnessAs starts a session of account on storage.
+func newHarnessAs(t testing.TB, storage *session.Memory, api session.API, account string) *harness {
+	t.Helper()
 	if storage == nil {
 		storage = &session.Memory{}
 	}
@@ -54,7 +60,7 @@ func newHarness(t testing.TB, storage *session.Memory, api session.API) *harness
 	}
 	h.do(func() {
 		h.s = session.New(session.Config{
-			Local:    session.Local{Storage: storage, Site: "/site"},
+			Local:    session.Local{Storage: storage, Site: "/site", Account: account},
 			API:      api,
 			Post:     post,
 			OnChange: func(c session.Change) { h.changes = append(h.changes, c) },
@@ -223,6 +229,13 @@ func (a *fakeAPI) calls(key string) int {
 	a.mu.Lock()
 	defer a.mu.Unlock()
 	return a.called[key]
+}
+
+func (a *fakeAPI) Me(ctx context.Context) (string, error) {
+	if err := a.enter(ctx, "me"); err != nil {
+		return "", err
+	}
+	return "alice", nil
 }
 
 func (a *fakeAPI) List(ctx context.Context) ([]session.Summary, error) {

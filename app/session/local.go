@@ -1,6 +1,8 @@
 package session
 
 import (
+	"crypto/sha256"
+	"encoding/hex"
 	"encoding/json"
 	"slices"
 	"strings"
@@ -95,14 +97,57 @@ const (
 	cacheSize = 30
 )
 
-// Local is the session's part of the page's storage: a Storage and the
-// site's path prefix its keys go under.
+// Local is the session's part of the page's storage: a Storage, the
+// site's path prefix its keys go under, and the account they belong to.
 type Local struct {
 	Storage Storage // nil: a Memory
 	Site    string  // the site's path prefix (GOAPP_ROOT_PREFIX)
+	// Account is the fingerprint of the token in use (AccountOf): what
+	// the session keeps is kept under it, so that a question asked under
+	// one token is never sent with another, and one account's
+	// conversations never show to another. "": no token.
+	Account string
 }
 
-func (l Local) key(name string) string { return SiteKey(l.Site, name) }
+// AccountOf is the fingerprint of a token that storage keys carry: not
+// the token, which stays under its own key alone.
+func AccountOf(token string) string {
+	if token == "" {
+		return ""
+	}
+	sum := sha256.Sum256([]byte(token))
+	return hex.EncodeToString(sum[:8])
+}
+
+func (l Local) key(name string) string {
+	if l.Account == "" {
+		return SiteKey(l.Site, name)
+	}
+	return SiteKey(l.Site, name) + "@" + l.Account
+}
+
+// adopt moves what a version of the page before accounts kept for the
+// site as a whole under the account, once: it was made with the token of
+// the time, the one the page starts with (a login link for another now
+// asks first).
+func (l Local) adopt() {
+	site := Local{Storage: l.Storage, Site: l.Site}
+	if l.Account == "" || site.Storage.Get(site.key(conversationKey)) == "" && site.Storage.Get(site.key(listKey)) == "" {
+		return
+	}
+	var index []string
+	site.getJSON(cacheIndexKey, &index)
+	names := []string{conversationKey, listKey, cacheIndexKey}
+	for _, id := range index {
+		names = append(names, cachePrefix+id)
+	}
+	for _, name := range names {
+		if v := site.Storage.Get(site.key(name)); v != "" && l.Storage.Get(l.key(name)) == "" {
+			l.Storage.Set(l.key(name), v)
+		}
+		site.Storage.Remove(site.key(name))
+	}
+}
 
 func (l Local) getJSON(name string, v any) bool {
 	s := l.Storage.Get(l.key(name))
@@ -181,12 +226,17 @@ func (l Local) uncache(id string) { l.Storage.Remove(l.key(cachePrefix + id)) }
 // takeEarly returns the questions asked before the Go program ran, and
 // forgets them: from now on they are the session's, kept with the
 // conversation until the server acknowledges them.
+//
+// They are the site's, not an account's: the early script keeps them
+// before the page knows which account it runs as, and they were typed into
+// this page, which asks them as the account it runs as.
 func (l Local) takeEarly() []string {
 	var questions []string
-	if l.Storage.Get(l.key(EarlyKey)) == "" {
+	site := Local{Storage: l.Storage, Site: l.Site}
+	if site.Storage.Get(site.key(EarlyKey)) == "" {
 		return nil
 	}
-	l.getJSON(EarlyKey, &questions) // unreadable: nothing to ask
-	l.Storage.Remove(l.key(EarlyKey))
+	site.getJSON(EarlyKey, &questions) // unreadable: nothing to ask
+	site.Storage.Remove(site.key(EarlyKey))
 	return slices.DeleteFunc(questions, func(q string) bool { return strings.TrimSpace(q) == "" })
 }

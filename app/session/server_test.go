@@ -115,6 +115,7 @@ func TestSessionWithServer(t *testing.T) {
 	})
 	r.do(func() { r.s.Refresh() })
 	r.until("the sidebar", func() bool { l := r.s.List(); return len(l) == 1 && l[0].ID == conv.ID })
+	r.until("who is signed in", func() bool { return r.s.Me() == "alice" })
 	r.do(func() { r.s.Search("what is") })
 	r.until("the hits", func() bool { _, hits := r.s.Hits(); return len(hits) > 0 && hits[0].Conversation == conv.ID })
 	r.do(func() { r.s.Rename(conv.ID, "Go, asked") })

@@ -114,6 +114,7 @@ type Session struct {
 	// point, so questions offer "edit" and the last answer "regenerate".
 	canReplace bool
 	app        string // the app questions run in; "" for plain chat
+	me         string // who the token signs in as, once the server said
 }
 
 // New returns a session showing the conversation kept in storage, with
@@ -131,6 +132,7 @@ func New(cfg Config) *Session {
 	if cfg.Context == nil {
 		cfg.Context = context.Background()
 	}
+	cfg.Local.adopt()
 	s := &Session{cfg: cfg, open: make(map[string]*Conversation), shown: PageSize}
 	s.conv = cfg.Local.conversation()
 	s.open[openKey(s.conv)] = s.conv
@@ -154,6 +156,10 @@ func (s *Session) List() []Summary { return s.list }
 
 // Hits returns the search shown in the sidebar and its hits.
 func (s *Session) Hits() (query string, hits []Hit) { return s.query, s.hits }
+
+// Me returns the name of who the session is signed in as, once the server
+// has said (Refresh); "" before.
+func (s *Session) Me() string { return s.me }
 
 // Status returns the connection's status.
 func (s *Session) Status() wsclient.Status { return s.status }

@@ -281,3 +281,64 @@ func TestControlFrames(t *testing.T) {
 		t.Errorf("hello of another version: change %v, want Outdated", k)
 	}
 }
+
+// TestAccountsApart: what a session keeps belongs to the token it runs
+// with. A question waiting in the outbox under one token is not sent when
+// the page runs with another (a login link of another account), and that
+// account sees none of the first's conversations; back under the first
+// token, the question goes.
+func TestAccountsApart(t *testing.T) {
+	t.Parallel()
+	storage := &session.Memory{}
+	alice, bob := session.AccountOf("alice-token"), session.AccountOf("bob-token")
+	if alice == bob || alice == "" || strings.Contains(alice, "alice") {
+		t.Fatalf("accounts %q %q", alice, bob)
+	}
+	a := newHarnessAs(t, storage, nil, alice)
+	a.do(func() {
+		a.s.Connect(newFakeClient()) // never acknowledges
+		a.s.Ask("asked as alice")
+	})
+	b := newHarnessAs(t, storage, nil, bob)
+	bc := newFakeClient()
+	b.do(func() {
+		b.s.Connect(bc)
+		if n := len(b.s.Conversation().Messages); n != 0 || len(b.s.List()) != 0 {
+			t.Errorf("bob's page shows %d messages of alice's", n)
+		}
+	})
+	if len(bc.asks) != 0 {
+		t.Errorf("alice's question was sent with bob's token: %+v", bc.asks)
+	}
+	again := newHarnessAs(t, storage, nil, alice)
+	ac := newFakeClient()
+	again.do(func() { again.s.Connect(ac) })
+	if len(ac.asks) != 1 || ac.asks[0].Text != "asked as alice" {
+		t.Errorf("back as alice, sent %+v", ac.asks)
+	}
+}
+
+// TestAdoptKeptBeforeAccounts: what a page kept before storage had
+// accounts goes, once, to the account the page next runs as, its question
+// waiting in the outbox included; no other account gets it.
+func TestAdoptKeptBeforeAccounts(t *testing.T) {
+	t.Parallel()
+	storage := &session.Memory{}
+	old := newHarness(t, storage, nil) // no account: the old keys
+	old.do(func() {
+		old.s.Connect(newFakeClient())
+		old.s.Ask("kept by the old page")
+	})
+	a := newHarnessAs(t, storage, nil, session.AccountOf("t1"))
+	c := newFakeClient()
+	a.do(func() { a.s.Connect(c) })
+	if len(c.asks) != 1 || c.asks[0].Text != "kept by the old page" {
+		t.Errorf("adopted outbox sent %+v", c.asks)
+	}
+	b := newHarnessAs(t, storage, nil, session.AccountOf("t2"))
+	b.do(func() {
+		if n := len(b.s.Conversation().Messages); n != 0 {
+			t.Errorf("a second account got %d adopted messages", n)
+		}
+	})
+}

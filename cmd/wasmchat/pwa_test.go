@@ -45,6 +45,26 @@ func waitForWorker(tb testing.TB, ctx context.Context) {
 	poll(tb, ctx, "the service worker to control the page", `navigator.serviceWorker.controller !== null`)
 }
 
+// workerOffline takes the network away from the page and its service
+// worker too (which then starts the page from its cache), or gives it
+// back.
+func workerOffline(off bool) chromedp.Action[chromedp.Void] {
+	return chromedp.Func(func(ctx context.Context, t *chromedp.Target) error {
+		if _, err := cdp.Call(ctx, t, network.Enable, network.EnableParams{}); err != nil {
+			return err
+		}
+		if _, err := cdp.Call(ctx, t, network.EmulateNetworkConditionsByRule, network.EmulateNetworkConditionsByRuleParams{
+			EmulateOfflineServiceWorker: &off,
+			MatchedNetworkConditions:    []*network.Conditions{{Offline: off, DownloadThroughput: -1, UploadThroughput: -1}},
+		}); err != nil {
+			return err
+		}
+		// navigator.onLine and its events follow.
+		_, err := cdp.Call(ctx, t, network.OverrideNetworkState, network.OverrideNetworkStateParams{Offline: off, DownloadThroughput: -1, UploadThroughput: -1})
+		return err
+	})
+}
+
 // TestBrowserOffline: a page loaded once starts again with no server and
 // no network, shows the conversation kept in the browser, takes a question,
 // and sends it when the network is back.
@@ -59,22 +79,7 @@ func TestBrowserOffline(t *testing.T) {
 	waitAnswers(t, ctx, 1, "done")
 
 	a.Stop()
-	offline := func(off bool) chromedp.Action[chromedp.Void] {
-		return chromedp.Func(func(ctx context.Context, t *chromedp.Target) error {
-			if _, err := cdp.Call(ctx, t, network.Enable, network.EnableParams{}); err != nil {
-				return err
-			}
-			if _, err := cdp.Call(ctx, t, network.EmulateNetworkConditionsByRule, network.EmulateNetworkConditionsByRuleParams{
-				EmulateOfflineServiceWorker: &off,
-				MatchedNetworkConditions:    []*network.Conditions{{Offline: off, DownloadThroughput: -1, UploadThroughput: -1}},
-			}); err != nil {
-				return err
-			}
-			// navigator.onLine and its events follow.
-			_, err := cdp.Call(ctx, t, network.OverrideNetworkState, network.OverrideNetworkStateParams{Offline: off, DownloadThroughput: -1, UploadThroughput: -1})
-			return err
-		})
-	}
+	offline := workerOffline
 	must(t, chromedp.Do(ctx, offline(true)))
 	start := time.Now()
 	must(t, chromedp.Do(ctx, chromedp.Reload()))
@@ -194,7 +199,7 @@ func TestBrowserStaticSite(t *testing.T) {
 
 	// The sidebar comes from the server's API, across origins: not from
 	// what the page kept.
-	_, err = chromedp.Run(ctx, chromedp.Evaluate[any](`localStorage.removeItem("/repo/wasmchat.conversations")`))
+	_, err = chromedp.Run(ctx, chromedp.Evaluate[any](`Object.keys(localStorage).filter(k => k.startsWith("/repo/wasmchat.conversations@")).forEach(k => localStorage.removeItem(k))`))
 	must(t, err)
 	must(t, chromedp.Do(ctx, chromedp.Reload()))
 	poll(t, ctx, "the conversation listed by the server's API", `document.querySelectorAll('#conversations li').length == 1`)
@@ -220,7 +225,7 @@ func TestBrowserStaticSite(t *testing.T) {
 	mux.Handle("/two/", http.StripPrefix("/two/", http.FileServer(http.Dir(two))))
 	old := version
 	version = "v-two"
-	err = run(context.Background(), []string{"static", "-out", two, "-base", "/two/", "-connect", b.URL}, nil, io.Discard, io.Discard)
+	err = run(context.Background(), []string{"static", "-out", two, "-base", "/two/", "-connect", b.URL, "-connect", a.URL}, nil, io.Discard, io.Discard)
 	version = old
 	must(t, err)
 	must(t, chromedp.Do(ctx, chromedp.Navigate(site.URL+"/two/")))
@@ -235,6 +240,28 @@ func TestBrowserStaticSite(t *testing.T) {
 	checkShown(t, ctx, got[0], demo.Answer(other), true)
 	checkNoCSPViolation(t, ctx)
 	waitForWorker(t, ctx)
+
+	// Tokens are kept per server: switching to another server needs a
+	// token for it (the one in use is never sent there), and switching
+	// back needs none.
+	settle := func(server, token string) {
+		_, err := chromedp.Run(ctx, chromedp.Evaluate[bool](`(() => {
+			document.querySelector('#settings').open = true;
+			document.querySelector('#server-url').value = `+jsString(server)+`;
+			document.querySelector('#token-input').value = `+jsString(token)+`;
+			document.querySelector('#save-settings').click();
+			return true;
+		})()`))
+		must(t, err)
+	}
+	settle(a.URL, "")
+	poll(t, ctx, "a token asked for the other server", `(document.querySelector('#settings-error')?.textContent || "").includes("Paste a token for `+a.URL+`")`)
+	settle(a.URL, a.Token)
+	poll(t, ctx, "the page on the other server, with its token", `document.querySelector('#connection')?.dataset.state == "open" &&
+		document.getElementById("signed-in")?.textContent == "Signed in as owner" && document.querySelectorAll('.message').length == 0`)
+	settle(b.URL, "")
+	poll(t, ctx, "the page back on the first server, with its own token and conversation", `document.querySelector('#connection')?.dataset.state == "open" &&
+		[...document.querySelectorAll('.message[data-role="user"] .content')].map(e => e.textContent).join("|") == `+jsString(other))
 
 	// The first site kept its own: its token for its server (the second's
 	// would be refused there), the conversation it showed, and the files

@@ -44,7 +44,7 @@ func TestBrowserEditAndRegenerate(t *testing.T) {
 	poll(t, ctx, "regenerate offered on the last answer only", `document.querySelectorAll('.regenerate').length == 1 &&
 		[...document.querySelectorAll('.message')].pop().querySelector('.regenerate') != null &&
 		document.querySelectorAll('.message.user .edit').length == 2`)
-	conv, err := chromedp.Run(ctx, chromedp.Evaluate[string](`JSON.parse(localStorage.getItem("wasmchat.conversation")).ID`))
+	conv, err := chromedp.Run(ctx, chromedp.Evaluate[string](`JSON.parse(localStorage.getItem(Object.keys(localStorage).find(k => k.startsWith("wasmchat.conversation@")))).ID`))
 	must(t, err)
 	before := storedTexts(t, a, conv)
 
