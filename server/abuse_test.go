@@ -421,3 +421,20 @@ func TestRefusalsThrottled(t *testing.T) {
 type writerFunc func([]byte) (int, error)
 
 func (f writerFunc) Write(p []byte) (int, error) { return f(p) }
+
+// TestResumeRightAfterEnd: a resume that comes as its answer's end goes out
+// on the same connection is answered, not absorbed by the follower that is
+// finishing (go test -count found TestReplace waiting for it).
+func TestResumeRightAfterEnd(t *testing.T) {
+	ts := newTestServer(t, &scripted{chunks: []string{"an ", "answer"}})
+	c := dialOwn(t, ts, "alice-token")
+	c.send(protocol.ClientFrame{Type: protocol.TypeAsk, ID: "q1", Text: "q"})
+	ack := c.next()
+	c.answer(0)
+	for i := range 300 {
+		c.send(protocol.ClientFrame{Type: protocol.TypeResume, Answer: ack.Answer, Offset: 3})
+		if text, end := c.answer(3); text != "answer" || end.Status != protocol.StatusEnd {
+			t.Fatalf("resume %d: %q %+v", i, text, end)
+		}
+	}
+}

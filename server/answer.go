@@ -235,13 +235,11 @@ const (
 
 // follow sends the answer from off to its end through send, as chunk frames
 // then the end frame, which carries the last text (an error frame comes
-// after it). It returns early when ctx ends or send fails. An offset
-// stored in skip (nil: none) beyond where it is, it skips to: the client
-// says it holds the text up to there.
+// after it). It returns early when ctx ends or send fails.
 //
 // Chunk frames name the answer and their offset but not the conversation:
 // the ack, a resume's request and the end frame do.
-func (a *answer) follow(ctx context.Context, off int, skip *atomic.Int64, send func(context.Context, protocol.ServerFrame) error) {
+func (a *answer) follow(ctx context.Context, off int, send func(context.Context, protocol.ServerFrame) error) {
 	var last time.Time // when the last chunk went
 	var timer *time.Timer
 	pause := func(d time.Duration, wake <-chan struct{}) bool {
@@ -265,11 +263,6 @@ func (a *answer) follow(ctx context.Context, off int, skip *atomic.Int64, send f
 		}
 	}()
 	for {
-		if skip != nil {
-			if to := int(skip.Swap(-1)); to > off {
-				off = to
-			}
-		}
 		chunk, ended, wake := a.read(off)
 		if chunk != "" && !last.IsZero() && a.live() {
 			since := time.Since(last)

@@ -23,7 +23,7 @@ func TestFollowSplitsOnRunes(t *testing.T) {
 	a := endedAnswer(text)
 	var got strings.Builder
 	var frames []protocol.ServerFrame
-	a.follow(context.Background(), 0, nil, func(_ context.Context, f protocol.ServerFrame) error {
+	a.follow(context.Background(), 0, func(_ context.Context, f protocol.ServerFrame) error {
 		frames = append(frames, f)
 		got.WriteString(f.Content)
 		return nil
@@ -65,7 +65,7 @@ func BenchmarkResume(b *testing.B) {
 			b.SetBytes(int64(len(text) - tt.from))
 			b.ReportAllocs()
 			for b.Loop() {
-				a.follow(context.Background(), tt.from, nil, func(_ context.Context, f protocol.ServerFrame) error {
+				a.follow(context.Background(), tt.from, func(_ context.Context, f protocol.ServerFrame) error {
 					_ = f.Encode()
 					return nil
 				})

@@ -7,7 +7,6 @@ import (
 	"net/http"
 	"strings"
 	"sync"
-	"sync/atomic"
 	"time"
 
 	"github.com/coder/websocket"
@@ -250,17 +249,19 @@ var errFollowLimit = &protocol.Error{Code: protocol.CodeLimit, Message: "Too man
 
 // follower is the goroutine that sends one answer on a connection.
 type follower struct {
-	// skip is -1, or the furthest offset a later resume of the answer
-	// asked for: the follower skips to it if it is not there yet.
-	skip atomic.Int64
+	// again is -1, or the least offset the client asked for (a resume, an
+	// ask joining the answer) while the follower ran: it sends the answer
+	// again from there when it has sent the end.
+	again int
 }
 
 // follow starts sending answer a from off, unless the connection is
-// closing. On an answer the connection follows already, a resume needs
-// nothing: the text from off on is sent or on its way, in order, on this
-// connection (a client cannot hold more than was sent, but if it says so,
-// the follower skips to it). So a flood of resumes costs nothing but
-// reading them. It refuses beyond maxFollowed answers at once.
+// closing. An answer the connection follows already is not followed
+// twice: its follower goes on, and sends the answer again from off once it
+// has sent the end (the text before that is sent or on its way, but a
+// request that came as the end went must not be lost). So a flood of
+// resumes costs reading them, and one more pass. It refuses beyond
+// maxFollowed answers at once.
 func (c *conn) follow(ctx context.Context, a *answer, off int) error {
 	c.mu.Lock()
 	defer c.mu.Unlock()
@@ -268,7 +269,8 @@ func (c *conn) follow(ctx context.Context, a *answer, off int) error {
 		return nil
 	}
 	if f, ok := c.following[a.id]; ok {
-		for cur := f.skip.Load(); int64(off) > cur && !f.skip.CompareAndSwap(cur, int64(off)); cur = f.skip.Load() {
+		if f.again < 0 || off < f.again {
+			f.again = off
 		}
 		return nil
 	}
@@ -278,14 +280,22 @@ func (c *conn) follow(ctx context.Context, a *answer, off int) error {
 	if c.following == nil {
 		c.following = make(map[string]*follower)
 	}
-	f := &follower{}
-	f.skip.Store(-1)
+	f := &follower{again: -1}
 	c.following[a.id] = f
 	c.followers.Go(func() {
-		a.follow(ctx, off, &f.skip, c.send)
-		c.mu.Lock()
-		delete(c.following, a.id)
-		c.mu.Unlock()
+		for {
+			a.follow(ctx, off, c.send)
+			c.mu.Lock()
+			again := f.again
+			f.again = -1
+			if again < 0 || c.closing || ctx.Err() != nil {
+				delete(c.following, a.id)
+				c.mu.Unlock()
+				return
+			}
+			c.mu.Unlock()
+			off = again
+		}
 	})
 	return nil
 }
