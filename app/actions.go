@@ -16,6 +16,7 @@ const (
 	actionContinue = "wasmchat/continue" // continue an interrupted answer
 	actionStop     = "wasmchat/stop"     // stop the answers streaming
 	actionApp      = "wasmchat/app"      // picked: the app id ("" for plain chat)
+	actionModel    = "wasmchat/model"    // picked: the model the conversation asks next
 	actionTheme    = "wasmchat/theme"    // picked: "system", "light" or "dark"
 	actionLanguage = "wasmchat/language" // picked: "en" or "zh-CN"
 	actionEdit     = "wasmchat/edit"     // edit

@@ -125,6 +125,7 @@ func (c *Chat) handleActions(ctx app.Context) {
 	handle(ctx, actionRegen, func(_ app.Context, r regenerate) { c.s.Regenerate(r.Answer) })
 	handleBare(ctx, actionStop, func(app.Context) { c.s.Stop() })
 	handle(ctx, actionApp, func(_ app.Context, p picked) { c.s.SetApp(p.Value) })
+	handle(ctx, actionModel, func(_ app.Context, p picked) { c.s.SetModel(p.Value) })
 	handle(ctx, actionTheme, func(_ app.Context, p picked) { c.theme = setTheme(p.Value) })
 	handle(ctx, actionLanguage, func(_ app.Context, p picked) {
 		c.lang = pickLanguage([]string{p.Value})

@@ -29,6 +29,7 @@ func (c *Chat) renderChat() app.UI {
 	t, conv, streaming := tr(c.lang), c.s.Conversation(), c.s.Streaming()
 	msgs, earlier := c.s.Shown()
 	apps, chosen := c.s.Apps()
+	models, model := c.s.Models()
 	status := c.s.Status()
 	return app.Div().Class("chat").Body(
 		app.Header().Class("topbar").Body(
@@ -36,6 +37,7 @@ func (c *Chat) renderChat() app.UI {
 				OnClick(func(ctx app.Context, e app.Event) { c.drawer = !c.drawer }),
 			app.H1().Class("brand").Text("wasmchat"),
 			&picker{ID: "app", Label: t.App, Action: actionApp, Choices: appChoices(apps, t), Selected: chosen},
+			&picker{ID: "model", Label: t.Model, Action: actionModel, Choices: modelChoices(models), Selected: model},
 			&picker{ID: "theme", Label: t.Theme, Action: actionTheme, Choices: themeChoices(t), Selected: c.theme},
 			&picker{ID: "language", Label: t.Language, Action: actionLanguage, Choices: languageChoices, Selected: c.lang},
 			&connectionView{State: string(status.State), RetryAt: status.RetryAt, SignIn: status.Unauthorized, Fatal: c.fatal, Lang: c.lang},
@@ -59,7 +61,7 @@ func (c *Chat) renderChat() app.UI {
 			),
 			app.Range(msgs).Slice(func(i int) app.UI {
 				m := msgs[i]
-				return &messageView{Role: m.Role, Text: m.Text, Ended: m.Ended, Finish: m.Finish, Error: m.Error, Usage: m.Usage, Lang: c.lang, Msg: m,
+				return &messageView{Role: m.Role, Text: m.Text, Ended: m.Ended, Finish: m.Finish, Error: m.Error, Usage: m.Usage, Model: m.Model, Lang: c.lang, Msg: m,
 					View: c.view, Replace: c.s.Replaceable(msgs, i)}
 			}),
 		),
@@ -80,6 +82,18 @@ func appChoices(apps []protocol.App, t *texts) []choice {
 	out := []choice{{Value: "", Text: t.PlainChat}}
 	for _, a := range apps {
 		out = append(out, choice{Value: a.ID, Text: a.Title, Title: a.Description})
+	}
+	return out
+}
+
+// modelChoices offers the server's models, when it offers a choice.
+func modelChoices(models []string) []choice {
+	if len(models) < 2 {
+		return nil
+	}
+	out := make([]choice, len(models))
+	for i, m := range models {
+		out[i] = choice{Value: m, Text: m}
 	}
 	return out
 }

@@ -135,15 +135,26 @@ func TestActionPayloads(t *testing.T) {
 	}
 }
 
+// TestMessageViewUsage: under a finished answer, the model it came from
+// and its token count, as far as each is known.
 func TestMessageViewUsage(t *testing.T) {
-	m := &messageView{Role: session.RoleAssistant, Text: "hi", Ended: true, Finish: protocol.FinishStop,
-		Usage: &protocol.Usage{Prompt: 21, Completion: 5, Total: 26}}
-	d := app.NewClientTester(m)
-	defer d.Close()
-	d.Consume()
-	want := app.P().Class("usage").Title("tokens: prompt + completion").Text("26 tokens (21 + 5)")
-	if err := app.TestMatch(m, app.TestUIDescriptor{Path: app.TestPath(0, 1), Expected: want}); err != nil {
-		t.Error(err)
+	for _, tt := range []struct {
+		model string
+		usage *protocol.Usage
+		want  string
+	}{
+		{"", &protocol.Usage{Prompt: 21, Completion: 5, Total: 26}, "26 tokens (21 + 5)"},
+		{"gpt-4o", &protocol.Usage{Prompt: 21, Completion: 5, Total: 26}, "gpt-4o · 26 tokens (21 + 5)"},
+		{"llama3.2", nil, "llama3.2"},
+	} {
+		m := &messageView{Role: session.RoleAssistant, Text: "hi", Ended: true, Finish: protocol.FinishStop, Model: tt.model, Usage: tt.usage}
+		d := app.NewClientTester(m)
+		d.Consume()
+		want := app.P().Class("usage").Title("model · tokens: prompt + completion").Text(tt.want)
+		if err := app.TestMatch(m, app.TestUIDescriptor{Path: app.TestPath(0, 1), Expected: want}); err != nil {
+			t.Error(err)
+		}
+		d.Close()
 	}
 }
 

@@ -21,6 +21,7 @@ type texts struct {
 	Edit, EditLabel, Regenerate                                  string
 	Tokens                                                       string // %d total, %d prompt, %d completion
 	App, PlainChat, Theme, SystemTheme, Light, Dark, Language    string
+	Model                                                        string
 	SignedOut, Connected, ReconnectingIn, Reconnecting           string // ReconnectingIn: %d seconds
 	Offline, Disconnected, Connecting, RetryNow                  string
 	Skip                                                         string
@@ -50,7 +51,7 @@ var english = texts{
 	Interrupted: "Interrupted: the server stopped before this answer was finished. ", Continue: "Continue",
 	Edit: "Edit", EditLabel: "Edit the question: Enter sends it again, Esc cancels", Regenerate: "Regenerate",
 	Tokens: "%d tokens (%d + %d)",
-	App:    "App", PlainChat: "Chat", Theme: "Theme", SystemTheme: "System theme", Light: "Light", Dark: "Dark", Language: "Language",
+	App:    "App", PlainChat: "Chat", Model: "Model", Theme: "Theme", SystemTheme: "System theme", Light: "Light", Dark: "Dark", Language: "Language",
 	SignedOut: "Signed out: to sign in again, open your login link or paste a token in Settings",
 	Connected: "Connected", ReconnectingIn: "Reconnecting in %d s", Reconnecting: "Reconnecting…",
 	Offline: "Offline: questions wait until the network is back", Disconnected: "Disconnected", Connecting: "Connecting…", RetryNow: "Retry now",
@@ -82,7 +83,7 @@ var chinese = texts{
 	Interrupted: "已中断：服务器在回答完成前停止了。", Continue: "继续",
 	Edit: "编辑", EditLabel: "编辑问题：Enter 重新发送，Esc 取消", Regenerate: "重新生成",
 	Tokens: "%d 个 token（%d + %d）",
-	App:    "应用", PlainChat: "聊天", Theme: "主题", SystemTheme: "跟随系统", Light: "浅色", Dark: "深色", Language: "语言",
+	App:    "应用", PlainChat: "聊天", Model: "模型", Theme: "主题", SystemTheme: "跟随系统", Light: "浅色", Dark: "深色", Language: "语言",
 	SignedOut: "已退出登录：请打开登录链接或在设置中粘贴令牌，重新登录",
 	Connected: "已连接", ReconnectingIn: "%d 秒后重新连接", Reconnecting: "正在重新连接…",
 	Offline: "离线：问题会在网络恢复后发送", Disconnected: "已断开", Connecting: "正在连接…", RetryNow: "立即重试",

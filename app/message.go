@@ -25,6 +25,7 @@ type messageView struct {
 	Finish string
 	Error  string
 	Usage  *protocol.Usage
+	Model  string // the model an answer came from, once known
 	Lang   string
 	// Replace is the answer id an edit of this question, or a regenerate of
 	// this answer, replaces; "" offers neither.
@@ -175,7 +176,7 @@ func (m *messageView) Render() app.UI {
 			app.If(m.Error != "", app.P().Class("error").Role("alert").Text(m.Error)),
 			app.If(m.Finish == protocol.FinishCancelled, app.P().Class("note").Text(t.Stopped)),
 			app.If(m.Finish == protocol.FinishLength, app.P().Class("note").Text(t.CutShort)),
-			app.If(m.Usage != nil && status == "done", m.usage()),
+			app.If((m.Usage != nil || m.Model != "") && status == "done" && m.Role == session.RoleAssistant, m.usage()),
 			app.If(m.Role == session.RoleAssistant && status != "streaming" && m.Text != "",
 				app.Button().Type("button").Class("link", "copy-answer").Title(t.CopyAnswerTitle).Text(t.Copy).
 					OnClick(func(ctx app.Context, e app.Event) { copyText(ctx, ctx.JSSrc(), m.Text, t.Copied) }),
@@ -259,12 +260,15 @@ func (m *messageView) editor() app.UI {
 	)
 }
 
-// usage is the discreet token count under a finished answer.
+// usage is the discreet line under a finished answer: the model it came
+// from and its token count, as far as they are known.
 func (m *messageView) usage() app.UI {
-	if m.Usage == nil {
-		return nil
+	var parts []string
+	if m.Model != "" {
+		parts = append(parts, m.Model)
 	}
-	u := m.Usage
-	return app.P().Class("usage").Title("tokens: prompt + completion").
-		Text(fmt.Sprintf(tr(m.Lang).Tokens, u.Total, u.Prompt, u.Completion))
+	if u := m.Usage; u != nil {
+		parts = append(parts, fmt.Sprintf(tr(m.Lang).Tokens, u.Total, u.Prompt, u.Completion))
+	}
+	return app.P().Class("usage").Title("model · tokens: prompt + completion").Text(strings.Join(parts, " · "))
 }

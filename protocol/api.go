@@ -22,10 +22,13 @@ const (
 
 // Conversation is a conversation's header.
 type Conversation struct {
-	ID      string    `json:"id"`
-	Title   string    `json:"title"`
-	Channel int       `json:"channel"`
-	App     string    `json:"app,omitempty"`
+	ID      string `json:"id"`
+	Title   string `json:"title"`
+	Channel int    `json:"channel"`
+	App     string `json:"app,omitempty"`
+	// Model is the model the conversation's questions go to: the one its
+	// last question named; "" for the upstream's default.
+	Model   string    `json:"model,omitempty"`
 	Created time.Time `json:"created"`
 	Updated time.Time `json:"updated"`
 }
@@ -42,7 +45,15 @@ type Message struct {
 	ErrorText    string    `json:"error,omitempty"`
 	Usage        *Usage    `json:"usage,omitempty"`
 	Client       string    `json:"client,omitempty"` // the ask's client id
+	Model        string    `json:"model,omitempty"`  // the model an answer came from
 	Created      time.Time `json:"created"`
+}
+
+// Models is what GET /api/models lists: the models questions may name,
+// and the one a question that names none goes to.
+type Models struct {
+	Models  []string `json:"models"`
+	Default string   `json:"default"`
 }
 
 // Me is who a token signs in as (GET /api/me): the page shows it, and

@@ -118,6 +118,9 @@ type ServerFrame struct {
 	// Answer and Conversation identify the answer a chunk belongs to.
 	Answer       string `json:"answer,omitempty"`
 	Conversation string `json:"conversation,omitempty"`
+	// Model, on an ack, is the model the answer comes from; "" when the
+	// server does not know it (the seed backend's).
+	Model string `json:"model,omitempty"`
 	// Client echoes the client id of the ask an ack or error answers.
 	Client string `json:"client,omitempty"`
 	// Offset is the byte offset of Content in the answer's text.
@@ -156,6 +159,10 @@ type ClientFrame struct {
 	Conversation string `json:"conversation,omitempty"`
 	Text         string `json:"text,omitempty"`
 	App          string `json:"app,omitempty"`
+	// Model, on an ask, is the model to answer with (GET /api/models);
+	// "" for the server's default. An app with a model of its own keeps
+	// it.
+	Model string `json:"model,omitempty"`
 	// Replace, on an ask, names an answer of Conversation: that answer, its
 	// question and everything after them are removed, and this ask takes
 	// their place (edit and resend; regenerate asks the same question).

@@ -25,6 +25,7 @@ const MaxImportBytes = 64 << 20
 // existed (404).
 //
 //	GET    /api/me                           who the token signs in as: {"name": "..."}
+//	GET    /api/models                       the models questions may name, and the default
 //	GET    /api/conversations[?limit=N]      the user's conversations, newest first
 //	GET    /api/conversations/{id}[?limit=N] one, with its (last N) messages
 //	PATCH  /api/conversations/{id}           rename: {"title": "..."}
@@ -48,6 +49,7 @@ func (s *Server) routeAPI(mux *http.ServeMux) {
 		})
 	}
 	handle("GET /api/me", s.apiMe)
+	handle("GET /api/models", s.apiModels)
 	handle("GET /api/conversations", s.apiList)
 	handle("GET /api/conversations/{id}", s.apiGet)
 	handle("PATCH /api/conversations/{id}", s.apiRename)

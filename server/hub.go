@@ -57,6 +57,7 @@ type hub struct {
 	replace  bool // asks may replace part of a conversation (FeatureReplace)
 	limits   Limits
 	m        *metrics
+	models   *models // what asks may name
 
 	ctx    context.Context // ends when generations must stop
 	wg     sync.WaitGroup  // running generations
@@ -84,6 +85,7 @@ func newHub(ctx context.Context, cfg Config, m *metrics) *hub {
 		m:        m,
 		upstream: cfg.Upstream, store: cfg.Store, log: cfg.Logger, retain: cfg.Retain, apps: cfg.Apps,
 		budget: cfg.ContextChars, ctx: ctx, replace: canReplace(cfg.Upstream), limits: cfg.Limits,
+		models:   newModels(cfg.Upstream, cfg.Models),
 		recent:   make(map[string][]time.Time),
 		live:     make(map[string]int),
 		answers:  make(map[string]*answer),
@@ -126,6 +128,12 @@ func (h *hub) ask(owner string, channel int, f protocol.ClientFrame) (*answer, e
 		// The client's mistake, not the store's: sending it again would
 		// not help.
 		return nil, errBadID
+	}
+	model := f.Model
+	if app != nil && app.Model != "" {
+		model = app.Model // the app fixes its model
+	} else if err := h.models.check(h.ctx, model); err != nil {
+		return nil, err
 	}
 	h.mu.Lock()
 	now := time.Now()
@@ -177,14 +185,17 @@ func (h *hub) ask(owner string, channel int, f protocol.ClientFrame) (*answer, e
 	system := ""
 	if app != nil {
 		conv.App = app.ID
-		req.App, req.Model, req.Temperature, system = app.ID, app.Model, app.Temperature, app.System
+		req.App, req.Temperature, system = app.ID, app.Temperature, app.System
 	}
+	req.Model = model
+	a.model = h.models.named(model)
 	clientID := f.ID
 	if len(clientID) > store.MaxIDBytes {
 		clientID = ""
 	}
 	asked, err := h.record(store.Ask{
 		User: owner, Conversation: conv, Replace: f.Replace, Question: f.Text, Client: clientID, Answer: a.id, History: historyMessages,
+		Model: f.Model, AnswerModel: a.model,
 	})
 
 	h.mu.Lock()
@@ -372,7 +383,7 @@ func (h *hub) resume(ctx context.Context, owner, id string) (*answer, bool) {
 		return nil, false
 	}
 	a := newAnswer(m.ID, m.Conversation, owner, func() {})
-	a.text = []byte(m.Text)
+	a.text, a.model = []byte(m.Text), m.Model
 	if m.Status == store.StatusStreaming && h.feed != nil {
 		// Another instance generates it: this one mirrors it, its text
 		// read from the store at each of the feed's events (mirror).

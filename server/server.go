@@ -47,6 +47,9 @@ type Config struct {
 	Retain time.Duration
 	// Apps are the presets questions can run in; nil means BuiltinApps.
 	Apps []App
+	// Models, when set, are the only models questions may name (of those
+	// the upstream lists, GET /api/models); an app may still fix another.
+	Models []string
 	// ContextChars is the budget, in characters, of the conversation sent
 	// to the model with each question (default 24,000, about 6,000 tokens
 	// of English); the oldest turns are dropped first.

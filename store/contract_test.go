@@ -794,3 +794,29 @@ func TestSQLiteFileMode(t *testing.T) {
 		}
 	}
 }
+
+// TestAskModel: an ask's model is the conversation's from then on, and its
+// answer keeps the model it came from; both survive an export and import.
+func TestAskModel(t *testing.T) {
+	contract(t, func(t *testing.T, s store.Store) {
+		alice, bob := user(t, s, "alice"), user(t, s, "bob")
+		first := must[store.Asked](t)(s.Ask(ctx, alice, store.Ask{Question: "q1", Answer: "a1", AnswerModel: "small"}))
+		conv := first.Conversation.ID
+		if first.Conversation.Model != "" {
+			t.Errorf("a question naming no model set the conversation's to %q", first.Conversation.Model)
+		}
+		second := must[store.Asked](t)(s.Ask(ctx, alice, store.Ask{Conversation: store.Conversation{ID: conv}, Question: "q2", Answer: "a2", Model: "large", AnswerModel: "large"}))
+		if second.Conversation.Model != "large" {
+			t.Errorf("conversation model %q after asking with large", second.Conversation.Model)
+		}
+		if m := must[store.Message](t)(s.Message(ctx, alice, "a1")); m.Model != "small" {
+			t.Errorf("first answer's model %q", m.Model)
+		}
+		exp := exportAll(t, s, alice)
+		must[int](t)(s.Import(ctx, bob, exp))
+		got := exportAll(t, s, bob)
+		if len(got) != 1 || got[0].Model != "large" || got[0].Messages[3].Model != "large" || got[0].Messages[1].Model != "small" {
+			t.Errorf("imported %+v", got)
+		}
+	})
+}

@@ -326,12 +326,12 @@ func (s *sqlStore) RevokeToken(ctx context.Context, id string) error {
 
 // --- conversations ---
 
-const convColumns = `id, title, channel, app, created, updated`
+const convColumns = `id, title, channel, app, model, created, updated`
 
 func scanConv(row interface{ Scan(...any) error }) (Conversation, error) {
 	var c Conversation
 	var created, updated int64
-	err := row.Scan(&c.ID, &c.Title, &c.Channel, &c.App, &created, &updated)
+	err := row.Scan(&c.ID, &c.Title, &c.Channel, &c.App, &c.Model, &created, &updated)
 	c.Created, c.Updated = fromMS(created), fromMS(updated)
 	return c, err
 }
@@ -345,9 +345,9 @@ func (s *sqlStore) OpenConversation(ctx context.Context, user string, c Conversa
 	}
 	now := fromMS(ms(s.now()))
 	c.Title, c.Created, c.Updated = CleanTitle(c.Title), now, now
-	res, err := s.w.ExecContext(ctx, s.q(`INSERT INTO conversations (user_id, id, title, channel, app, created, updated)
-		VALUES (?, ?, ?, ?, ?, ?, ?) ON CONFLICT (user_id, id) DO NOTHING`),
-		user, c.ID, c.Title, c.Channel, c.App, ms(now), ms(now))
+	res, err := s.w.ExecContext(ctx, s.q(`INSERT INTO conversations (user_id, id, title, channel, app, model, created, updated)
+		VALUES (?, ?, ?, ?, ?, ?, ?, ?) ON CONFLICT (user_id, id) DO NOTHING`),
+		user, c.ID, c.Title, c.Channel, c.App, c.Model, ms(now), ms(now))
 	if err != nil {
 		return Conversation{}, false, fmt.Errorf("store: open conversation: %w", err)
 	}
@@ -404,13 +404,13 @@ func (s *sqlStore) DeleteConversation(ctx context.Context, user, id string) erro
 
 // --- messages ---
 
-const msgColumns = `id, conversation_id, role, text, status, finish, error_code, error_text, usage_prompt, usage_completion, usage_total, client, created`
+const msgColumns = `id, conversation_id, role, text, status, finish, error_code, error_text, usage_prompt, usage_completion, usage_total, client, model, created`
 
 func scanMsg(row interface{ Scan(...any) error }) (Message, error) {
 	var m Message
 	var created int64
 	var up, uc, ut sql.NullInt64
-	err := row.Scan(&m.ID, &m.Conversation, &m.Role, &m.Text, &m.Status, &m.Finish, &m.ErrorCode, &m.ErrorText, &up, &uc, &ut, &m.Client, &created)
+	err := row.Scan(&m.ID, &m.Conversation, &m.Role, &m.Text, &m.Status, &m.Finish, &m.ErrorCode, &m.ErrorText, &up, &uc, &ut, &m.Client, &m.Model, &created)
 	if ut.Valid {
 		m.Usage = &protocol.Usage{Prompt: int(up.Int64), Completion: int(uc.Int64), Total: int(ut.Int64)}
 	}
@@ -492,9 +492,9 @@ func (s *sqlStore) insertMessage(ctx context.Context, tx *sql.Tx, user string, m
 		}
 	}
 	p, c, t := usageArgs(m.Usage)
-	_, err := tx.ExecContext(ctx, s.q(`INSERT INTO messages (user_id, id, conversation_id, role, text, status, finish, error_code, error_text, usage_prompt, usage_completion, usage_total, client, created, updated)
-		VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`),
-		user, m.ID, m.Conversation, m.Role, s.d.clean(m.Text), m.Status, m.Finish, m.ErrorCode, s.d.clean(m.ErrorText), p, c, t, m.Client, ms(m.Created), ms(m.Created))
+	_, err := tx.ExecContext(ctx, s.q(`INSERT INTO messages (user_id, id, conversation_id, role, text, status, finish, error_code, error_text, usage_prompt, usage_completion, usage_total, client, model, created, updated)
+		VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`),
+		user, m.ID, m.Conversation, m.Role, s.d.clean(m.Text), m.Status, m.Finish, m.ErrorCode, s.d.clean(m.ErrorText), p, c, t, m.Client, m.Model, ms(m.Created), ms(m.Created))
 	if err != nil {
 		return fmt.Errorf("store: add message: %w", err)
 	}
@@ -610,13 +610,13 @@ func (st *askStmts) ask(ctx context.Context, a Ask, now time.Time, out *Asked) e
 	if created {
 		c.ID = newID()
 	}
-	conv, err := st.prepare(ctx, &st.conv, `INSERT INTO conversations (user_id, id, title, channel, app, created, updated)
-		VALUES (?, ?, ?, ?, ?, ?, ?) ON CONFLICT (user_id, id) DO UPDATE SET updated = excluded.updated
+	conv, err := st.prepare(ctx, &st.conv, `INSERT INTO conversations (user_id, id, title, channel, app, model, created, updated)
+		VALUES (?, ?, ?, ?, ?, ?, ?, ?) ON CONFLICT (user_id, id) DO UPDATE SET updated = excluded.updated, model = excluded.model
 		RETURNING `+convColumns)
 	if err != nil {
 		return err
 	}
-	if out.Conversation, err = scanConv(conv.QueryRowContext(ctx, a.User, c.ID, CleanTitle(c.Title), c.Channel, c.App, ms(now), ms(now))); err != nil {
+	if out.Conversation, err = scanConv(conv.QueryRowContext(ctx, a.User, c.ID, CleanTitle(c.Title), c.Channel, c.App, a.Model, ms(now), ms(now))); err != nil {
 		return err
 	}
 	if !created {
@@ -626,8 +626,8 @@ func (st *askStmts) ask(ctx context.Context, a Ask, now time.Time, out *Asked) e
 	}
 	// The answer's row goes unless the user's client id has one already:
 	// another instance took the same ask since existing looked.
-	qa, err := st.prepare(ctx, &st.qa, `INSERT INTO messages (user_id, id, conversation_id, role, text, status, client, created, updated)
-		VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?), (?, ?, ?, ?, '', ?, ?, ?, ?)
+	qa, err := st.prepare(ctx, &st.qa, `INSERT INTO messages (user_id, id, conversation_id, role, text, status, client, model, created, updated)
+		VALUES (?, ?, ?, ?, ?, ?, ?, '', ?, ?), (?, ?, ?, ?, '', ?, ?, ?, ?, ?)
 		ON CONFLICT (user_id, client) WHERE role = 'assistant' AND client <> '' DO NOTHING RETURNING role`)
 	if err != nil {
 		return err
@@ -635,7 +635,7 @@ func (st *askStmts) ask(ctx context.Context, a Ask, now time.Time, out *Asked) e
 	qid := newID()
 	rows, err := qa.QueryContext(ctx,
 		a.User, qid, c.ID, RoleUser, s.d.clean(a.Question), StatusDone, a.Client, ms(now), ms(now),
-		a.User, a.Answer, c.ID, RoleAssistant, StatusStreaming, a.Client, ms(now), ms(now))
+		a.User, a.Answer, c.ID, RoleAssistant, StatusStreaming, a.Client, a.AnswerModel, ms(now), ms(now))
 	if err != nil {
 		return err
 	}
@@ -967,9 +967,9 @@ func (s *sqlStore) Import(ctx context.Context, user string, convs []Export) (int
 		// is longer than a batch, the next ones.
 		added := new(bool)
 		batch = append(batch, func(tx *sql.Tx) error {
-			res, err := tx.ExecContext(ctx, s.q(`INSERT INTO conversations (user_id, id, title, channel, app, created, updated)
-				VALUES (?, ?, ?, ?, ?, ?, ?) ON CONFLICT (user_id, id) DO NOTHING`),
-				user, c.ID, CleanTitle(c.Title), c.Channel, c.App, ms(c.Created), ms(c.Updated))
+			res, err := tx.ExecContext(ctx, s.q(`INSERT INTO conversations (user_id, id, title, channel, app, model, created, updated)
+				VALUES (?, ?, ?, ?, ?, ?, ?, ?) ON CONFLICT (user_id, id) DO NOTHING`),
+				user, c.ID, CleanTitle(c.Title), c.Channel, c.App, c.Model, ms(c.Created), ms(c.Updated))
 			if err != nil {
 				return err
 			}

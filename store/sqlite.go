@@ -68,6 +68,10 @@ var sqliteMigrations = []string{
 	`UPDATE messages SET client = '' WHERE role = 'assistant' AND client <> '' AND n NOT IN
 		(SELECT min(n) FROM messages WHERE role = 'assistant' AND client <> '' GROUP BY user_id, client);
 	CREATE UNIQUE INDEX messages_ask ON messages (user_id, client) WHERE role = 'assistant' AND client <> '';`,
+	// 3: the model each answer came from, and the one each conversation
+	// asks next (the page's model picker).
+	`ALTER TABLE conversations ADD COLUMN model TEXT NOT NULL DEFAULT '';
+	ALTER TABLE messages ADD COLUMN model TEXT NOT NULL DEFAULT '';`,
 }
 
 // wasmchat_fold is Fold in SQL: SQLite's own lower() and LIKE fold ASCII

@@ -87,6 +87,10 @@ type Ask struct {
 	Question, Client string
 	// Answer is the id of the answer's message.
 	Answer string
+	// Model is the model the ask named ("" for the upstream's default):
+	// the conversation's model from now on. AnswerModel is the model the
+	// answer comes from, kept on it.
+	Model, AnswerModel string
 	// History is how many of the last messages before the question to
 	// return (0: none).
 	History int

@@ -31,6 +31,16 @@ type Stateless interface {
 	Stateless() bool
 }
 
+// Lister is implemented by an Upstream that offers a choice of models:
+// the server lists them (GET /api/models) for the page's model picker, and
+// refuses a question naming another.
+type Lister interface {
+	// Models returns the models it offers.
+	Models(ctx context.Context) ([]string, error)
+	// DefaultModel is the model a request that names none goes to.
+	DefaultModel() string
+}
+
 // Request is what an Upstream answers.
 type Request struct {
 	Channel int    // protocol.ChannelChat or ChannelApp

@@ -17,6 +17,8 @@ import (
 type API interface {
 	// Me returns the name of who the token signs in as.
 	Me(ctx context.Context) (string, error)
+	// Models returns the models questions may name, and the default.
+	Models(ctx context.Context) (protocol.Models, error)
 	// List returns the user's conversations, newest first.
 	List(ctx context.Context) ([]Summary, error)
 	// Get returns conversation id with its last limit messages (0: all),
@@ -75,6 +77,12 @@ func (a HTTP) Me(ctx context.Context) (string, error) {
 	var out protocol.Me
 	err := a.do(ctx, "GET", "/api/me", nil, &out)
 	return out.Name, err
+}
+
+func (a HTTP) Models(ctx context.Context) (protocol.Models, error) {
+	var out protocol.Models
+	err := a.do(ctx, "GET", "/api/models", nil, &out)
+	return out, err
 }
 
 func (a HTTP) List(ctx context.Context) ([]Summary, error) {

@@ -36,6 +36,12 @@ func (s *Session) ask(text, replace string) {
 	} else if !s.conv.Replace(replace, id, text) {
 		return
 	}
+	model := ""
+	if offered, chosen := s.Models(); len(offered) > 1 {
+		model = chosen // a choice was offered: the one on screen
+	}
+	s.conv.Model = model
+	s.conv.Messages[len(s.conv.Messages)-1].Model = model
 	if wasNew {
 		s.open[openKey(s.conv)] = s.conv
 	}
@@ -43,7 +49,7 @@ func (s *Session) ask(text, replace string) {
 	if s.client == nil {
 		s.conv.Apply(protocol.ServerFrame{Status: protocol.StatusError, Client: id, Content: s.Texts.NotConnected})
 	} else {
-		s.client.Ask(s.cfg.Context, protocol.ClientFrame{Type: protocol.TypeAsk, ID: id, Conversation: s.conv.ID, Text: text, App: s.app, Replace: replace})
+		s.client.Ask(s.cfg.Context, protocol.ClientFrame{Type: protocol.TypeAsk, ID: id, Conversation: s.conv.ID, Text: text, App: s.app, Replace: replace, Model: model})
 	}
 	s.notify(Moved, nil) // the reader just asked: follow the answer
 }

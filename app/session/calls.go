@@ -4,6 +4,8 @@ import (
 	"context"
 	"fmt"
 	"slices"
+
+	"github.com/wasmchat/wasmchat/protocol"
 )
 
 // background runs call off the session's goroutine when there is an API,
@@ -19,9 +21,17 @@ func background[T any](s *Session, call func(context.Context, API) (T, error), d
 	}()
 }
 
-// Refresh loads the sidebar's list from the server, and who the session
-// is signed in as; offline, the list kept in storage stays.
+// Refresh loads the sidebar's list from the server, who the session is
+// signed in as, and the models questions may name; offline, the list kept
+// in storage stays.
 func (s *Session) Refresh() {
+	background(s, func(ctx context.Context, api API) (protocol.Models, error) { return api.Models(ctx) },
+		func(models protocol.Models, err error) {
+			if err == nil {
+				s.models = models
+				s.notify(Changed, nil)
+			}
+		})
 	background(s, func(ctx context.Context, api API) (string, error) { return api.Me(ctx) },
 		func(name string, err error) {
 			if err == nil && name != s.me {

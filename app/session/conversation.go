@@ -24,6 +24,9 @@ type Message struct {
 	// Replace, on the answer of an edited or regenerated question, is the
 	// answer it replaces: sent again with the ask until acknowledged.
 	Replace string `json:",omitempty"`
+	// Model, on an answer, is the model asked for ("" the default) until
+	// the ack names the one it comes from.
+	Model string `json:",omitempty"`
 }
 
 // Conversation is the page's model of one conversation: its messages, and
@@ -36,6 +39,8 @@ type Conversation struct {
 	// More is set when the server has earlier messages than these: the
 	// page loads a long conversation's last messages first.
 	More bool `json:",omitempty"`
+	// Model is the model its questions go to ("" the server's default).
+	Model string `json:",omitempty"`
 }
 
 // Ask appends a question and the placeholder of its answer.
@@ -81,6 +86,9 @@ func (c *Conversation) Apply(f protocol.ServerFrame) (changed bool) {
 		if m := c.byClient(f.Client); m != nil && f.Type == protocol.ControlAck {
 			m.Answer = f.Answer
 			c.ID = f.Conversation
+			if f.Model != "" {
+				m.Model = f.Model
+			}
 		}
 		return false
 	case protocol.StatusError:
@@ -128,7 +136,7 @@ func (c *Conversation) InFlight() (answers []*Message, asks []protocol.ClientFra
 			answers = append(answers, m)
 		} else if i > 0 {
 			asks = append(asks, protocol.ClientFrame{
-				Type: protocol.TypeAsk, ID: m.Client, Conversation: c.ID, Text: c.Messages[i-1].Text, Replace: m.Replace,
+				Type: protocol.TypeAsk, ID: m.Client, Conversation: c.ID, Text: c.Messages[i-1].Text, Replace: m.Replace, Model: m.Model,
 			})
 		}
 	}
@@ -172,13 +180,13 @@ func (c *Conversation) answerAt(id string) int {
 // /api/conversations/{id}) as the page models it. An answer still
 // streaming is not ended: the page resumes it from its length.
 func fromStored(s protocol.Export) *Conversation {
-	c := &Conversation{ID: s.ID, Messages: make([]*Message, 0, len(s.Messages))}
+	c := &Conversation{ID: s.ID, Model: s.Model, Messages: make([]*Message, 0, len(s.Messages))}
 	for _, m := range s.Messages {
 		msg := &Message{Role: m.Role, Text: m.Text, Client: m.Client, Ended: true}
 		if m.Role == RoleAssistant {
 			msg.Answer = m.ID
 			msg.Ended = m.Status != protocol.MessageStreaming
-			msg.Finish, msg.Error, msg.Usage = m.Finish, m.ErrorText, m.Usage
+			msg.Finish, msg.Error, msg.Usage, msg.Model = m.Finish, m.ErrorText, m.Usage, m.Model
 		}
 		c.Messages = append(c.Messages, msg)
 	}

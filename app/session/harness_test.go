@@ -187,6 +187,7 @@ type fakeAPI struct {
 	hits   map[string][]session.Hit // by query
 	gates  map[string]chan struct{} // by "search:"+q, "rename:"+id…: held until closed
 	limits map[string][]int         // the limits Get was called with, by id
+	models protocol.Models          // what Models returns
 	called map[string]int           // calls by name
 }
 
@@ -229,6 +230,15 @@ func (a *fakeAPI) calls(key string) int {
 	a.mu.Lock()
 	defer a.mu.Unlock()
 	return a.called[key]
+}
+
+func (a *fakeAPI) Models(ctx context.Context) (protocol.Models, error) {
+	if err := a.enter(ctx, "models"); err != nil {
+		return protocol.Models{}, err
+	}
+	a.mu.Lock()
+	defer a.mu.Unlock()
+	return a.models, nil
 }
 
 func (a *fakeAPI) Me(ctx context.Context) (string, error) {

@@ -90,6 +90,8 @@ const (
 	listKey         = "wasmchat.conversations"
 	cachePrefix     = "wasmchat.conv."
 	cacheIndexKey   = "wasmchat.cached"
+	// modelKey is the model asked with last: a new chat starts with it.
+	modelKey = "wasmchat.model"
 	// EarlyKey is where the page's early script (server/early.js)
 	// queues the questions asked before the Go program ran.
 	EarlyKey = "wasmchat.early"
@@ -178,6 +180,10 @@ func (l Local) saveConversation(c *Conversation) {
 	l.setJSON(conversationKey, c)
 	l.cache(c)
 }
+
+func (l Local) model() string { return l.Storage.Get(l.key(modelKey)) }
+
+func (l Local) saveModel(model string) { l.Storage.Set(l.key(modelKey), model) }
 
 func (l Local) list() []Summary {
 	var list []Summary

@@ -13,6 +13,7 @@ package session
 
 import (
 	"context"
+	"slices"
 
 	"github.com/wasmchat/wasmchat/app/wsclient"
 	"github.com/wasmchat/wasmchat/protocol"
@@ -115,6 +116,8 @@ type Session struct {
 	canReplace bool
 	app        string // the app questions run in; "" for plain chat
 	me         string // who the token signs in as, once the server said
+	models     protocol.Models
+	lastModel  string // the model asked with last: a new chat's
 }
 
 // New returns a session showing the conversation kept in storage, with
@@ -137,6 +140,7 @@ func New(cfg Config) *Session {
 	s.conv = cfg.Local.conversation()
 	s.open[openKey(s.conv)] = s.conv
 	s.list = cfg.Local.list()
+	s.lastModel = cfg.Local.model()
 	return s
 }
 
@@ -160,6 +164,28 @@ func (s *Session) Hits() (query string, hits []Hit) { return s.query, s.hits }
 // Me returns the name of who the session is signed in as, once the server
 // has said (Refresh); "" before.
 func (s *Session) Me() string { return s.me }
+
+// Models returns the models questions may name (none: no choice), and the
+// one the conversation on screen asks next: its own, else the one asked
+// with last, else the server's default.
+func (s *Session) Models() (offered []string, chosen string) {
+	chosen = s.conv.Model
+	if chosen == "" {
+		chosen = s.lastModel
+	}
+	if !slices.Contains(s.models.Models, chosen) {
+		chosen = s.models.Default
+	}
+	return s.models.Models, chosen
+}
+
+// SetModel chooses the model the conversation on screen asks next, and
+// new chats after it.
+func (s *Session) SetModel(model string) {
+	s.conv.Model, s.lastModel = model, model
+	s.cfg.Local.saveModel(model)
+	s.notify(Changed, nil)
+}
 
 // Status returns the connection's status.
 func (s *Session) Status() wsclient.Status { return s.status }

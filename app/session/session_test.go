@@ -342,3 +342,58 @@ func TestAdoptKeptBeforeAccounts(t *testing.T) {
 		}
 	})
 }
+
+// TestModelChoice: the models the server offers, the one chosen for the
+// conversation on screen (its own, else the last used, else the default),
+// sent with each question and remembered with the conversation; a new
+// chat, and a reload, start with the last used; one no longer offered
+// falls back to the default; with no choice offered, questions name none.
+func TestModelChoice(t *testing.T) {
+	t.Parallel()
+	api := newFakeAPI()
+	api.models = protocol.Models{Models: []string{"small", "large"}, Default: "small"}
+	h := newHarness(t, nil, api)
+	c := newFakeClient()
+	h.do(func() { h.s.Connect(c); h.s.Refresh() })
+	h.until("the models", func() bool { offered, _ := h.s.Models(); return len(offered) == 2 })
+	h.do(func() {
+		if _, chosen := h.s.Models(); chosen != "small" {
+			t.Errorf("chosen %q before any choice, want the default", chosen)
+		}
+		h.s.SetModel("large")
+	})
+	f := asked(h, c, "big question")
+	if f.Model != "large" {
+		t.Errorf("asked with %q, want large", f.Model)
+	}
+	h.frames(ack(f.ID, "a1", "k1"))
+	h.do(func() {
+		conv := h.s.Conversation()
+		if conv.Model != "large" || conv.Messages[1].Model != "large" {
+			t.Errorf("conversation model %q, answer's %q", conv.Model, conv.Messages[1].Model)
+		}
+		h.s.NewChat()
+		if _, chosen := h.s.Models(); chosen != "large" {
+			t.Errorf("a new chat starts with %q, want the last used", chosen)
+		}
+	})
+	r := newHarness(t, h.storage, api)
+	r.do(func() { r.s.Refresh() })
+	r.until("the models, after a reload", func() bool { _, chosen := r.s.Models(); return chosen == "large" })
+
+	api.mu.Lock()
+	api.models = protocol.Models{Models: []string{"small", "medium"}, Default: "small"}
+	api.mu.Unlock()
+	r.do(func() { r.s.Refresh() })
+	r.until("large gone", func() bool { _, chosen := r.s.Models(); return chosen == "small" })
+
+	api.mu.Lock()
+	api.models = protocol.Models{Models: []string{"demo"}, Default: "demo"}
+	api.mu.Unlock()
+	rc := newFakeClient()
+	r.do(func() { r.s.Connect(rc); r.s.Refresh() })
+	r.until("one model", func() bool { offered, _ := r.s.Models(); return len(offered) == 1 })
+	if f := asked(r, rc, "no choice"); f.Model != "" {
+		t.Errorf("with one model offered, asked with %q", f.Model)
+	}
+}

@@ -92,6 +92,7 @@ type serveFlags struct {
 	ollamaURL    string
 	appsFile     string
 	contextChars int
+	models       []string // the only models questions may name; none: all the upstream lists
 }
 
 func parseServe(args []string, getenv func(string) string, stderr io.Writer) (serveFlags, error) {
@@ -149,6 +150,10 @@ func serveFlagSet(f *serveFlags) *flag.FlagSet {
 	fs.StringVar(&f.ollamaURL, "ollama-url", "", "where auto looks for Ollama (env WASMCHAT_OLLAMA_URL; default http://127.0.0.1:11434/v1/)")
 	fs.StringVar(&f.appsFile, "apps", "", "JSON or YAML file of apps (env WASMCHAT_APPS); default: the built-in apps")
 	fs.IntVar(&f.contextChars, "context-chars", 24000, "characters of the conversation sent with each question")
+	fs.Func("models", "a `model` questions may name, of those the upstream lists (repeatable; default: all it lists)", func(s string) error {
+		f.models = append(f.models, s)
+		return nil
+	})
 	fs.Func("demo-cps", "the demo model's pace, characters a second (default 150)", func(v string) error {
 		rate, err := strconv.ParseFloat(v, 64)
 		if err != nil || rate <= 0 {
@@ -191,7 +196,7 @@ func flagsFromEnv(fs *flag.FlagSet, getenv func(string) string) error {
 			return
 		}
 		values := []string{v}
-		if f.Name == "origin" {
+		if f.Name == "origin" || f.Name == "models" {
 			values = strings.FieldsFunc(v, func(r rune) bool { return r == ',' || r == ' ' })
 		}
 		for _, one := range values {
@@ -250,6 +255,7 @@ func serve(ctx context.Context, args []string, getenv func(string) string, stdou
 		OriginPatterns: f.origins,
 		Apps:           apps,
 		ContextChars:   f.contextChars,
+		Models:         f.models,
 		Limits:         f.limits,
 		Logger:         log,
 	})

@@ -237,12 +237,13 @@ func TestServeEnv(t *testing.T) {
 	env := map[string]string{
 		"WASMCHAT_ADDR": "127.0.0.1:9999", "WASMCHAT_DATA": "/srv/chat", "WASMCHAT_GRACE": "3s",
 		"WASMCHAT_ORIGIN": "a.example, b.example", "WASMCHAT_MAX_ANSWERS": "9", "WASMCHAT_DEMO_CPS": "1500",
-		"WASMCHAT_LOG_JSON": "1", "OPENAI_API_KEY": "sk-x", "WASMCHAT_CONTEXT_CHARS": "100",
+		"WASMCHAT_LOG_JSON": "1", "OPENAI_API_KEY": "sk-x", "WASMCHAT_CONTEXT_CHARS": "100", "WASMCHAT_MODELS": "m1 m2",
 	}
 	got, err := parseServe([]string{"-max-answers", "2"}, func(k string) string { return env[k] }, io.Discard)
 	must(t, err)
 	if got.addr != "127.0.0.1:9999" || got.data != "/srv/chat" || got.grace != 3*time.Second || len(got.origins) != 2 ||
-		got.origins[1] != "b.example" || got.demoRate != 1500 || !got.logJSON || got.apiKey != "sk-x" || got.contextChars != 100 {
+		got.origins[1] != "b.example" || got.demoRate != 1500 || !got.logJSON || got.apiKey != "sk-x" || got.contextChars != 100 ||
+		strings.Join(got.models, ",") != "m1,m2" {
 		t.Errorf("from the environment: %+v", got)
 	}
 	if got.limits.Answers != 2 {

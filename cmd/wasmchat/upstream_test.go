@@ -4,14 +4,17 @@ package main
 
 import (
 	"context"
+	"encoding/json"
 	"io"
 	"log/slog"
 	"net/http"
 	"net/http/httptest"
 	"strings"
+	"sync"
 	"testing"
 	"time"
 
+	"github.com/chromedp/chromedp"
 	"github.com/coder/websocket"
 
 	"github.com/wasmchat/wasmchat/protocol"
@@ -116,4 +119,78 @@ func TestServeWithOllama(t *testing.T) {
 	if text.String() != "Hi from llama" {
 		t.Errorf("answer %q", text.String())
 	}
+}
+
+// fakeModels is an OpenAI-compatible server with two models that says
+// which one answers, and keeps the model each request named.
+type fakeModels struct {
+	mu    sync.Mutex
+	asked []string
+}
+
+func (f *fakeModels) ServeHTTP(w http.ResponseWriter, r *http.Request) {
+	switch r.URL.Path {
+	case "/v1/models":
+		w.Header().Set("Content-Type", "application/json")
+		io.WriteString(w, `{"object":"list","data":[{"id":"model-a","object":"model","created":1730000000,"owned_by":"test"},{"id":"model-b","object":"model","created":1730000000,"owned_by":"test"}]}`)
+	case "/v1/chat/completions":
+		var body struct{ Model string }
+		_ = json.NewDecoder(r.Body).Decode(&body)
+		f.mu.Lock()
+		f.asked = append(f.asked, body.Model)
+		f.mu.Unlock()
+		w.Header().Set("Content-Type", "text/event-stream")
+		chunk := func(content, finish string) string {
+			fin := "null"
+			if finish != "" {
+				fin = `"` + finish + `"`
+			}
+			return `data: {"id":"c1","object":"chat.completion.chunk","created":1730000000,"model":"` + body.Model + `","choices":[{"index":0,"delta":{"content":"` + content + `"},"finish_reason":` + fin + `}]}` + "\n\n"
+		}
+		io.WriteString(w, chunk("Answered by "+body.Model, "")+chunk("", "stop")+"data: [DONE]\n\n")
+	default:
+		http.NotFound(w, r)
+	}
+}
+
+func (f *fakeModels) last() string {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	if len(f.asked) == 0 {
+		return ""
+	}
+	return f.asked[len(f.asked)-1]
+}
+
+// TestBrowserModelPicker: the page lists the server's models; a question
+// asked with the second is answered by it (the request names it), the
+// answer says which model wrote it, and the conversation keeps its model
+// over a reload.
+func TestBrowserModelPicker(t *testing.T) {
+	t.Parallel()
+	fake := &fakeModels{}
+	hs := httptest.NewServer(fake)
+	t.Cleanup(hs.Close)
+	a := startApp(t, map[string]string{"WASMCHAT_UPSTREAM": "openai", "OPENAI_BASE_URL": hs.URL + "/v1/", "OPENAI_API_KEY": "sk-test", "WASMCHAT_MODEL": "model-a"})
+	ctx := newBrowser(t)
+	signIn(t, ctx, a.URL, a.Token)
+	poll(t, ctx, "the model picker", `[...document.querySelectorAll('#model option')].map(o => o.value).join() == "model-a,model-b" &&
+		document.querySelector('#model').value == "model-a"`)
+	_, err := chromedp.Run(ctx, chromedp.Evaluate[bool](`(() => {
+		const s = document.querySelector('#model');
+		s.value = "model-b";
+		s.dispatchEvent(new Event("change", {bubbles: true}));
+		return true;
+	})()`))
+	must(t, err)
+	askInPage(t, ctx, "which model are you?")
+	waitAnswers(t, ctx, 1, "done")
+	if got := fake.last(); got != "model-b" {
+		t.Errorf("the model server was asked for %q, want model-b", got)
+	}
+	poll(t, ctx, "the answer naming its model", `document.querySelector('.message[data-role="assistant"] .usage')?.textContent.startsWith("model-b") &&
+		document.querySelector('.message[data-role="assistant"] .content').textContent.includes("Answered by model-b")`)
+	must(t, chromedp.Do(ctx, chromedp.Reload()))
+	poll(t, ctx, "the conversation's model after a reload", `document.querySelector('#model')?.value == "model-b" &&
+		document.querySelector('.message[data-role="assistant"] .usage')?.textContent.startsWith("model-b")`)
 }

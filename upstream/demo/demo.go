@@ -43,6 +43,17 @@ func New(rate float64) *Demo {
 	return &Demo{Rate: rate}
 }
 
+var _ upstream.Lister = (*Demo)(nil)
+
+// Model is the demo's one model.
+const Model = "demo"
+
+// Models lists the demo's one model.
+func (d *Demo) Models(context.Context) ([]string, error) { return []string{Model}, nil }
+
+// DefaultModel is the demo's one model.
+func (d *Demo) DefaultModel() string { return Model }
+
 // Stateless reports that the demo keeps nothing between questions, so
 // conversations may be edited and regenerated.
 func (d *Demo) Stateless() bool { return true }

@@ -14,6 +14,7 @@ import (
 	"fmt"
 	"net"
 	"net/http"
+	"slices"
 	"strconv"
 	"strings"
 	"time"
@@ -65,6 +66,30 @@ func New(cfg Config) *Client {
 // chat completions API keeps nothing), so conversations may be edited and
 // regenerated.
 func (c *Client) Stateless() bool { return true }
+
+var _ upstream.Lister = (*Client)(nil)
+
+// maxModels bounds the models listed: a server with thousands (some
+// gateways) lists its first maxModels.
+const maxModels = 500
+
+// Models lists the server's models (GET /models: OpenAI, Ollama, vLLM,
+// llama.cpp and LM Studio all serve it), sorted.
+func (c *Client) Models(ctx context.Context) ([]string, error) {
+	var ids []string
+	pager := c.sdk.Models.ListAutoPaging(ctx)
+	for pager.Next() && len(ids) < maxModels {
+		ids = append(ids, pager.Current().ID)
+	}
+	if err := pager.Err(); err != nil {
+		return nil, c.classify(err, c.model, false)
+	}
+	slices.Sort(ids)
+	return ids, nil
+}
+
+// DefaultModel is the model a request that names none goes to.
+func (c *Client) DefaultModel() string { return c.model }
 
 // Stream streams the completion of req's conversation.
 func (c *Client) Stream(ctx context.Context, req upstream.Request, emit func(string)) (upstream.Result, error) {

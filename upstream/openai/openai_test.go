@@ -60,6 +60,17 @@ var errorBodies = map[string]struct {
 }
 
 func (f *fakeOpenAI) ServeHTTP(w http.ResponseWriter, r *http.Request) {
+	if r.URL.Path == "/v1/models" && r.Method == http.MethodGet {
+		if e, ok := errorBodies[f.scenario]; ok {
+			w.Header().Set("Content-Type", "application/json")
+			w.WriteHeader(e.status)
+			io.WriteString(w, e.body)
+			return
+		}
+		w.Header().Set("Content-Type", "application/json")
+		io.WriteString(w, `{"object":"list","data":[{"id":"gpt-4o-mini","object":"model","created":1721172741,"owned_by":"system"},{"id":"gpt-4o","object":"model","created":1715367049,"owned_by":"system"}]}`)
+		return
+	}
 	if r.URL.Path != "/v1/chat/completions" || r.Method != http.MethodPost {
 		http.NotFound(w, r)
 		return
@@ -296,5 +307,20 @@ func TestRetryAfterBounded(t *testing.T) {
 	}
 	if got := retryAfter(&http.Response{Header: http.Header{"Retry-After": {"20"}}}); got != 20*time.Second {
 		t.Errorf("Retry-After 20: %v", got)
+	}
+}
+
+// TestModels: the server's models, sorted, and the default; a refused
+// key is the same failure as for a question.
+func TestModels(t *testing.T) {
+	_, c := newFake(t, "ok")
+	models, err := c.Models(context.Background())
+	if err != nil || strings.Join(models, ",") != "gpt-4o,gpt-4o-mini" || c.DefaultModel() != "gpt-4o-mini" {
+		t.Errorf("models %q, default %q, %v", models, c.DefaultModel(), err)
+	}
+	_, bad := newFake(t, "401")
+	var ue *upstream.Error
+	if _, err := bad.Models(context.Background()); !errors.As(err, &ue) || ue.Code != protocol.CodeInvalidKey {
+		t.Errorf("a refused key: %v", err)
 	}
 }
