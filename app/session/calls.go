@@ -32,8 +32,12 @@ func (s *Session) Refresh() {
 				s.notify(Changed, nil)
 			}
 		})
+	if s.cfg.API != nil {
+		s.refreshing = true
+	}
 	background(s, func(ctx context.Context, api API) (string, error) { return api.Me(ctx) },
 		func(name string, err error) {
+			s.refreshing, s.refreshed = false, s.refreshed || err == nil
 			if err == nil && name != s.me {
 				s.me = name
 				s.notify(Changed, nil)

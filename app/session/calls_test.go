@@ -6,6 +6,7 @@ import (
 	"testing"
 
 	"github.com/wasmchat/wasmchat/app/session"
+	"github.com/wasmchat/wasmchat/app/wsclient"
 	"github.com/wasmchat/wasmchat/protocol"
 )
 
@@ -216,4 +217,29 @@ func TestDeleteShown(t *testing.T) {
 	if v := h.storage.Get(session.SiteKey("/site", "wasmchat.conv.k1")); v != "" {
 		t.Errorf("offline copy of a deleted conversation kept: %s", v)
 	}
+}
+
+// TestRefreshOnReconnect: a page that started offline learns the list, the
+// account and the models when its connection first opens; later, each
+// reconnect refreshes them.
+func TestRefreshOnReconnect(t *testing.T) {
+	t.Parallel()
+	api := newFakeAPI()
+	api.list = []session.Summary{{ID: "k1", Title: "one"}}
+	api.fail(session.ErrOffline)
+	h := newHarness(t, nil, api)
+	n := h.posted()
+	h.do(func() { h.s.Refresh() }) // at start, offline
+	h.settle(n + 2)
+	api.fail(nil)
+	open := wsclient.Status{State: wsclient.Open}
+	h.do(func() { h.s.SetStatus(open) })
+	h.until("the refresh when the connection opened", func() bool { return h.s.Me() == "alice" && len(h.s.List()) == 1 })
+	calls := api.calls("list")
+	h.do(func() { h.s.SetStatus(open) }) // still open: nothing to do
+	h.do(func() {
+		h.s.SetStatus(wsclient.Status{State: wsclient.Reconnecting})
+		h.s.SetStatus(open)
+	})
+	h.until("the refresh on reconnecting", func() bool { return api.calls("list") == calls+1 })
 }

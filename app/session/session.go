@@ -116,8 +116,12 @@ type Session struct {
 	canReplace bool
 	app        string // the app questions run in; "" for plain chat
 	me         string // who the token signs in as, once the server said
-	models     protocol.Models
-	lastModel  string // the model asked with last: a new chat's
+	opened     bool   // the connection has been open once
+	// refreshing: a Refresh is on its way; refreshed: one reached the
+	// server.
+	refreshing, refreshed bool
+	models                protocol.Models
+	lastModel             string // the model asked with last: a new chat's
 }
 
 // New returns a session showing the conversation kept in storage, with
@@ -236,10 +240,19 @@ func (s *Session) OnFrame(f protocol.ServerFrame) { s.cfg.Post(func() { s.receiv
 // Config.OnState.
 func (s *Session) OnState(st wsclient.Status) { s.cfg.Post(func() { s.SetStatus(st) }) }
 
-// SetStatus sets the connection's status.
+// SetStatus sets the connection's status. Each time the connection opens
+// after it was not, the session refreshes what it has from the server
+// (Refresh): a page started offline, or back after a while, shows the
+// list, the account and the models as they are now.
 func (s *Session) SetStatus(st wsclient.Status) {
+	opens := st.State == wsclient.Open && s.status.State != wsclient.Open
+	reopened := opens && s.opened
+	s.opened = s.opened || opens
 	s.status = st
 	s.notify(Changed, nil)
+	if reopened || opens && !s.refreshed && !s.refreshing {
+		s.Refresh()
+	}
 }
 
 // SetApp chooses the app the next questions run in ("" for plain chat).
