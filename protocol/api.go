@@ -28,9 +28,15 @@ type Conversation struct {
 	App     string `json:"app,omitempty"`
 	// Model is the model the conversation's questions go to: the one its
 	// last question named; "" for the upstream's default.
-	Model   string    `json:"model,omitempty"`
-	Created time.Time `json:"created"`
-	Updated time.Time `json:"updated"`
+	Model string `json:"model,omitempty"`
+	// System and Temperature are the conversation's own instructions,
+	// sent with each of its questions: a system prompt, and a sampling
+	// temperature (0 to 2; nil: the app's, else the model's default). An
+	// app's system prompt applies when System is empty.
+	System      string    `json:"system,omitempty"`
+	Temperature *float64  `json:"temperature,omitempty"`
+	Created     time.Time `json:"created"`
+	Updated     time.Time `json:"updated"`
 }
 
 // Message is a question or an answer.

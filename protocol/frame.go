@@ -163,6 +163,11 @@ type ClientFrame struct {
 	// "" for the server's default. An app with a model of its own keeps
 	// it.
 	Model string `json:"model,omitempty"`
+	// System and Temperature, on the ask that starts a conversation, are
+	// its own instructions (see Conversation); later asks leave them (the
+	// API changes them).
+	System      string   `json:"system,omitempty"`
+	Temperature *float64 `json:"temperature,omitempty"`
 	// Replace, on an ask, names an answer of Conversation: that answer, its
 	// question and everything after them are removed, and this ask takes
 	// their place (edit and resend; regenerate asks the same question).

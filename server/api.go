@@ -28,7 +28,7 @@ const MaxImportBytes = 64 << 20
 //	GET    /api/models                       the models questions may name, and the default
 //	GET    /api/conversations[?limit=N]      the user's conversations, newest first
 //	GET    /api/conversations/{id}[?limit=N] one, with its (last N) messages
-//	PATCH  /api/conversations/{id}           rename: {"title": "..."}
+//	PATCH  /api/conversations/{id}           rename: {"title": "..."}; instructions: {"system": "...", "temperature": 0.7}
 //	DELETE /api/conversations/{id}           delete it and its messages
 //	GET    /api/conversations/{id}/markdown  it as a Markdown document
 //	GET    /api/search?q=...[&limit=N]       titles and messages containing q
@@ -196,19 +196,48 @@ func (s *Server) conversation(r *http.Request, user string, limit int) (store.Ex
 	return store.Export{Conversation: c, Messages: msgs}, err
 }
 
+// apiRename changes a conversation: its title, and its instructions
+// ("system", "temperature": null for the default). Fields left out stay.
 func (s *Server) apiRename(w http.ResponseWriter, r *http.Request, user string) error {
-	var body struct {
-		Title string `json:"title"`
-	}
-	if err := json.NewDecoder(http.MaxBytesReader(w, r.Body, 16<<10)).Decode(&body); err != nil {
-		return errBadRequest{`send {"title": "..."}`}
-	}
-	if store.CleanTitle(body.Title) == "" {
-		return errBadRequest{"the title is empty"}
+	var body map[string]json.RawMessage
+	if err := json.NewDecoder(http.MaxBytesReader(w, r.Body, 256<<10)).Decode(&body); err != nil || body == nil {
+		return errBadRequest{`send {"title": "..."}, or {"system": "...", "temperature": 0.7}`}
 	}
 	id := r.PathValue("id")
-	if err := s.cfg.Store.RenameConversation(r.Context(), user, id, body.Title); err != nil {
-		return err
+	if raw, ok := body["title"]; ok {
+		var title string
+		if json.Unmarshal(raw, &title) != nil {
+			return errBadRequest{"the title is not a string"}
+		}
+		if store.CleanTitle(title) == "" {
+			return errBadRequest{"the title is empty"}
+		}
+		if err := s.cfg.Store.RenameConversation(r.Context(), user, id, title); err != nil {
+			return err
+		}
+	}
+	rawSystem, setSystem := body["system"]
+	rawTemp, setTemp := body["temperature"]
+	if setSystem || setTemp {
+		c, err := s.cfg.Store.Conversation(r.Context(), user, id)
+		if err != nil {
+			return err
+		}
+		system, temp := c.System, c.Temperature
+		if setSystem && json.Unmarshal(rawSystem, &system) != nil {
+			return errBadRequest{"the instructions are not a string"}
+		}
+		if setTemp {
+			temp = nil
+			if json.Unmarshal(rawTemp, &temp) != nil {
+				return errBadRequest{"the temperature is not a number"}
+			}
+		}
+		if err := s.cfg.Store.SetInstructions(r.Context(), user, id, system, temp); errors.Is(err, store.ErrInvalid) {
+			return errBadRequest{strings.TrimPrefix(err.Error(), store.ErrInvalid.Error()+": ")}
+		} else if err != nil {
+			return err
+		}
 	}
 	c, err := s.cfg.Store.Conversation(r.Context(), user, id)
 	if err != nil {

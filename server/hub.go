@@ -8,6 +8,7 @@ import (
 	"log/slog"
 	"math"
 	"slices"
+	"strings"
 	"sync"
 	"time"
 
@@ -129,6 +130,9 @@ func (h *hub) ask(owner string, channel int, f protocol.ClientFrame) (*answer, e
 		// not help.
 		return nil, errBadID
 	}
+	if err := store.CheckInstructions(f.System, f.Temperature); err != nil {
+		return nil, &protocol.Error{Code: protocol.CodeBadFrame, Message: strings.TrimPrefix(err.Error(), store.ErrInvalid.Error()+": ")}
+	}
 	model := f.Model
 	if app != nil && app.Model != "" {
 		model = app.Model // the app fixes its model
@@ -164,7 +168,7 @@ func (h *hub) ask(owner string, channel int, f protocol.ClientFrame) (*answer, e
 		}
 	}
 	s := seat{owner, channel}
-	conv := store.Conversation{ID: f.Conversation, Title: store.Title(f.Text), Channel: channel}
+	conv := store.Conversation{ID: f.Conversation, Title: store.Title(f.Text), Channel: channel, System: f.System, Temperature: f.Temperature}
 	if f.Seed {
 		conv.ID = h.current[s]
 	}
@@ -234,6 +238,13 @@ func (h *hub) ask(owner string, channel int, f protocol.ClientFrame) (*answer, e
 	h.current[s] = a.conversation
 	close(a.stored)
 	h.mu.Unlock()
+	// The conversation's own instructions win over its app's.
+	if asked.Conversation.System != "" {
+		system = asked.Conversation.System
+	}
+	if asked.Conversation.Temperature != nil {
+		req.Temperature = asked.Conversation.Temperature
+	}
 	req.Turns = buildTurns(system, history(asked.History), f.Text, h.budget)
 	go h.generate(gctx, a, req)
 	return a, nil

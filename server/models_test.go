@@ -2,6 +2,7 @@ package server_test
 
 import (
 	"context"
+	"strconv"
 	"strings"
 	"sync/atomic"
 	"testing"
@@ -92,5 +93,44 @@ func TestModelsNotListed(t *testing.T) {
 	c.send(protocol.ClientFrame{Type: protocol.TypeAsk, ID: "q", Text: "q", Model: "gpt-4o"})
 	if f := c.next(); f.Code != protocol.CodeNoModel {
 		t.Errorf("a model named to an upstream with none: %+v", f)
+	}
+}
+
+// TestInstructions: a conversation's own system prompt and temperature,
+// given with its first question or set through the API, go with each of
+// its questions, over its app's; out-of-range values are refused.
+func TestInstructions(t *testing.T) {
+	up := &scripted{chunks: []string{"ok"}}
+	st := testStore(t)
+	ts := newTestServerWith(t, server.Config{Upstream: up, Store: st})
+	c := dialOwn(t, ts, "alice-token")
+	temp := 0.3
+	c.send(protocol.ClientFrame{Type: protocol.TypeAsk, ID: "q1", Text: "hello", System: "Answer in French.", Temperature: &temp})
+	ack := c.next()
+	c.answer(0)
+	req := up.lastRequest()
+	if len(req.Turns) == 0 || req.Turns[0].Role != server.RoleSystem || req.Turns[0].Text != "Answer in French." || req.Temperature == nil || *req.Temperature != 0.3 {
+		t.Fatalf("first question's request: %+v (temperature %v)", req.Turns, req.Temperature)
+	}
+	var conv protocol.Conversation
+	if code, body := call(t, ts, "PATCH", "/api/conversations/"+ack.Conversation, "alice-token", []byte(`{"system":"Answer in Latin.","temperature":null}`), &conv); code != 200 ||
+		conv.System != "Answer in Latin." || conv.Temperature != nil {
+		t.Fatalf("patch: %d %s", code, body)
+	}
+	c.send(protocol.ClientFrame{Type: protocol.TypeAsk, ID: "q2", Conversation: ack.Conversation, Text: "again", System: "ignored: the conversation exists"})
+	c.next()
+	c.answer(0)
+	if req := up.lastRequest(); req.Turns[0].Text != "Answer in Latin." || req.Temperature != nil {
+		t.Errorf("after the patch: %+v (temperature %v)", req.Turns[0], req.Temperature)
+	}
+	for _, bad := range []string{`{"temperature":3}`, `{"temperature":"hot"}`, `{"system":` + strconv.Quote(strings.Repeat("x", store.MaxSystemChars+1)) + `}`} {
+		if code, body := call(t, ts, "PATCH", "/api/conversations/"+ack.Conversation, "alice-token", []byte(bad), nil); code != 400 {
+			t.Errorf("patch %.40s: %d %s, want 400", bad, code, body)
+		}
+	}
+	hot := 5.0
+	c.send(protocol.ClientFrame{Type: protocol.TypeAsk, ID: "q3", Text: "x", Temperature: &hot})
+	if f := c.next(); f.Code != protocol.CodeBadFrame {
+		t.Errorf("an ask with temperature 5: %+v", f)
 	}
 }

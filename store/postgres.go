@@ -70,6 +70,10 @@ var postgresMigrations = []string{
 	// asks next (the page's model picker).
 	`ALTER TABLE conversations ADD COLUMN model TEXT NOT NULL DEFAULT '';
 	ALTER TABLE messages ADD COLUMN model TEXT NOT NULL DEFAULT '';`,
+	// 4: a conversation's own instructions: its system prompt and
+	// temperature (NULL: the app's, else the model's default).
+	`ALTER TABLE conversations ADD COLUMN system TEXT NOT NULL DEFAULT '';
+	ALTER TABLE conversations ADD COLUMN temperature REAL;`,
 }
 
 // OpenPostgres connects to the PostgreSQL database at url

@@ -326,12 +326,16 @@ func (s *sqlStore) RevokeToken(ctx context.Context, id string) error {
 
 // --- conversations ---
 
-const convColumns = `id, title, channel, app, model, created, updated`
+const convColumns = `id, title, channel, app, model, system, temperature, created, updated`
 
 func scanConv(row interface{ Scan(...any) error }) (Conversation, error) {
 	var c Conversation
 	var created, updated int64
-	err := row.Scan(&c.ID, &c.Title, &c.Channel, &c.App, &c.Model, &created, &updated)
+	var temp sql.NullFloat64
+	err := row.Scan(&c.ID, &c.Title, &c.Channel, &c.App, &c.Model, &c.System, &temp, &created, &updated)
+	if temp.Valid {
+		c.Temperature = &temp.Float64
+	}
 	c.Created, c.Updated = fromMS(created), fromMS(updated)
 	return c, err
 }
@@ -345,9 +349,9 @@ func (s *sqlStore) OpenConversation(ctx context.Context, user string, c Conversa
 	}
 	now := fromMS(ms(s.now()))
 	c.Title, c.Created, c.Updated = CleanTitle(c.Title), now, now
-	res, err := s.w.ExecContext(ctx, s.q(`INSERT INTO conversations (user_id, id, title, channel, app, model, created, updated)
-		VALUES (?, ?, ?, ?, ?, ?, ?, ?) ON CONFLICT (user_id, id) DO NOTHING`),
-		user, c.ID, c.Title, c.Channel, c.App, c.Model, ms(now), ms(now))
+	res, err := s.w.ExecContext(ctx, s.q(`INSERT INTO conversations (user_id, id, title, channel, app, model, system, temperature, created, updated)
+		VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?) ON CONFLICT (user_id, id) DO NOTHING`),
+		user, c.ID, c.Title, c.Channel, c.App, c.Model, s.d.clean(c.System), c.Temperature, ms(now), ms(now))
 	if err != nil {
 		return Conversation{}, false, fmt.Errorf("store: open conversation: %w", err)
 	}
@@ -395,6 +399,30 @@ func (s *sqlStore) RenameConversation(ctx context.Context, user, id, title strin
 		return errors.New("store: empty title")
 	}
 	return s.execOne(ctx, "rename", `UPDATE conversations SET title = ? WHERE user_id = ? AND id = ?`, title, user, id)
+}
+
+// MaxSystemChars bounds a conversation's system prompt.
+const MaxSystemChars = 16 << 10
+
+// SetInstructions sets conversation id's system prompt and temperature
+// (nil: the default).
+func (s *sqlStore) SetInstructions(ctx context.Context, user, id, system string, temperature *float64) error {
+	if err := CheckInstructions(system, temperature); err != nil {
+		return err
+	}
+	return s.execOne(ctx, "set instructions", `UPDATE conversations SET system = ?, temperature = ? WHERE user_id = ? AND id = ?`, s.d.clean(system), temperature, user, id)
+}
+
+// CheckInstructions refuses a system prompt over MaxSystemChars or a
+// temperature outside 0..2.
+func CheckInstructions(system string, temperature *float64) error {
+	if utf8.RuneCountInString(system) > MaxSystemChars {
+		return fmt.Errorf("%w: the instructions are over %d characters", ErrInvalid, MaxSystemChars)
+	}
+	if t := temperature; t != nil && (*t < 0 || *t > 2 || math.IsNaN(*t)) {
+		return fmt.Errorf("%w: the temperature is outside 0 to 2", ErrInvalid)
+	}
+	return nil
 }
 
 func (s *sqlStore) DeleteConversation(ctx context.Context, user, id string) error {
@@ -610,13 +638,13 @@ func (st *askStmts) ask(ctx context.Context, a Ask, now time.Time, out *Asked) e
 	if created {
 		c.ID = newID()
 	}
-	conv, err := st.prepare(ctx, &st.conv, `INSERT INTO conversations (user_id, id, title, channel, app, model, created, updated)
-		VALUES (?, ?, ?, ?, ?, ?, ?, ?) ON CONFLICT (user_id, id) DO UPDATE SET updated = excluded.updated, model = excluded.model
+	conv, err := st.prepare(ctx, &st.conv, `INSERT INTO conversations (user_id, id, title, channel, app, model, system, temperature, created, updated)
+		VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?) ON CONFLICT (user_id, id) DO UPDATE SET updated = excluded.updated, model = excluded.model
 		RETURNING `+convColumns)
 	if err != nil {
 		return err
 	}
-	if out.Conversation, err = scanConv(conv.QueryRowContext(ctx, a.User, c.ID, CleanTitle(c.Title), c.Channel, c.App, a.Model, ms(now), ms(now))); err != nil {
+	if out.Conversation, err = scanConv(conv.QueryRowContext(ctx, a.User, c.ID, CleanTitle(c.Title), c.Channel, c.App, a.Model, s.d.clean(c.System), c.Temperature, ms(now), ms(now))); err != nil {
 		return err
 	}
 	if !created {
@@ -967,9 +995,9 @@ func (s *sqlStore) Import(ctx context.Context, user string, convs []Export) (int
 		// is longer than a batch, the next ones.
 		added := new(bool)
 		batch = append(batch, func(tx *sql.Tx) error {
-			res, err := tx.ExecContext(ctx, s.q(`INSERT INTO conversations (user_id, id, title, channel, app, model, created, updated)
-				VALUES (?, ?, ?, ?, ?, ?, ?, ?) ON CONFLICT (user_id, id) DO NOTHING`),
-				user, c.ID, CleanTitle(c.Title), c.Channel, c.App, c.Model, ms(c.Created), ms(c.Updated))
+			res, err := tx.ExecContext(ctx, s.q(`INSERT INTO conversations (user_id, id, title, channel, app, model, system, temperature, created, updated)
+				VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?) ON CONFLICT (user_id, id) DO NOTHING`),
+				user, c.ID, CleanTitle(c.Title), c.Channel, c.App, c.Model, s.d.clean(c.System), c.Temperature, ms(c.Created), ms(c.Updated))
 			if err != nil {
 				return err
 			}

@@ -72,6 +72,10 @@ var sqliteMigrations = []string{
 	// asks next (the page's model picker).
 	`ALTER TABLE conversations ADD COLUMN model TEXT NOT NULL DEFAULT '';
 	ALTER TABLE messages ADD COLUMN model TEXT NOT NULL DEFAULT '';`,
+	// 4: a conversation's own instructions: its system prompt and
+	// temperature (NULL: the app's, else the model's default).
+	`ALTER TABLE conversations ADD COLUMN system TEXT NOT NULL DEFAULT '';
+	ALTER TABLE conversations ADD COLUMN temperature REAL;`,
 }
 
 // wasmchat_fold is Fold in SQL: SQLite's own lower() and LIKE fold ASCII

@@ -36,6 +36,8 @@ import (
 var (
 	ErrNotFound     = errors.New("store: not found")
 	ErrUnauthorized = errors.New("store: unknown or revoked token")
+	// ErrInvalid wraps a value the store refuses; its text says which.
+	ErrInvalid = errors.New("store: invalid")
 )
 
 // Message statuses and roles: the API's (package protocol).
@@ -186,6 +188,10 @@ type Store interface {
 	// oldest first.
 	Messages(ctx context.Context, user, conversation string, limit int) ([]Message, error)
 	RenameConversation(ctx context.Context, user, id, title string) error
+	// SetInstructions sets a conversation's system prompt and temperature
+	// (nil: the default); ErrInvalid for a prompt over MaxSystemChars or a
+	// temperature outside 0..2.
+	SetInstructions(ctx context.Context, user, id, system string, temperature *float64) error
 	DeleteConversation(ctx context.Context, user, id string) error
 	// Search finds q in the user's titles and messages, case-insensitively
 	// as a substring (so Chinese needs no word segmentation), most recent
