@@ -11,26 +11,27 @@ import (
 // wrong payload is logged and dropped instead of panicking the UI
 // goroutine.
 const (
-	actionSend     = "wasmchat/send"     // ask: a question text
-	actionRetry    = "wasmchat/retry"    // reconnect now
-	actionContinue = "wasmchat/continue" // continue an interrupted answer
-	actionStop     = "wasmchat/stop"     // stop the answers streaming
-	actionApp      = "wasmchat/app"      // picked: the app id ("" for plain chat)
-	actionModel    = "wasmchat/model"    // picked: the model the conversation asks next
-	actionTheme    = "wasmchat/theme"    // picked: "system", "light" or "dark"
-	actionLanguage = "wasmchat/language" // picked: "en" or "zh-CN"
-	actionEdit     = "wasmchat/edit"     // edit
-	actionRegen    = "wasmchat/regen"    // regenerate
-	actionOpen     = "wasmchat/open"     // open
-	actionNew      = "wasmchat/new"      // start a new chat
-	actionRename   = "wasmchat/rename"   // rename
-	actionDelete   = "wasmchat/delete"   // remove
-	actionSearch   = "wasmchat/search"   // search ("" ends the search)
-	actionDrawer   = "wasmchat/drawer"   // drawer: the drawer open (phones)
-	actionInstall  = "wasmchat/install"  // open the browser's install prompt
-	actionSettings = "wasmchat/settings" // saveSettings
-	actionSwitch   = "wasmchat/switch"   // sign in with the login link's token
-	actionStay     = "wasmchat/stay"     // keep the token in use
+	actionSend         = "wasmchat/send"         // ask: a question text
+	actionRetry        = "wasmchat/retry"        // reconnect now
+	actionContinue     = "wasmchat/continue"     // continue an interrupted answer
+	actionStop         = "wasmchat/stop"         // stop the answers streaming
+	actionApp          = "wasmchat/app"          // picked: the app id ("" for plain chat)
+	actionModel        = "wasmchat/model"        // picked: the model the conversation asks next
+	actionTheme        = "wasmchat/theme"        // picked: "system", "light" or "dark"
+	actionLanguage     = "wasmchat/language"     // picked: "en" or "zh-CN"
+	actionEdit         = "wasmchat/edit"         // edit
+	actionRegen        = "wasmchat/regen"        // regenerate
+	actionOpen         = "wasmchat/open"         // open
+	actionNew          = "wasmchat/new"          // start a new chat
+	actionRename       = "wasmchat/rename"       // rename
+	actionDelete       = "wasmchat/delete"       // remove
+	actionSearch       = "wasmchat/search"       // search ("" ends the search)
+	actionDrawer       = "wasmchat/drawer"       // drawer: the drawer open (phones)
+	actionInstall      = "wasmchat/install"      // open the browser's install prompt
+	actionSettings     = "wasmchat/settings"     // saveSettings
+	actionInstructions = "wasmchat/instructions" // instructions: the chat's system prompt and temperature
+	actionSwitch       = "wasmchat/switch"       // sign in with the login link's token
+	actionStay         = "wasmchat/stay"         // keep the token in use
 )
 
 // Payloads of the actions.
@@ -44,6 +45,9 @@ type (
 	rename     struct{ ID, Title string }
 	remove     struct{ ID string }
 	search     struct{ Query string }
+	// instructions are the chat's own, as typed: Temperature is text, ""
+	// for the default.
+	instructions struct{ System, Temperature string }
 	// saveSettings is what the settings hold when saved: "" leaves a
 	// setting as it is.
 	saveSettings struct{ Server, Token string }

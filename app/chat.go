@@ -40,9 +40,11 @@ type Chat struct {
 
 	servers     servers // the server talked to, and the others allowed
 	settingsErr string  // why the settings last typed were refused
-	updateReady bool    // a new version is installed: offer to reload
-	installable bool    // the browser offers to install the page as an app
-	update      updateCheck
+	// instructionsErr is why the instructions last typed were refused.
+	instructionsErr string
+	updateReady     bool // a new version is installed: offer to reload
+	installable     bool // the browser offers to install the page as an app
+	update          updateCheck
 	// offered is a login link's token for another account than the one
 	// in use, until the reader says whether to switch (switch.go);
 	// offeredName is whom it signs in as, once the server said.
@@ -126,6 +128,7 @@ func (c *Chat) handleActions(ctx app.Context) {
 	handleBare(ctx, actionStop, func(app.Context) { c.s.Stop() })
 	handle(ctx, actionApp, func(_ app.Context, p picked) { c.s.SetApp(p.Value) })
 	handle(ctx, actionModel, func(_ app.Context, p picked) { c.s.SetModel(p.Value) })
+	handle(ctx, actionInstructions, c.setInstructions)
 	handle(ctx, actionTheme, func(_ app.Context, p picked) { c.theme = setTheme(p.Value) })
 	handle(ctx, actionLanguage, func(_ app.Context, p picked) {
 		c.lang = pickLanguage([]string{p.Value})
@@ -152,7 +155,7 @@ func (c *Chat) handleActions(ctx app.Context) {
 // sessionTexts are the session's words in the page's language.
 func sessionTexts(t *texts) session.Texts {
 	return session.Texts{Loading: t.Loading, LoadFailed: t.LoadFailed, RenameFailed: t.RenameFailed, DeleteFailed: t.DeleteFailed,
-		NotConnected: t.NotConnected, ContinuePrompt: t.ContinuePrompt}
+		NotConnected: t.NotConnected, ContinuePrompt: t.ContinuePrompt, InstructionsFailed: t.InstructionsFailed}
 }
 
 // changed draws what the session changed: one message for a chunk when

@@ -41,6 +41,7 @@ func (c *Chat) renderChat() app.UI {
 			&picker{ID: "theme", Label: t.Theme, Action: actionTheme, Choices: themeChoices(t), Selected: c.theme},
 			&picker{ID: "language", Label: t.Language, Action: actionLanguage, Choices: languageChoices, Selected: c.lang},
 			&connectionView{State: string(status.State), RetryAt: status.RetryAt, SignIn: status.Unauthorized, Fatal: c.fatal, Lang: c.lang},
+			&instructionsView{System: conv.System, Temperature: temperatureText(conv.Temperature), Err: c.instructionsErr, Lang: c.lang},
 		),
 		slot(c.updateReady,
 			app.Div().ID("update").Class("update").Role("status").Body(

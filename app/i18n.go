@@ -22,6 +22,8 @@ type texts struct {
 	Tokens                                                       string // %d total, %d prompt, %d completion
 	App, PlainChat, Theme, SystemTheme, Light, Dark, Language    string
 	Model                                                        string
+	Instructions, InstructionsLabel, TemperatureLabel, SaveShort string
+	InstructionsFailed, BadTemperature                           string // InstructionsFailed: %s the error
 	SignedOut, Connected, ReconnectingIn, Reconnecting           string // ReconnectingIn: %d seconds
 	Offline, Disconnected, Connecting, RetryNow                  string
 	Skip                                                         string
@@ -50,8 +52,10 @@ var english = texts{
 	Stopped: "Stopped.", CutShort: "Cut short: the answer reached its length limit.",
 	Interrupted: "Interrupted: the server stopped before this answer was finished. ", Continue: "Continue",
 	Edit: "Edit", EditLabel: "Edit the question: Enter sends it again, Esc cancels", Regenerate: "Regenerate",
-	Tokens: "%d tokens (%d + %d)",
-	App:    "App", PlainChat: "Chat", Model: "Model", Theme: "Theme", SystemTheme: "System theme", Light: "Light", Dark: "Dark", Language: "Language",
+	Tokens:       "%d tokens (%d + %d)",
+	Instructions: "Instructions", SaveShort: "Save", InstructionsLabel: "How the model should answer in this chat", TemperatureLabel: "Temperature (0 to 2; empty: the default)",
+	InstructionsFailed: "Could not save the instructions: %s", BadTemperature: "The temperature is a number from 0 to 2, or empty.",
+	App: "App", PlainChat: "Chat", Model: "Model", Theme: "Theme", SystemTheme: "System theme", Light: "Light", Dark: "Dark", Language: "Language",
 	SignedOut: "Signed out: to sign in again, open your login link or paste a token in Settings",
 	Connected: "Connected", ReconnectingIn: "Reconnecting in %d s", Reconnecting: "Reconnecting…",
 	Offline: "Offline: questions wait until the network is back", Disconnected: "Disconnected", Connecting: "Connecting…", RetryNow: "Retry now",
@@ -82,8 +86,10 @@ var chinese = texts{
 	Stopped: "已停止。", CutShort: "已截断：回答达到了长度上限。",
 	Interrupted: "已中断：服务器在回答完成前停止了。", Continue: "继续",
 	Edit: "编辑", EditLabel: "编辑问题：Enter 重新发送，Esc 取消", Regenerate: "重新生成",
-	Tokens: "%d 个 token（%d + %d）",
-	App:    "应用", PlainChat: "聊天", Model: "模型", Theme: "主题", SystemTheme: "跟随系统", Light: "浅色", Dark: "深色", Language: "语言",
+	Tokens:       "%d 个 token（%d + %d）",
+	Instructions: "指令", SaveShort: "保存", InstructionsLabel: "模型在此对话中应如何回答", TemperatureLabel: "温度（0 到 2；留空为默认）",
+	InstructionsFailed: "无法保存指令：%s", BadTemperature: "温度是 0 到 2 之间的数，或留空。",
+	App: "应用", PlainChat: "聊天", Model: "模型", Theme: "主题", SystemTheme: "跟随系统", Light: "浅色", Dark: "深色", Language: "语言",
 	SignedOut: "已退出登录：请打开登录链接或在设置中粘贴令牌，重新登录",
 	Connected: "已连接", ReconnectingIn: "%d 秒后重新连接", Reconnecting: "正在重新连接…",
 	Offline: "离线：问题会在网络恢复后发送", Disconnected: "已断开", Connecting: "正在连接…", RetryNow: "立即重试",

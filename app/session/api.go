@@ -25,6 +25,9 @@ type API interface {
 	// More set when there are earlier ones.
 	Get(ctx context.Context, id string, limit int) (*Conversation, error)
 	Rename(ctx context.Context, id, title string) error
+	// SetInstructions sets conversation id's system prompt and temperature
+	// (nil: the default).
+	SetInstructions(ctx context.Context, id, system string, temperature *float64) error
 	Remove(ctx context.Context, id string) error
 	// Search returns the conversations whose titles or messages hold q.
 	Search(ctx context.Context, q string) ([]Hit, error)
@@ -114,6 +117,11 @@ func (a HTTP) Get(ctx context.Context, id string, limit int) (*Conversation, err
 
 func (a HTTP) Rename(ctx context.Context, id, title string) error {
 	return a.do(ctx, "PATCH", "/api/conversations/"+url.PathEscape(id), map[string]string{"title": title}, nil)
+}
+
+func (a HTTP) SetInstructions(ctx context.Context, id, system string, temperature *float64) error {
+	body := map[string]any{"system": system, "temperature": temperature}
+	return a.do(ctx, "PATCH", "/api/conversations/"+url.PathEscape(id), body, nil)
 }
 
 func (a HTTP) Remove(ctx context.Context, id string) error {

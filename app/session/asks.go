@@ -49,7 +49,11 @@ func (s *Session) ask(text, replace string) {
 	if s.client == nil {
 		s.conv.Apply(protocol.ServerFrame{Status: protocol.StatusError, Client: id, Content: s.Texts.NotConnected})
 	} else {
-		s.client.Ask(s.cfg.Context, protocol.ClientFrame{Type: protocol.TypeAsk, ID: id, Conversation: s.conv.ID, Text: text, App: s.app, Replace: replace, Model: model})
+		f := protocol.ClientFrame{Type: protocol.TypeAsk, ID: id, Conversation: s.conv.ID, Text: text, App: s.app, Replace: replace, Model: model}
+		if s.conv.ID == "" {
+			f.System, f.Temperature = s.conv.System, s.conv.Temperature // a new chat's instructions
+		}
+		s.client.Ask(s.cfg.Context, f)
 	}
 	s.notify(Moved, nil) // the reader just asked: follow the answer
 }

@@ -153,6 +153,33 @@ func (s *Session) Rename(id, title string) {
 		})
 }
 
+// SetInstructions sets the system prompt and temperature (nil: the
+// default) of the conversation on screen: kept with a new chat and sent
+// with its first question; an existing one's are changed on the server,
+// and back with a notice if it refuses.
+func (s *Session) SetInstructions(system string, temperature *float64) {
+	conv := s.conv
+	oldSystem, oldTemp := conv.System, conv.Temperature
+	conv.System, conv.Temperature = system, temperature
+	s.save(conv)
+	s.notify(Changed, nil)
+	if conv.ID == "" {
+		return
+	}
+	id := conv.ID
+	background(s, func(ctx context.Context, api API) (struct{}, error) {
+		return struct{}{}, api.SetInstructions(ctx, id, system, temperature)
+	}, func(_ struct{}, err error) {
+		if err == nil {
+			return
+		}
+		conv.System, conv.Temperature = oldSystem, oldTemp
+		conv.Notice = fmt.Sprintf(s.Texts.InstructionsFailed, err)
+		s.save(conv)
+		s.notify(Changed, nil)
+	})
+}
+
 // Delete deletes conversation id once the server has.
 func (s *Session) Delete(id string) {
 	background(s, func(ctx context.Context, api API) (struct{}, error) { return struct{}{}, api.Remove(ctx, id) },

@@ -243,3 +243,43 @@ func TestRefreshOnReconnect(t *testing.T) {
 	})
 	h.until("the refresh on reconnecting", func() bool { return api.calls("list") == calls+1 })
 }
+
+// TestInstructionsKept: a new chat's instructions go with its first
+// question (and again if the page reloads before the ack), not with later
+// ones; an existing conversation's are set on the server, and come back
+// with a notice when it refuses.
+func TestInstructionsKept(t *testing.T) {
+	t.Parallel()
+	api := newFakeAPI()
+	h := newHarness(t, nil, api)
+	c := newFakeClient()
+	temp := 0.3
+	h.do(func() {
+		h.s.Connect(c)
+		h.s.SetInstructions("be brief", &temp)
+	})
+	f := asked(h, c, "first")
+	if f.System != "be brief" || f.Temperature == nil || *f.Temperature != 0.3 {
+		t.Errorf("a new chat's first question: %+v", f)
+	}
+	r := newHarness(t, h.storage, api) // reloaded before the ack
+	rc := newFakeClient()
+	r.do(func() { r.s.Connect(rc) })
+	if len(rc.asks) != 1 || rc.asks[0].System != "be brief" {
+		t.Errorf("sent again after a reload: %+v", rc.asks)
+	}
+	h.frames(ack(f.ID, "a1", "k1"), end("a1", 0, "ok"))
+	if f := asked(h, c, "second"); f.System != "" || f.Temperature != nil {
+		t.Errorf("a later question carries instructions: %+v", f)
+	}
+	api.fail(errors.New("the title is empty"))
+	n := h.posted()
+	h.do(func() { h.s.SetInstructions("be long", nil) })
+	h.settle(n)
+	h.do(func() {
+		conv := h.s.Conversation()
+		if api.calls("instructions:k1") != 1 || conv.System != "be brief" || !strings.HasPrefix(conv.Notice, "instructions failed") {
+			t.Errorf("refused instructions: system %q, notice %q", conv.System, conv.Notice)
+		}
+	})
+}

@@ -41,6 +41,10 @@ type Conversation struct {
 	More bool `json:",omitempty"`
 	// Model is the model its questions go to ("" the server's default).
 	Model string `json:",omitempty"`
+	// System and Temperature are its own instructions: sent with its
+	// first question, set through the API after.
+	System      string   `json:",omitempty"`
+	Temperature *float64 `json:",omitempty"`
 }
 
 // Ask appends a question and the placeholder of its answer.
@@ -137,6 +141,7 @@ func (c *Conversation) InFlight() (answers []*Message, asks []protocol.ClientFra
 		} else if i > 0 {
 			asks = append(asks, protocol.ClientFrame{
 				Type: protocol.TypeAsk, ID: m.Client, Conversation: c.ID, Text: c.Messages[i-1].Text, Replace: m.Replace, Model: m.Model,
+				System: c.System, Temperature: c.Temperature,
 			})
 		}
 	}
@@ -180,7 +185,7 @@ func (c *Conversation) answerAt(id string) int {
 // /api/conversations/{id}) as the page models it. An answer still
 // streaming is not ended: the page resumes it from its length.
 func fromStored(s protocol.Export) *Conversation {
-	c := &Conversation{ID: s.ID, Model: s.Model, Messages: make([]*Message, 0, len(s.Messages))}
+	c := &Conversation{ID: s.ID, Model: s.Model, System: s.System, Temperature: s.Temperature, Messages: make([]*Message, 0, len(s.Messages))}
 	for _, m := range s.Messages {
 		msg := &Message{Role: m.Role, Text: m.Text, Client: m.Client, Ended: true}
 		if m.Role == RoleAssistant {

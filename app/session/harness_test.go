@@ -25,7 +25,7 @@ type harness struct {
 
 var texts = session.Texts{
 	Loading: "Loading…", LoadFailed: "load failed: %s", RenameFailed: "rename failed: %s", DeleteFailed: "delete failed: %s",
-	NotConnected: "not connected", ContinuePrompt: "continue",
+	NotConnected: "not connected", ContinuePrompt: "continue", InstructionsFailed: "instructions failed: %s",
 }
 
 // newHarness starts a session on storage (a new one when nil) with api.
@@ -282,6 +282,10 @@ func (a *fakeAPI) Get(ctx context.Context, id string, limit int) (*session.Conve
 
 func (a *fakeAPI) Rename(ctx context.Context, id, title string) error {
 	return a.enter(ctx, "rename:"+id)
+}
+
+func (a *fakeAPI) SetInstructions(ctx context.Context, id, system string, temperature *float64) error {
+	return a.enter(ctx, "instructions:"+id)
 }
 
 func (a *fakeAPI) Remove(ctx context.Context, id string) error {

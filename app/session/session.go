@@ -41,6 +41,7 @@ var _ Client = (*wsclient.Client)(nil)
 type Texts struct {
 	Loading                                string
 	LoadFailed, RenameFailed, DeleteFailed string // %s: the error
+	InstructionsFailed                     string // %s: the error
 	NotConnected                           string // a question asked with no server to send it to
 	ContinuePrompt                         string // the question Continue asks
 }

@@ -124,8 +124,9 @@ func TestServeWithOllama(t *testing.T) {
 // fakeModels is an OpenAI-compatible server with two models that says
 // which one answers, and keeps the model each request named.
 type fakeModels struct {
-	mu    sync.Mutex
-	asked []string
+	mu     sync.Mutex
+	asked  []string
+	bodies []map[string]any // the requests' bodies
 }
 
 func (f *fakeModels) ServeHTTP(w http.ResponseWriter, r *http.Request) {
@@ -134,10 +135,14 @@ func (f *fakeModels) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		w.Header().Set("Content-Type", "application/json")
 		io.WriteString(w, `{"object":"list","data":[{"id":"model-a","object":"model","created":1730000000,"owned_by":"test"},{"id":"model-b","object":"model","created":1730000000,"owned_by":"test"}]}`)
 	case "/v1/chat/completions":
+		data, _ := io.ReadAll(r.Body)
 		var body struct{ Model string }
-		_ = json.NewDecoder(r.Body).Decode(&body)
+		var all map[string]any
+		_ = json.Unmarshal(data, &body)
+		_ = json.Unmarshal(data, &all)
 		f.mu.Lock()
 		f.asked = append(f.asked, body.Model)
+		f.bodies = append(f.bodies, all)
 		f.mu.Unlock()
 		w.Header().Set("Content-Type", "text/event-stream")
 		chunk := func(content, finish string) string {
@@ -193,4 +198,66 @@ func TestBrowserModelPicker(t *testing.T) {
 	must(t, chromedp.Do(ctx, chromedp.Reload()))
 	poll(t, ctx, "the conversation's model after a reload", `document.querySelector('#model')?.value == "model-b" &&
 		document.querySelector('.message[data-role="assistant"] .usage')?.textContent.startsWith("model-b")`)
+}
+
+// lastBody returns the last request's system message ("" when none) and
+// temperature (nil when none).
+func (f *fakeModels) lastBody() (system string, temperature any) {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	if len(f.bodies) == 0 {
+		return "", nil
+	}
+	b := f.bodies[len(f.bodies)-1]
+	if msgs, _ := b["messages"].([]any); len(msgs) > 0 {
+		if m, _ := msgs[0].(map[string]any); m["role"] == "system" {
+			system, _ = m["content"].(string)
+		}
+	}
+	return system, b["temperature"]
+}
+
+// TestBrowserInstructions: a chat's own instructions (system prompt and
+// temperature), set in the page, reach the model with its questions, are
+// kept with the conversation over a reload, and can be changed; a
+// temperature out of range is refused with the reason.
+func TestBrowserInstructions(t *testing.T) {
+	t.Parallel()
+	fake := &fakeModels{}
+	hs := httptest.NewServer(fake)
+	t.Cleanup(hs.Close)
+	a := startApp(t, map[string]string{"WASMCHAT_UPSTREAM": "openai", "OPENAI_BASE_URL": hs.URL + "/v1/", "OPENAI_API_KEY": "sk-test", "WASMCHAT_MODEL": "model-a"})
+	ctx := newBrowser(t)
+	signIn(t, ctx, a.URL, a.Token)
+	set := func(system, temperature string) {
+		_, err := chromedp.Run(ctx, chromedp.Evaluate[bool](`(() => {
+			document.querySelector('#instructions').open = true;
+			document.querySelector('#system-input').value = `+jsString(system)+`;
+			document.querySelector('#temperature-input').value = `+jsString(temperature)+`;
+			document.querySelector('#save-instructions').click();
+			return true;
+		})()`))
+		must(t, err)
+	}
+	set("Answer in French.", "0.3")
+	askInPage(t, ctx, "hello")
+	waitAnswers(t, ctx, 1, "done")
+	if system, temp := fake.lastBody(); system != "Answer in French." || temp != 0.3 {
+		t.Errorf("the model got system %q, temperature %v", system, temp)
+	}
+	must(t, chromedp.Do(ctx, chromedp.Reload()))
+	poll(t, ctx, "the conversation's instructions after a reload", `(() => {
+		const d = document.querySelector('#instructions');
+		if (!d || !document.querySelector('.message')) return false;
+		d.open = true;
+		return document.querySelector('#system-input').value == "Answer in French." && document.querySelector('#temperature-input').value == "0.3";
+	})()`)
+	set("Answer in Latin.", "5")
+	poll(t, ctx, "the refused temperature", `document.querySelector('#instructions-error')?.textContent.includes("0 to 2")`)
+	set("Answer in Latin.", "")
+	askInPage(t, ctx, "again")
+	waitAnswers(t, ctx, 2, "done")
+	if system, temp := fake.lastBody(); system != "Answer in Latin." || temp != nil {
+		t.Errorf("after the change, the model got system %q, temperature %v", system, temp)
+	}
 }
