@@ -126,7 +126,7 @@ screenshots: deps wasm
 fuzz:
 	@for t in FuzzDecodeClient FuzzDecodeServer FuzzParseEndpoint FuzzServerURL; do \
 		$(GO) test -run='^$$' -fuzz="^$$t$$" -fuzztime=20s ./protocol || exit 1; done
-	@for t in FuzzRender FuzzStream FuzzHighlight; do \
+	@for t in FuzzRender FuzzStream FuzzHighlight FuzzTeXToMathML; do \
 		$(GO) test -run='^$$' -fuzz="^$$t$$" -fuzztime=20s ./app/markdown || exit 1; done
 	$(GO) test -run='^$$' -fuzz='^FuzzDecodeImport$$' -fuzztime=20s ./store
 	$(GO) test -run='^$$' -fuzz='^FuzzAPIBodies$$' -fuzztime=20s ./server

@@ -1,5 +1,7 @@
 package markdown
 
+import "strings"
+
 // XSSCorpus is hostile markdown a model could emit: script tags, event
 // handlers, javascript: links in every casing and encoding, SVG, iframes,
 // CSS, and markdown link and image tricks. Each vector, if it ran, would
@@ -67,4 +69,19 @@ var XSSCorpus = []string{
 	"www.example.com/<script>xss()</script>",
 	"<a href=\"https://ok.example\" onmouseover=\"xss()\">hover</a>",
 	"[a](https://ok.example\"onmouseover=\"xss())",
+	// Math: TeX commands that would fetch, link, style or blow up the
+	// layout elsewhere, and markup inside formulas.
+	`$\href{javascript:xss()}{click}$`,
+	`$$\url{javascript:xss()}$$`,
+	`\(\unicode{<img src=x onerror=xss()>}\)`,
+	`$\style{background:url(javascript:xss())}{x}$`,
+	`$\class{x" onmouseover="xss()}{y}$`,
+	`$$\rule{100000px}{100000px}$$`,
+	`$\text{<img src=x onerror=xss()>}$`,
+	`$<script>xss()</script>$`,
+	`\[\begin{matrix}<svg onload=xss()>&x\end{matrix}\]`,
+	`$\mathbb{<b onclick=xss()>}$`,
+	"$" + strings.Repeat("{", 200) + "x" + strings.Repeat("}", 200) + "$",
+	"$$" + strings.Repeat(`\frac{1}{`, 100) + "x" + strings.Repeat("}", 100) + "$$",
+	`$\left( \right" onclick="xss()$`,
 }

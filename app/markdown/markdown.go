@@ -35,8 +35,11 @@ import (
 
 var md = goldmark.New(
 	goldmark.WithExtensions(extension.GFM),
-	goldmark.WithParserOptions(parser.WithASTTransformers(util.Prioritized(safeURLs{}, 1000), util.Prioritized(codeLabels{}, 999))),
-	goldmark.WithRendererOptions(renderer.WithNodeRenderers(util.Prioritized(codeBlocks{}, 100))),
+	goldmark.WithParserOptions(
+		parser.WithASTTransformers(util.Prioritized(safeURLs{}, 1000), util.Prioritized(codeLabels{}, 999)),
+		parser.WithInlineParsers(util.Prioritized(mathParser{}, 150)), // after code spans: no math in code
+	),
+	goldmark.WithRendererOptions(renderer.WithNodeRenderers(util.Prioritized(codeBlocks{}, 100), util.Prioritized(mathRenderer{}, 100))),
 )
 
 // Renderer renders markdown in the page's language. The zero Renderer

@@ -1,6 +1,8 @@
 package markdown
 
 import (
+	"regexp"
+	"slices"
 	"strings"
 	"testing"
 
@@ -14,6 +16,19 @@ var allowedTags = map[string]bool{
 	"em": true, "strong": true, "del": true, "a": true, "img": true, "br": true, "hr": true,
 	"table": true, "thead": true, "tbody": true, "tr": true, "th": true, "td": true, "input": true,
 	"div": true, "span": true, "button": true, // the code block header
+	// Math (TeXToMathML).
+	"math": true, "semantics": true, "annotation": true, "mrow": true, "mi": true, "mn": true, "mo": true, "mtext": true,
+	"mspace": true, "msub": true, "msup": true, "msubsup": true, "munder": true, "mover": true, "munderover": true,
+	"mfrac": true, "msqrt": true, "mroot": true, "mtable": true, "mtr": true, "mtd": true, "merror": true,
+}
+
+// mathAttrs are the attributes math elements may carry, with the values
+// each may have ("": any number with a unit, for widths).
+var mathAttrs = map[string][]string{
+	"display": {"block", "inline"}, "mathvariant": {"normal", "bold", "italic", "bold-italic"},
+	"largeop": {"true"}, "movablelimits": {"true"}, "stretchy": {"true", "false"}, "fence": {"true"},
+	"accent": {"true"}, "accentunder": {"true"}, "linethickness": {"0"}, "encoding": {"application/x-tex"},
+	"width": {""},
 }
 
 // allowedAttrs are the attributes each may carry.
@@ -37,6 +52,12 @@ func checkSafe(t testing.TB, src, out string) {
 				t.Fatalf("%q rendered a <%s> element:\n%s", src, tok.Data, out)
 			}
 			for _, a := range tok.Attr {
+				if values, ok := mathAttrs[a.Key]; ok {
+					if !slices.Contains(values, a.Val) && !(values[0] == "" && regexp.MustCompile(`^[0-9.]+em$`).MatchString(a.Val)) {
+						t.Fatalf("%q rendered %s=%q", src, a.Key, a.Val)
+					}
+					continue
+				}
 				if !allowedAttrs[a.Key] {
 					t.Fatalf("%q rendered attribute %s=%q:\n%s", src, a.Key, a.Val, out)
 				}

@@ -124,6 +124,7 @@ func TestServeWithOllama(t *testing.T) {
 // fakeModels is an OpenAI-compatible server with two models that says
 // which one answers, and keeps the model each request named.
 type fakeModels struct {
+	answer string // what it answers; "" says which model answers
 	mu     sync.Mutex
 	asked  []string
 	bodies []map[string]any // the requests' bodies
@@ -150,9 +151,19 @@ func (f *fakeModels) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 			if finish != "" {
 				fin = `"` + finish + `"`
 			}
-			return `data: {"id":"c1","object":"chat.completion.chunk","created":1730000000,"model":"` + body.Model + `","choices":[{"index":0,"delta":{"content":"` + content + `"},"finish_reason":` + fin + `}]}` + "\n\n"
+			text, _ := json.Marshal(content)
+			return `data: {"id":"c1","object":"chat.completion.chunk","created":1730000000,"model":"` + body.Model + `","choices":[{"index":0,"delta":{"content":` + string(text) + `},"finish_reason":` + fin + `}]}` + "\n\n"
 		}
-		io.WriteString(w, chunk("Answered by "+body.Model, "")+chunk("", "stop")+"data: [DONE]\n\n")
+		answer := f.answer
+		if answer == "" {
+			answer = "Answered by " + body.Model
+		}
+		for len(answer) > 0 { // in pieces, as a model streams
+			n := min(len(answer), 7)
+			io.WriteString(w, chunk(answer[:n], ""))
+			answer = answer[n:]
+		}
+		io.WriteString(w, chunk("", "stop")+"data: [DONE]\n\n")
 	default:
 		http.NotFound(w, r)
 	}
@@ -260,4 +271,35 @@ func TestBrowserInstructions(t *testing.T) {
 	if system, temp := fake.lastBody(); system != "Answer in Latin." || temp != nil {
 		t.Errorf("after the change, the model got system %q, temperature %v", system, temp)
 	}
+}
+
+// TestBrowserMath: an answer with inline and display formulas, streamed
+// in pieces, shows them as MathML that Chromium lays out (a fraction
+// taller than its line), with no request for a font or script; "$5 and
+// $10" stays text.
+func TestBrowserMath(t *testing.T) {
+	t.Parallel()
+	fake := &fakeModels{answer: "Euler: $e^{i\\pi} + 1 = 0$. It costs $5 and $10.\n\n$$\\int_0^1 x\\,dx = \\frac{1}{2}$$\n"}
+	hs := httptest.NewServer(fake)
+	t.Cleanup(hs.Close)
+	a := startApp(t, map[string]string{"WASMCHAT_UPSTREAM": "openai", "OPENAI_BASE_URL": hs.URL + "/v1/", "OPENAI_API_KEY": "sk-test", "WASMCHAT_MODEL": "model-a"})
+	ctx := newBrowser(t)
+	watchCSP(t, ctx)
+	signIn(t, ctx, a.URL, a.Token)
+	askInPage(t, ctx, "some math")
+	waitAnswers(t, ctx, 1, "done")
+	got, err := chromedp.Run(ctx, chromedp.Evaluate[[]string](`(() => {
+		const c = document.querySelector('.message[data-role="assistant"] .content');
+		const maths = [...c.querySelectorAll('math')];
+		const frac = c.querySelector('math[display="block"] mfrac');
+		const mi = c.querySelector('math mi');
+		return [String(maths.length), maths.map(m => m.getAttribute('display')).join(),
+			String(frac ? frac.getBoundingClientRect().height > mi.getBoundingClientRect().height * 1.5 : false),
+			String(maths[0]?.namespaceURI), c.textContent.includes("It costs $5 and $10.") ? "text" : c.textContent];
+	})()`))
+	must(t, err)
+	if got[0] != "2" || got[1] != "inline,block" || got[2] != "true" || got[3] != "http://www.w3.org/1998/Math/MathML" || got[4] != "text" {
+		t.Errorf("the answer's math: %q", got)
+	}
+	checkNoCSPViolation(t, ctx)
 }
