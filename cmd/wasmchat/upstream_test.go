@@ -178,6 +178,20 @@ func (f *fakeModels) last() string {
 	return f.asked[len(f.asked)-1]
 }
 
+// pageOnFake starts the app on fake, an OpenAI-compatible server whose
+// default model is model-a, and returns a tab signed in to it, watching
+// its Content-Security-Policy.
+func pageOnFake(t *testing.T, fake *fakeModels) context.Context {
+	t.Helper()
+	hs := httptest.NewServer(fake)
+	t.Cleanup(hs.Close)
+	a := startApp(t, map[string]string{"WASMCHAT_UPSTREAM": "openai", "OPENAI_BASE_URL": hs.URL + "/v1/", "OPENAI_API_KEY": "sk-test", "WASMCHAT_MODEL": "model-a"})
+	ctx := newBrowser(t)
+	watchCSP(t, ctx)
+	signIn(t, ctx, a.URL, a.Token)
+	return ctx
+}
+
 // TestBrowserModelPicker: the page lists the server's models; a question
 // asked with the second is answered by it (the request names it), the
 // answer says which model wrote it, and the conversation keeps its model
@@ -185,11 +199,7 @@ func (f *fakeModels) last() string {
 func TestBrowserModelPicker(t *testing.T) {
 	t.Parallel()
 	fake := &fakeModels{}
-	hs := httptest.NewServer(fake)
-	t.Cleanup(hs.Close)
-	a := startApp(t, map[string]string{"WASMCHAT_UPSTREAM": "openai", "OPENAI_BASE_URL": hs.URL + "/v1/", "OPENAI_API_KEY": "sk-test", "WASMCHAT_MODEL": "model-a"})
-	ctx := newBrowser(t)
-	signIn(t, ctx, a.URL, a.Token)
+	ctx := pageOnFake(t, fake)
 	poll(t, ctx, "the model picker", `[...document.querySelectorAll('#model option')].map(o => o.value).join() == "model-a,model-b" &&
 		document.querySelector('#model').value == "model-a"`)
 	_, err := chromedp.Run(ctx, chromedp.Evaluate[bool](`(() => {
@@ -235,11 +245,7 @@ func (f *fakeModels) lastBody() (system string, temperature any) {
 func TestBrowserInstructions(t *testing.T) {
 	t.Parallel()
 	fake := &fakeModels{}
-	hs := httptest.NewServer(fake)
-	t.Cleanup(hs.Close)
-	a := startApp(t, map[string]string{"WASMCHAT_UPSTREAM": "openai", "OPENAI_BASE_URL": hs.URL + "/v1/", "OPENAI_API_KEY": "sk-test", "WASMCHAT_MODEL": "model-a"})
-	ctx := newBrowser(t)
-	signIn(t, ctx, a.URL, a.Token)
+	ctx := pageOnFake(t, fake)
 	set := func(system, temperature string) {
 		_, err := chromedp.Run(ctx, chromedp.Evaluate[bool](`(() => {
 			document.querySelector('#instructions').open = true;
@@ -280,12 +286,7 @@ func TestBrowserInstructions(t *testing.T) {
 func TestBrowserMath(t *testing.T) {
 	t.Parallel()
 	fake := &fakeModels{answer: "Euler: $e^{i\\pi} + 1 = 0$. It costs $5 and $10.\n\n$$\\int_0^1 x\\,dx = \\frac{1}{2}$$\n"}
-	hs := httptest.NewServer(fake)
-	t.Cleanup(hs.Close)
-	a := startApp(t, map[string]string{"WASMCHAT_UPSTREAM": "openai", "OPENAI_BASE_URL": hs.URL + "/v1/", "OPENAI_API_KEY": "sk-test", "WASMCHAT_MODEL": "model-a"})
-	ctx := newBrowser(t)
-	watchCSP(t, ctx)
-	signIn(t, ctx, a.URL, a.Token)
+	ctx := pageOnFake(t, fake)
 	askInPage(t, ctx, "some math")
 	waitAnswers(t, ctx, 1, "done")
 	got, err := chromedp.Run(ctx, chromedp.Evaluate[[]string](`(() => {
