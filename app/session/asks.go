@@ -36,11 +36,17 @@ func (s *Session) ask(text, replace string) {
 	} else if !s.conv.Replace(replace, id, text) {
 		return
 	}
-	model := ""
-	if offered, chosen := s.Models(); len(offered) > 1 {
-		model = chosen // a choice was offered: the one on screen
+	// The model: the one chosen when the server offers a choice; none
+	// (its default) when it offers one; the conversation's own when the
+	// page does not know the list (yet, or offline).
+	model := s.conv.Model
+	switch offered, chosen := s.Models(); {
+	case len(offered) > 1:
+		model = chosen
+		s.conv.Model = model
+	case len(offered) == 1:
+		model = ""
 	}
-	s.conv.Model = model
 	s.conv.Messages[len(s.conv.Messages)-1].Model = model
 	if wasNew {
 		s.open[openKey(s.conv)] = s.conv

@@ -397,3 +397,25 @@ func TestModelChoice(t *testing.T) {
 		t.Errorf("with one model offered, asked with %q", f.Model)
 	}
 }
+
+// TestModelKeptOffline: while the page does not know the server's models
+// (offline), a question goes with the conversation's own model, which
+// stays the conversation's.
+func TestModelKeptOffline(t *testing.T) {
+	t.Parallel()
+	storage := &session.Memory{}
+	h := newHarness(t, storage, nil)
+	c := newFakeClient()
+	h.do(func() {
+		h.s.Connect(c)
+		h.s.Conversation().Model = "large" // as a conversation loaded with its model
+	})
+	if f := asked(h, c, "offline question"); f.Model != "large" {
+		t.Errorf("asked with %q, want the conversation's large", f.Model)
+	}
+	h.do(func() {
+		if m := h.s.Conversation().Model; m != "large" {
+			t.Errorf("the conversation's model became %q", m)
+		}
+	})
+}
