@@ -62,6 +62,13 @@ type Models struct {
 	Default string   `json:"default"`
 }
 
+// Share is a conversation's share link: Path, on the server that
+// answered, opens a read-only copy for anyone who has it.
+type Share struct {
+	Conversation string `json:"conversation"`
+	Path         string `json:"path"`
+}
+
 // Me is who a token signs in as (GET /api/me): the page shows it, and
 // asks before a login link switches to another.
 type Me struct {

@@ -30,6 +30,9 @@ const MaxImportBytes = 64 << 20
 //	GET    /api/conversations/{id}[?limit=N] one, with its (last N) messages
 //	PATCH  /api/conversations/{id}           rename: {"title": "..."}; instructions: {"system": "...", "temperature": 0.7}
 //	DELETE /api/conversations/{id}           delete it and its messages
+//	POST   /api/conversations/{id}/share     share it: {"path": "/s/<secret>"} (again: the same link, updated)
+//	DELETE /api/conversations/{id}/share     end its share link
+//	GET    /api/shares                       the user's share links
 //	GET    /api/conversations/{id}/markdown  it as a Markdown document
 //	GET    /api/search?q=...[&limit=N]       titles and messages containing q
 //	GET    /api/export                       everything, as an import file
@@ -54,6 +57,9 @@ func (s *Server) routeAPI(mux *http.ServeMux) {
 	handle("GET /api/conversations/{id}", s.apiGet)
 	handle("PATCH /api/conversations/{id}", s.apiRename)
 	handle("DELETE /api/conversations/{id}", s.apiDelete)
+	handle("POST /api/conversations/{id}/share", s.apiShare)
+	handle("DELETE /api/conversations/{id}/share", s.apiUnshare)
+	handle("GET /api/shares", s.apiShares)
 	handle("GET /api/conversations/{id}/markdown", s.apiMarkdown)
 	handle("GET /api/search", s.apiSearch)
 	handle("GET /api/export", s.apiExport)

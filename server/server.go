@@ -209,6 +209,7 @@ func New(cfg Config) (*Server, error) {
 
 	s.mux = http.NewServeMux()
 	s.mux.HandleFunc("GET /healthz", s.serveHealth)
+	s.mux.HandleFunc("GET "+sharePrefix+"{secret}", s.serveShare)
 	s.routeAPI(s.mux)
 	s.mux.HandleFunc("GET /ws/", func(w http.ResponseWriter, r *http.Request) {
 		s.conns.Add(1)

@@ -820,3 +820,54 @@ func TestAskModel(t *testing.T) {
 		}
 	})
 }
+
+// TestShares: a share keeps a snapshot under an unguessable secret, the
+// same on sharing again (with the new snapshot); another user can neither
+// share nor unshare it; unsharing or deleting the conversation ends it. A
+// conversation's temperature comes back exactly.
+func TestShares(t *testing.T) {
+	contract(t, func(t *testing.T, s store.Store) {
+		alice, bob := user(t, s, "alice"), user(t, s, "bob")
+		c := chat(t, s, alice, "shared", "q", "a")
+		secret := must[string](t)(s.Share(ctx, alice, c.ID, []byte(`{"v":1}`)))
+		if len(secret) < 26 {
+			t.Errorf("secret %q: under 128 bits", secret)
+		}
+		if again := must[string](t)(s.Share(ctx, alice, c.ID, []byte(`{"v":2}`))); again != secret {
+			t.Errorf("sharing again gave another secret")
+		}
+		if got := must[[]byte](t)(s.Shared(ctx, secret)); string(got) != `{"v":2}` {
+			t.Errorf("snapshot %s", got)
+		}
+		if shares := must[map[string]string](t)(s.Shares(ctx, alice)); shares[c.ID] != secret || len(shares) != 1 {
+			t.Errorf("shares %v", shares)
+		}
+		if _, err := s.Share(ctx, bob, c.ID, []byte(`{}`)); !errors.Is(err, store.ErrNotFound) {
+			t.Errorf("bob shared alice's conversation: %v", err)
+		}
+		if err := s.Unshare(ctx, bob, c.ID); !errors.Is(err, store.ErrNotFound) {
+			t.Errorf("bob unshared alice's conversation: %v", err)
+		}
+		if err := s.Unshare(ctx, alice, c.ID); err != nil {
+			t.Fatal(err)
+		}
+		if _, err := s.Shared(ctx, secret); !errors.Is(err, store.ErrNotFound) {
+			t.Errorf("unshared, still shown: %v", err)
+		}
+		second := must[string](t)(s.Share(ctx, alice, c.ID, []byte(`{}`)))
+		if err := s.DeleteConversation(ctx, alice, c.ID); err != nil {
+			t.Fatal(err)
+		}
+		if _, err := s.Shared(ctx, second); !errors.Is(err, store.ErrNotFound) {
+			t.Errorf("deleted conversation still shared: %v", err)
+		}
+		d := chat(t, s, alice, "temperature", "q", "a")
+		temp := 0.3
+		if err := s.SetInstructions(ctx, alice, d.ID, "be brief", &temp); err != nil {
+			t.Fatal(err)
+		}
+		if got := must[store.Conversation](t)(s.Conversation(ctx, alice, d.ID)); got.System != "be brief" || got.Temperature == nil || *got.Temperature != 0.3 {
+			t.Errorf("instructions %q %v", got.System, got.Temperature)
+		}
+	})
+}

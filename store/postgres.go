@@ -73,7 +73,18 @@ var postgresMigrations = []string{
 	// 4: a conversation's own instructions: its system prompt and
 	// temperature (NULL: the app's, else the model's default).
 	`ALTER TABLE conversations ADD COLUMN system TEXT NOT NULL DEFAULT '';
-	ALTER TABLE conversations ADD COLUMN temperature REAL;`,
+	ALTER TABLE conversations ADD COLUMN temperature DOUBLE PRECISION;`,
+	// 5: share links: a snapshot of a conversation, readable by anyone
+	// with its secret.
+	`CREATE TABLE shares (
+		secret TEXT PRIMARY KEY,
+		user_id TEXT NOT NULL,
+		conversation_id TEXT NOT NULL,
+		snapshot TEXT NOT NULL,
+		created BIGINT NOT NULL,
+		UNIQUE (user_id, conversation_id),
+		FOREIGN KEY (user_id, conversation_id) REFERENCES conversations (user_id, id) ON DELETE CASCADE
+	);`,
 }
 
 // OpenPostgres connects to the PostgreSQL database at url

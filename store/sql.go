@@ -425,6 +425,71 @@ func CheckInstructions(system string, temperature *float64) error {
 	return nil
 }
 
+// Share keeps snapshot as what conversation id's share link shows, and
+// returns the link's secret: the one it had if it was shared already.
+func (s *sqlStore) Share(ctx context.Context, user, id string, snapshot []byte) (string, error) {
+	var secret string
+	err := s.tx(ctx, func(tx *sql.Tx) error {
+		var n int
+		if err := tx.QueryRowContext(ctx, s.q(`SELECT count(*) FROM conversations WHERE user_id = ? AND id = ?`), user, id).Scan(&n); err != nil {
+			return err
+		}
+		if n == 0 {
+			return ErrNotFound
+		}
+		_, err := tx.ExecContext(ctx, s.q(`INSERT INTO shares (secret, user_id, conversation_id, snapshot, created) VALUES (?, ?, ?, ?, ?)
+			ON CONFLICT (user_id, conversation_id) DO UPDATE SET snapshot = excluded.snapshot`),
+			newID(), user, id, string(snapshot), ms(s.now()))
+		if err != nil {
+			return err
+		}
+		return tx.QueryRowContext(ctx, s.q(`SELECT secret FROM shares WHERE user_id = ? AND conversation_id = ?`), user, id).Scan(&secret)
+	})
+	if errors.Is(err, ErrNotFound) {
+		return "", err
+	}
+	if err != nil {
+		return "", fmt.Errorf("store: share: %w", err)
+	}
+	return secret, nil
+}
+
+// Unshare ends conversation id's share link.
+func (s *sqlStore) Unshare(ctx context.Context, user, id string) error {
+	return s.execOne(ctx, "unshare", `DELETE FROM shares WHERE user_id = ? AND conversation_id = ?`, user, id)
+}
+
+// Shares returns the user's shared conversations: their ids and secrets.
+func (s *sqlStore) Shares(ctx context.Context, user string) (map[string]string, error) {
+	rows, err := s.r.QueryContext(ctx, s.q(`SELECT conversation_id, secret FROM shares WHERE user_id = ?`), user)
+	if err != nil {
+		return nil, fmt.Errorf("store: shares: %w", err)
+	}
+	defer rows.Close()
+	out := map[string]string{}
+	for rows.Next() {
+		var id, secret string
+		if err := rows.Scan(&id, &secret); err != nil {
+			return nil, fmt.Errorf("store: shares: %w", err)
+		}
+		out[id] = secret
+	}
+	return out, rows.Err()
+}
+
+// Shared returns the snapshot a share link's secret shows, or ErrNotFound.
+func (s *sqlStore) Shared(ctx context.Context, secret string) ([]byte, error) {
+	var snapshot string
+	err := s.r.QueryRowContext(ctx, s.q(`SELECT snapshot FROM shares WHERE secret = ?`), secret).Scan(&snapshot)
+	if errors.Is(err, sql.ErrNoRows) {
+		return nil, ErrNotFound
+	}
+	if err != nil {
+		return nil, fmt.Errorf("store: shared: %w", err)
+	}
+	return []byte(snapshot), nil
+}
+
 func (s *sqlStore) DeleteConversation(ctx context.Context, user, id string) error {
 	// Messages go with it (ON DELETE CASCADE).
 	return s.execOne(ctx, "delete", `DELETE FROM conversations WHERE user_id = ? AND id = ?`, user, id)

@@ -76,6 +76,17 @@ var sqliteMigrations = []string{
 	// temperature (NULL: the app's, else the model's default).
 	`ALTER TABLE conversations ADD COLUMN system TEXT NOT NULL DEFAULT '';
 	ALTER TABLE conversations ADD COLUMN temperature REAL;`,
+	// 5: share links: a snapshot of a conversation, readable by anyone
+	// with its secret.
+	`CREATE TABLE shares (
+		secret TEXT PRIMARY KEY,
+		user_id TEXT NOT NULL,
+		conversation_id TEXT NOT NULL,
+		snapshot TEXT NOT NULL,
+		created INTEGER NOT NULL,
+		UNIQUE (user_id, conversation_id),
+		FOREIGN KEY (user_id, conversation_id) REFERENCES conversations (user_id, id) ON DELETE CASCADE
+	);`,
 }
 
 // wasmchat_fold is Fold in SQL: SQLite's own lower() and LIKE fold ASCII

@@ -193,6 +193,16 @@ type Store interface {
 	// temperature outside 0..2.
 	SetInstructions(ctx context.Context, user, id, system string, temperature *float64) error
 	DeleteConversation(ctx context.Context, user, id string) error
+	// Share keeps snapshot (what a share link shows: the conversation as
+	// it is now) for the user's conversation id and returns the link's
+	// secret, the same one when it was shared before. Unshare ends the
+	// link; deleting the conversation does too. Shares lists the user's,
+	// conversation id to secret; Shared returns a secret's snapshot, for
+	// anyone who has it, or ErrNotFound.
+	Share(ctx context.Context, user, id string, snapshot []byte) (secret string, err error)
+	Unshare(ctx context.Context, user, id string) error
+	Shares(ctx context.Context, user string) (map[string]string, error)
+	Shared(ctx context.Context, secret string) ([]byte, error)
 	// Search finds q in the user's titles and messages, case-insensitively
 	// as a substring (so Chinese needs no word segmentation), most recent
 	// first. It looks through each message's first SearchChars, and stops
