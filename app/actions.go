@@ -30,6 +30,8 @@ const (
 	actionInstall      = "wasmchat/install"      // open the browser's install prompt
 	actionSettings     = "wasmchat/settings"     // saveSettings
 	actionInstructions = "wasmchat/instructions" // instructions: the chat's system prompt and temperature
+	actionShare        = "wasmchat/share"        // share: make or update a conversation's share link
+	actionUnshare      = "wasmchat/unshare"      // unshare: end it
 	actionSwitch       = "wasmchat/switch"       // sign in with the login link's token
 	actionStay         = "wasmchat/stay"         // keep the token in use
 )
@@ -48,6 +50,8 @@ type (
 	// instructions are the chat's own, as typed: Temperature is text, ""
 	// for the default.
 	instructions struct{ System, Temperature string }
+	share        struct{ ID string }
+	unshare      struct{ ID string }
 	// saveSettings is what the settings hold when saved: "" leaves a
 	// setting as it is.
 	saveSettings struct{ Server, Token string }

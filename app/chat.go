@@ -129,6 +129,8 @@ func (c *Chat) handleActions(ctx app.Context) {
 	handle(ctx, actionApp, func(_ app.Context, p picked) { c.s.SetApp(p.Value) })
 	handle(ctx, actionModel, func(_ app.Context, p picked) { c.s.SetModel(p.Value) })
 	handle(ctx, actionInstructions, c.setInstructions)
+	handle(ctx, actionShare, func(_ app.Context, v share) { c.s.Share(v.ID) })
+	handle(ctx, actionUnshare, func(_ app.Context, v unshare) { c.s.Unshare(v.ID) })
 	handle(ctx, actionTheme, func(_ app.Context, p picked) { c.theme = setTheme(p.Value) })
 	handle(ctx, actionLanguage, func(_ app.Context, p picked) {
 		c.lang = pickLanguage([]string{p.Value})
@@ -155,7 +157,7 @@ func (c *Chat) handleActions(ctx app.Context) {
 // sessionTexts are the session's words in the page's language.
 func sessionTexts(t *texts) session.Texts {
 	return session.Texts{Loading: t.Loading, LoadFailed: t.LoadFailed, RenameFailed: t.RenameFailed, DeleteFailed: t.DeleteFailed,
-		NotConnected: t.NotConnected, ContinuePrompt: t.ContinuePrompt, InstructionsFailed: t.InstructionsFailed}
+		NotConnected: t.NotConnected, ContinuePrompt: t.ContinuePrompt, InstructionsFailed: t.InstructionsFailed, ShareFailed: t.ShareFailed}
 }
 
 // changed draws what the session changed: one message for a chunk when

@@ -18,6 +18,7 @@ func (c *Chat) Render() app.UI {
 			app.Window().GetElementByID("composer").Call("focus")
 		}),
 		&sidebar{List: c.s.List(), Current: c.s.Conversation().ID, Query: query, Hits: hits, Open: c.drawer, Lang: c.lang, Installable: c.installable,
+			Shares:   c.shareLinks(),
 			Settings: settings{Server: c.servers.Base, Choosable: len(c.servers.Allowed) > 0, Open: signIn, Err: c.settingsErr, Me: c.s.Me()}},
 		slot(c.drawer, app.Div().Class("scrim").OnClick(func(ctx app.Context, e app.Event) { c.drawer = false })),
 		c.renderChat(),
@@ -112,4 +113,13 @@ func earlierLabel(n int, t *texts) string {
 		return t.ShowEarlier
 	}
 	return fmt.Sprintf(t.ShowEarlierN, n)
+}
+
+// shareLinks are the share links' addresses, by conversation.
+func (c *Chat) shareLinks() map[string]string {
+	out := make(map[string]string, len(c.s.Shares()))
+	for id, path := range c.s.Shares() {
+		out[id] = c.servers.Base + path
+	}
+	return out
 }

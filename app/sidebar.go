@@ -25,6 +25,8 @@ type sidebar struct {
 	Settings settings
 	// Installable: the browser offers to install the page as an app.
 	Installable bool
+	// Shares are the share links, by conversation.
+	Shares map[string]string
 
 	searchGen int // the search typed last, for the debounce
 }
@@ -77,7 +79,7 @@ func (s *sidebar) Render() app.UI {
 		).Else(
 			app.Ul().ID("conversations").Class("conversations").Body(
 				app.Range(s.List).Slice(func(i int) app.UI {
-					return &sideRow{Summary: s.List[i], Current: s.List[i].ID == s.Current, Lang: s.Lang}
+					return &sideRow{Summary: s.List[i], Current: s.List[i].ID == s.Current, Lang: s.Lang, Share: s.Shares[s.List[i].ID]}
 				}),
 			),
 		),
@@ -93,6 +95,7 @@ func (s *sidebar) Render() app.UI {
 // (a box instead of a bin). Their buttons carry the names.
 const (
 	iconRename = `<svg class="glyph" viewBox="0 0 24 24" aria-hidden="true"><path d="M4 17.5V20h2.5L17 9.5 14.5 7zM19.7 6.8a1 1 0 0 0 0-1.4l-1.1-1.1a1 1 0 0 0-1.4 0L16 5.5 18.5 8z"/></svg>`
+	iconShare  = `<svg class="glyph" viewBox="0 0 24 24" aria-hidden="true"><path d="M10.6 13.4a1 1 0 0 1 0-1.4l3.5-3.5a1 1 0 1 1 1.4 1.4L12 13.4a1 1 0 0 1-1.4 0zM7.8 18.4a3.5 3.5 0 0 1-2.5-6l2.5-2.4 1.4 1.4-2.5 2.5a1.5 1.5 0 0 0 2.1 2.1l2.5-2.5 1.4 1.4-2.4 2.5a3.5 3.5 0 0 1-2.5 1zM16.2 14l-1.4-1.4 2.5-2.5a1.5 1.5 0 0 0-2.1-2.1l-2.5 2.5-1.4-1.4 2.5-2.5a3.5 3.5 0 0 1 4.9 4.9z"/></svg>`
 	iconDelete = `<svg class="glyph" viewBox="0 0 24 24" aria-hidden="true"><path d="M9 3h6l1 2h4v2H4V5h4zM6 8h12l-1 13H7z"/></svg>`
 )
 
@@ -104,12 +107,13 @@ type sideRow struct {
 	Summary session.Summary
 	Current bool
 	Lang    string
+	Share   string // its share link, if shared
 
 	// The id of the conversation being renamed, or asked whether to
 	// delete: ids, not flags, because go-app reuses rows by position, and
 	// when a conversation is added above, this row shows the next one,
 	// which must not be renamed or deleted in its place.
-	editing, confirming string
+	editing, confirming, sharing string
 }
 
 func (r *sideRow) onRenameKey(ctx app.Context, e app.Event) {
@@ -138,6 +142,8 @@ func (r *sideRow) Render() app.UI {
 				OnKeyDown(r.onRenameKey).
 				OnBlur(func(ctx app.Context, e app.Event) { r.editing = "" }),
 		)
+	case r.sharing == c.ID:
+		return li.Class("sharing").Body(r.sharePanel(t))
 	case r.confirming == c.ID:
 		return li.Class("confirm").Body(
 			app.Span().Class("title").Text(fmt.Sprintf(t.DeleteConfirm, c.Title)),
@@ -155,7 +161,35 @@ func (r *sideRow) Render() app.UI {
 			Body(app.Span().Class("title").Text(c.Title)),
 		app.Button().Type("button").Class("icon").Class("rename-btn").Title(t.Rename).Aria("label", fmt.Sprintf(t.RenameTitle, c.Title)).Body(app.Raw(iconRename)).
 			OnClick(func(ctx app.Context, e app.Event) { r.editing, r.confirming = c.ID, "" }),
+		app.Button().Type("button").Class("icon").Class("share-btn").Class(map[bool]string{true: "shared"}[r.Share != ""]).
+			Title(t.Share).Aria("label", fmt.Sprintf(t.ShareTitle, c.Title)).Body(app.Raw(iconShare)).
+			OnClick(func(ctx app.Context, e app.Event) {
+				r.sharing, r.editing, r.confirming = c.ID, "", ""
+				if r.Share == "" {
+					ctx.NewActionWithValue(actionShare, share{ID: c.ID})
+				}
+			}),
 		app.Button().Type("button").Class("icon").Class("delete-btn").Title(t.Delete).Aria("label", fmt.Sprintf(t.DeleteTitle, c.Title)).Body(app.Raw(iconDelete)).
-			OnClick(func(ctx app.Context, e app.Event) { r.confirming, r.editing = c.ID, "" }),
+			OnClick(func(ctx app.Context, e app.Event) { r.confirming, r.editing, r.sharing = c.ID, "", "" }),
+	)
+}
+
+// sharePanel is the row while its share link is shown: the link (once the
+// server made it), copy, stop sharing, done.
+func (r *sideRow) sharePanel(t *texts) app.UI {
+	id := r.Summary.ID
+	if r.Share == "" {
+		return app.Span().Class("title").Text(t.Sharing)
+	}
+	return app.Div().Class("share-panel").Body(
+		app.A().Class("share-link").Href(r.Share).Target("_blank").Rel("noopener noreferrer").Text(t.ShareLink),
+		app.Button().Type("button").Class("copy-share").Text(t.Copy).OnClick(func(ctx app.Context, e app.Event) {
+			copyText(ctx, ctx.JSSrc(), r.Share, t.Copied)
+		}),
+		app.Button().Type("button").Class("unshare").Text(t.Unshare).OnClick(func(ctx app.Context, e app.Event) {
+			r.sharing = ""
+			ctx.NewActionWithValue(actionUnshare, unshare{ID: id})
+		}),
+		app.Button().Type("button").Class("share-done").Text(t.Done).OnClick(func(ctx app.Context, e app.Event) { r.sharing = "" }),
 	)
 }

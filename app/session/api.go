@@ -29,6 +29,11 @@ type API interface {
 	// (nil: the default).
 	SetInstructions(ctx context.Context, id, system string, temperature *float64) error
 	Remove(ctx context.Context, id string) error
+	// Share shares conversation id (again: the same link, updated), and
+	// Unshare ends its link; Shares lists the user's links.
+	Share(ctx context.Context, id string) (protocol.Share, error)
+	Unshare(ctx context.Context, id string) error
+	Shares(ctx context.Context) ([]protocol.Share, error)
 	// Search returns the conversations whose titles or messages hold q.
 	Search(ctx context.Context, q string) ([]Hit, error)
 }
@@ -42,6 +47,12 @@ type HTTP struct {
 }
 
 var _ API = HTTP{}
+
+// APIError is the server's refusal of a call: its code (not_found,
+// bad_request…) and its message, which is the error's text.
+type APIError struct{ Code, Message string }
+
+func (e *APIError) Error() string { return e.Message }
 
 // ErrOffline is the error of a call that got no answer from the server.
 var ErrOffline = errors.New("the server cannot be reached")
@@ -63,12 +74,12 @@ func (a HTTP) do(ctx context.Context, method, path string, body, out any) error 
 		return err
 	}
 	if status >= 300 {
-		var e struct{ Error string }
+		var e struct{ Error, Code string }
 		_ = json.Unmarshal(res, &e)
 		if e.Error == "" {
 			e.Error = fmt.Sprintf("the server answered %d", status)
 		}
-		return errors.New(e.Error)
+		return &APIError{Code: e.Code, Message: e.Error}
 	}
 	if out == nil {
 		return nil
@@ -122,6 +133,22 @@ func (a HTTP) Rename(ctx context.Context, id, title string) error {
 func (a HTTP) SetInstructions(ctx context.Context, id, system string, temperature *float64) error {
 	body := map[string]any{"system": system, "temperature": temperature}
 	return a.do(ctx, "PATCH", "/api/conversations/"+url.PathEscape(id), body, nil)
+}
+
+func (a HTTP) Share(ctx context.Context, id string) (protocol.Share, error) {
+	var out protocol.Share
+	err := a.do(ctx, "POST", "/api/conversations/"+url.PathEscape(id)+"/share", nil, &out)
+	return out, err
+}
+
+func (a HTTP) Unshare(ctx context.Context, id string) error {
+	return a.do(ctx, "DELETE", "/api/conversations/"+url.PathEscape(id)+"/share", nil, nil)
+}
+
+func (a HTTP) Shares(ctx context.Context) ([]protocol.Share, error) {
+	var out struct{ Shares []protocol.Share }
+	err := a.do(ctx, "GET", "/api/shares", nil, &out)
+	return out.Shares, err
 }
 
 func (a HTTP) Remove(ctx context.Context, id string) error {

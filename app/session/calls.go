@@ -2,6 +2,7 @@ package session
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"slices"
 
@@ -42,6 +43,17 @@ func (s *Session) Refresh() {
 				s.me = name
 				s.notify(Changed, nil)
 			}
+		})
+	background(s, func(ctx context.Context, api API) ([]protocol.Share, error) { return api.Shares(ctx) },
+		func(shares []protocol.Share, err error) {
+			if err != nil {
+				return
+			}
+			s.shares = make(map[string]string, len(shares))
+			for _, sh := range shares {
+				s.shares[sh.Conversation] = sh.Path
+			}
+			s.notify(Changed, nil)
 		})
 	background(s, func(ctx context.Context, api API) ([]Summary, error) { return api.List(ctx) },
 		func(list []Summary, err error) {
@@ -179,6 +191,40 @@ func (s *Session) SetInstructions(system string, temperature *float64) {
 		s.notify(Changed, nil)
 	})
 }
+
+// Share shares conversation id (again: updates its link with what it is
+// now); its link's path shows in Shares once the server has it. A
+// failure is a notice.
+func (s *Session) Share(id string) {
+	background(s, func(ctx context.Context, api API) (protocol.Share, error) { return api.Share(ctx, id) },
+		func(sh protocol.Share, err error) {
+			if err != nil {
+				s.conv.Notice = fmt.Sprintf(s.Texts.ShareFailed, err)
+			} else {
+				if s.shares == nil {
+					s.shares = make(map[string]string)
+				}
+				s.shares[id] = sh.Path
+			}
+			s.notify(Changed, nil)
+		})
+}
+
+// Unshare ends conversation id's share link.
+func (s *Session) Unshare(id string) {
+	background(s, func(ctx context.Context, api API) (struct{}, error) { return struct{}{}, api.Unshare(ctx, id) },
+		func(_ struct{}, err error) {
+			if ae, ok := errors.AsType[*APIError](err); err != nil && !(ok && ae.Code == "not_found") {
+				s.conv.Notice = fmt.Sprintf(s.Texts.ShareFailed, err)
+			} else {
+				delete(s.shares, id)
+			}
+			s.notify(Changed, nil)
+		})
+}
+
+// Shares returns the share links' paths on the server, by conversation.
+func (s *Session) Shares() map[string]string { return s.shares }
 
 // Delete deletes conversation id once the server has.
 func (s *Session) Delete(id string) {

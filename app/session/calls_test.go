@@ -283,3 +283,26 @@ func TestInstructionsKept(t *testing.T) {
 		}
 	})
 }
+
+// TestShareAndUnshare: a share's link path shows once the server made it;
+// unsharing drops it, also when the server had dropped it already; any
+// other failure is a notice and the link stays.
+func TestShareAndUnshare(t *testing.T) {
+	t.Parallel()
+	api := newFakeAPI()
+	h := newHarness(t, nil, api)
+	h.do(func() { h.s.Share("k1") })
+	h.until("the link", func() bool { return h.s.Shares()["k1"] == "/s/secret-k1" })
+	api.fail(errors.New("the server answered 500"))
+	n := h.posted()
+	h.do(func() { h.s.Unshare("k1") })
+	h.settle(n)
+	h.do(func() {
+		if h.s.Shares()["k1"] == "" || !strings.HasPrefix(h.s.Conversation().Notice, "share failed") {
+			t.Errorf("a failed unshare: links %v, notice %q", h.s.Shares(), h.s.Conversation().Notice)
+		}
+	})
+	api.fail(&session.APIError{Code: "not_found", Message: "No such conversation."})
+	h.do(func() { h.s.Unshare("k1") })
+	h.until("the link gone", func() bool { return h.s.Shares()["k1"] == "" })
+}

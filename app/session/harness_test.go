@@ -25,7 +25,7 @@ type harness struct {
 
 var texts = session.Texts{
 	Loading: "Loading…", LoadFailed: "load failed: %s", RenameFailed: "rename failed: %s", DeleteFailed: "delete failed: %s",
-	NotConnected: "not connected", ContinuePrompt: "continue", InstructionsFailed: "instructions failed: %s",
+	NotConnected: "not connected", ContinuePrompt: "continue", InstructionsFailed: "instructions failed: %s", ShareFailed: "share failed: %s",
 }
 
 // newHarness starts a session on storage (a new one when nil) with api.
@@ -286,6 +286,22 @@ func (a *fakeAPI) Rename(ctx context.Context, id, title string) error {
 
 func (a *fakeAPI) SetInstructions(ctx context.Context, id, system string, temperature *float64) error {
 	return a.enter(ctx, "instructions:"+id)
+}
+
+func (a *fakeAPI) Share(ctx context.Context, id string) (protocol.Share, error) {
+	if err := a.enter(ctx, "share:"+id); err != nil {
+		return protocol.Share{}, err
+	}
+	return protocol.Share{Conversation: id, Path: "/s/secret-" + id}, nil
+}
+
+func (a *fakeAPI) Unshare(ctx context.Context, id string) error { return a.enter(ctx, "unshare:"+id) }
+
+func (a *fakeAPI) Shares(ctx context.Context) ([]protocol.Share, error) {
+	if err := a.enter(ctx, "shares"); err != nil {
+		return nil, err
+	}
+	return nil, nil
 }
 
 func (a *fakeAPI) Remove(ctx context.Context, id string) error {

@@ -41,7 +41,7 @@ var _ Client = (*wsclient.Client)(nil)
 type Texts struct {
 	Loading                                string
 	LoadFailed, RenameFailed, DeleteFailed string // %s: the error
-	InstructionsFailed                     string // %s: the error
+	InstructionsFailed, ShareFailed        string // %s: the error
 	NotConnected                           string // a question asked with no server to send it to
 	ContinuePrompt                         string // the question Continue asks
 }
@@ -122,7 +122,8 @@ type Session struct {
 	// server.
 	refreshing, refreshed bool
 	models                protocol.Models
-	lastModel             string // the model asked with last: a new chat's
+	shares                map[string]string // share links' paths, by conversation
+	lastModel             string            // the model asked with last: a new chat's
 }
 
 // New returns a session showing the conversation kept in storage, with

@@ -6,8 +6,10 @@ import (
 	"bytes"
 	"context"
 	"io"
+	"net/http"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/chromedp/chromedp"
 )
@@ -113,5 +115,47 @@ func TestBrowserLoginLinkAsks(t *testing.T) {
 	}
 	if got := conversationsOf(t, a, bob); len(got) != 1 {
 		t.Errorf("bob's conversations after the owner's question went: %q", got)
+	}
+}
+
+// TestBrowserShareLink: sharing a conversation from the sidebar gives a
+// link that opens in a fresh browser, with no token, as a read-only copy
+// that runs no script; "stop sharing" ends it.
+func TestBrowserShareLink(t *testing.T) {
+	t.Parallel()
+	a := startApp(t, map[string]string{"WASMCHAT_DEMO_CPS": "20000"})
+	ctx := newBrowser(t)
+	signIn(t, ctx, a.URL, a.Token)
+	askInPage(t, ctx, "worth sharing")
+	waitAnswers(t, ctx, 1, "done")
+	poll(t, ctx, "the conversation in the sidebar", `document.querySelectorAll('#conversations .share-btn').length == 1`)
+	must(t, chromedp.Do(ctx, chromedp.Click(`#conversations .share-btn`)))
+	poll(t, ctx, "the share link", `document.querySelector('#conversations .share-link')?.href.includes("/s/")`)
+	link, err := chromedp.Run(ctx, chromedp.Evaluate[string](`document.querySelector('#conversations .share-link').href`))
+	must(t, err)
+
+	fresh, cancel := freshBrowser(t, time.Minute)
+	defer cancel()
+	must(t, chromedp.Do(fresh, chromedp.Navigate(link)))
+	shown, err := chromedp.Run(fresh, chromedp.Evaluate[[]string](`[document.querySelector('h1')?.textContent ?? "",
+		document.querySelector('.message.user .content')?.textContent ?? "", String(document.scripts.length),
+		document.querySelector('meta[name="robots"]')?.content ?? ""]`))
+	must(t, err)
+	if shown[0] != "worth sharing" || shown[1] != "worth sharing" || shown[2] != "0" || shown[3] != "noindex, nofollow" {
+		t.Errorf("the shared page shows %q", shown)
+	}
+
+	must(t, chromedp.Do(ctx, chromedp.Click(`#conversations .unshare`)))
+	poll(t, ctx, "the link gone from the row", `!document.querySelector('#conversations .share-link') && !document.querySelector('#conversations .share-btn.shared')`)
+	for deadline := time.Now().Add(10 * time.Second); ; time.Sleep(50 * time.Millisecond) {
+		res, err := http.Get(link)
+		must(t, err)
+		res.Body.Close()
+		if res.StatusCode == http.StatusNotFound {
+			break
+		}
+		if time.Now().After(deadline) {
+			t.Fatalf("the link after stop sharing: %d", res.StatusCode)
+		}
 	}
 }
