@@ -24,6 +24,7 @@ type texts struct {
 	Model                                                             string
 	Instructions, InstructionsLabel, TemperatureLabel, SaveShort      string
 	Share, ShareTitle, Sharing, ShareLink, Unshare, Done, ShareFailed string // ShareTitle: %s the title; ShareFailed: %s the error
+	ReadAloud, StopReading                                            string
 	InstructionsFailed, BadTemperature                                string // InstructionsFailed: %s the error
 	SignedOut, Connected, ReconnectingIn, Reconnecting                string // ReconnectingIn: %d seconds
 	Offline, Disconnected, Connecting, RetryNow                       string
@@ -53,8 +54,9 @@ var english = texts{
 	Stopped: "Stopped.", CutShort: "Cut short: the answer reached its length limit.",
 	Interrupted: "Interrupted: the server stopped before this answer was finished. ", Continue: "Continue",
 	Edit: "Edit", EditLabel: "Edit the question: Enter sends it again, Esc cancels", Regenerate: "Regenerate",
-	Tokens: "%d tokens (%d + %d)",
-	Share:  "Share", ShareTitle: "Share “%s” by link", Sharing: "Making a link…", ShareLink: "Open link", Unshare: "Stop sharing", Done: "Done",
+	Tokens:    "%d tokens (%d + %d)",
+	ReadAloud: "Read aloud", StopReading: "Stop reading",
+	Share: "Share", ShareTitle: "Share “%s” by link", Sharing: "Making a link…", ShareLink: "Open link", Unshare: "Stop sharing", Done: "Done",
 	ShareFailed:  "Could not share: %s",
 	Instructions: "Instructions", SaveShort: "Save", InstructionsLabel: "How the model should answer in this chat", TemperatureLabel: "Temperature (0 to 2; empty: the default)",
 	InstructionsFailed: "Could not save the instructions: %s", BadTemperature: "The temperature is a number from 0 to 2, or empty.",
@@ -89,8 +91,9 @@ var chinese = texts{
 	Stopped: "已停止。", CutShort: "已截断：回答达到了长度上限。",
 	Interrupted: "已中断：服务器在回答完成前停止了。", Continue: "继续",
 	Edit: "编辑", EditLabel: "编辑问题：Enter 重新发送，Esc 取消", Regenerate: "重新生成",
-	Tokens: "%d 个 token（%d + %d）",
-	Share:  "分享", ShareTitle: "通过链接分享“%s”", Sharing: "正在生成链接…", ShareLink: "打开链接", Unshare: "停止分享", Done: "完成",
+	Tokens:    "%d 个 token（%d + %d）",
+	ReadAloud: "朗读", StopReading: "停止朗读",
+	Share: "分享", ShareTitle: "通过链接分享“%s”", Sharing: "正在生成链接…", ShareLink: "打开链接", Unshare: "停止分享", Done: "完成",
 	ShareFailed:  "无法分享：%s",
 	Instructions: "指令", SaveShort: "保存", InstructionsLabel: "模型在此对话中应如何回答", TemperatureLabel: "温度（0 到 2；留空为默认）",
 	InstructionsFailed: "无法保存指令：%s", BadTemperature: "温度是 0 到 2 之间的数，或留空。",

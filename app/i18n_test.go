@@ -47,3 +47,19 @@ func TestCatalogsComplete(t *testing.T) {
 		t.Error("tr does not map the page's languages")
 	}
 }
+
+// TestSpeechLang: an answer mostly in Chinese is read in Chinese, any other
+// in the page's language.
+func TestSpeechLang(t *testing.T) {
+	for _, tt := range []struct{ text, page, want string }{
+		{"Hello, world", langEnglish, langEnglish},
+		{"你好，世界。This is mixed 中文内容很多很多", langEnglish, langChinese},
+		{"mostly English with 一 word", langChinese, langChinese},
+		{"English", "", langEnglish},
+		{"12345", langEnglish, langEnglish},
+	} {
+		if got := speechLang(tt.text, tt.page); got != tt.want {
+			t.Errorf("speechLang(%q, %q) = %q, want %q", tt.text, tt.page, got, tt.want)
+		}
+	}
+}

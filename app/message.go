@@ -50,6 +50,7 @@ type messageView struct {
 	shown   string
 	ticking bool
 	md      markdown.Stream // renders the streaming answer block by block
+	speech  *speech         // the answer being read aloud, or nil
 }
 
 var (
@@ -61,7 +62,10 @@ var (
 func (m *messageView) OnMount(ctx app.Context)  { m.bind(ctx) }
 func (m *messageView) OnUpdate(ctx app.Context) { m.bind(ctx) }
 
-func (m *messageView) OnDismount() { m.unbind() }
+func (m *messageView) OnDismount() {
+	m.unbind()
+	m.speech.stop()
+}
 
 // bind registers the view under its message and feeds the typewriter.
 func (m *messageView) bind(ctx app.Context) {
@@ -180,6 +184,10 @@ func (m *messageView) Render() app.UI {
 			app.If(m.Role == session.RoleAssistant && status != "streaming" && m.Text != "",
 				app.Button().Type("button").Class("link", "copy-answer").Title(t.CopyAnswerTitle).Text(t.Copy).
 					OnClick(func(ctx app.Context, e app.Event) { copyText(ctx, ctx.JSSrc(), m.Text, t.Copied) }),
+			),
+			app.If(m.Role == session.RoleAssistant && status != "streaming" && m.Text != "" && canSpeak(),
+				app.Button().Type("button").Class("link", "read-aloud").Aria("pressed", m.speech != nil).
+					Text(map[bool]string{true: t.StopReading, false: t.ReadAloud}[m.speech != nil]).OnClick(m.readAloud),
 			),
 			app.If(m.Replace != "" && m.Role == session.RoleAssistant,
 				app.Button().Type("button").Class("link", "regenerate").Text(t.Regenerate).

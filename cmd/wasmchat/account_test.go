@@ -159,3 +159,34 @@ func TestBrowserShareLink(t *testing.T) {
 		}
 	}
 }
+
+// TestBrowserReadAloud: "Read aloud" under an answer hands its text, as
+// shown, to the browser's speech synthesis in the answer's language, and
+// "Stop reading" stops it; the end of the reading resets the button. (The
+// synthesis itself is recorded, not played: this machine has no voices.)
+func TestBrowserReadAloud(t *testing.T) {
+	t.Parallel()
+	a := startApp(t, map[string]string{"WASMCHAT_DEMO_CPS": "20000"})
+	ctx := newBrowser(t)
+	signIn(t, ctx, a.URL, a.Token)
+	askInPage(t, ctx, "read this")
+	waitAnswers(t, ctx, 1, "done")
+	_, err := chromedp.Run(ctx, chromedp.Evaluate[bool](`(() => {
+		window.utterances = []; window.cancels = 0;
+		speechSynthesis.speak = (u) => utterances.push(u);
+		speechSynthesis.cancel = () => cancels++;
+		return true;
+	})()`))
+	must(t, err)
+	must(t, chromedp.Do(ctx, chromedp.Click(`.message[data-role="assistant"] .read-aloud`)))
+	poll(t, ctx, "the answer read", `utterances.length == 1 && utterances[0].lang == "en" &&
+		utterances[0].text == document.querySelector('.message[data-role="assistant"] .content').textContent &&
+		document.querySelector('.read-aloud').getAttribute('aria-pressed') == "true" && document.querySelector('.read-aloud').textContent == "Stop reading"`)
+	must(t, chromedp.Do(ctx, chromedp.Click(`.message[data-role="assistant"] .read-aloud`)))
+	poll(t, ctx, "the reading stopped", `cancels >= 2 && document.querySelector('.read-aloud').textContent == "Read aloud"`)
+	must(t, chromedp.Do(ctx, chromedp.Click(`.message[data-role="assistant"] .read-aloud`)))
+	poll(t, ctx, "read again", `utterances.length == 2 && document.querySelector('.read-aloud').textContent == "Stop reading"`)
+	_, err = chromedp.Run(ctx, chromedp.Evaluate[bool](`(utterances[1].onend(), true)`))
+	must(t, err)
+	poll(t, ctx, "the end of the reading", `document.querySelector('.read-aloud').getAttribute('aria-pressed') == "false"`)
+}
