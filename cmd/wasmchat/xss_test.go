@@ -70,9 +70,23 @@ func sseStop(w io.Writer, model string) {
 const domCheck = `(() => {
   const tags = new Set(["DIV","P","H1","H2","H3","H4","H5","H6","UL","OL","LI","BLOCKQUOTE","PRE","CODE","EM","STRONG","DEL","A","IMG","BR","HR","TABLE","THEAD","TBODY","TR","TH","TD","INPUT","SPAN","BUTTON"]);
   const attrs = new Set(["href","src","alt","title","rel","target","class","start","align","type","checked","disabled"]);
+  // MathML (app/markdown/mathml.go): its elements, in its namespace, and
+  // its attributes with the values the converter writes.
+  const mathTags = new Set(["math","semantics","annotation","mrow","mi","mn","mo","mtext","mspace","msub","msup","msubsup",
+    "munder","mover","munderover","mfrac","msqrt","mroot","mtable","mtr","mtd","merror"]);
+  const mathAttrs = {display: /^(block|inline)$/, mathvariant: /^(normal|bold|italic|bold-italic)$/, largeop: /^true$/,
+    movablelimits: /^true$/, stretchy: /^(true|false)$/, fence: /^true$/, accent: /^true$/, accentunder: /^true$/,
+    linethickness: /^0$/, encoding: /^application\/x-tex$/, width: /^[0-9.]+em$/, class: /^math-[a-z-]+$/};
   const bad = [];
   for (const root of document.querySelectorAll('.message[data-role="assistant"] .content')) {
     for (const el of [root, ...root.querySelectorAll("*")]) {
+      if (el.namespaceURI === "http://www.w3.org/1998/Math/MathML") {
+        if (!mathTags.has(el.tagName)) bad.push("math element " + el.tagName);
+        for (const a of el.attributes) {
+          if (!(a.name in mathAttrs) || !mathAttrs[a.name].test(a.value)) bad.push(el.tagName + " attribute " + a.name + "=" + a.value);
+        }
+        continue;
+      }
       if (!tags.has(el.tagName)) bad.push("element " + el.tagName);
       for (const a of el.attributes) {
         if (!attrs.has(a.name)) bad.push(el.tagName + " attribute " + a.name + "=" + a.value);
