@@ -438,3 +438,40 @@ func TestResumeRightAfterEnd(t *testing.T) {
 		}
 	}
 }
+
+// TestSlowImportAnswered: an import that takes longer to write than
+// Timeouts.Body and Timeouts.Write keeps its context and gets its answer:
+// the answer's write deadline starts once the import is done.
+func TestSlowImportAnswered(t *testing.T) {
+	st := &slowImport{Store: testStore(t), delay: 600 * time.Millisecond}
+	_, addr := serveWithHTTPServer(t, server.Config{Upstream: &scripted{}, Store: st, Timeouts: server.Timeouts{Body: 200 * time.Millisecond, Write: 300 * time.Millisecond}})
+	req, _ := http.NewRequest("POST", "http://"+addr+"/api/import", strings.NewReader(`{"format":"`+store.ExportFormat+`","conversations":[]}`))
+	req.Header.Set("Authorization", "Bearer alice-token")
+	res, err := http.DefaultClient.Do(req)
+	if err != nil {
+		t.Fatal(err)
+	}
+	body, _ := io.ReadAll(res.Body)
+	res.Body.Close()
+	if res.StatusCode != 200 || st.err != nil {
+		t.Errorf("a slow import: %d %s (its context: %v)", res.StatusCode, body, st.err)
+	}
+}
+
+// slowImport is a store whose imports take delay, and remember whether
+// their context ended meanwhile.
+type slowImport struct {
+	store.Store
+	delay time.Duration
+	err   error
+}
+
+func (s *slowImport) Import(ctx context.Context, user string, convs []store.Export) (int, error) {
+	select {
+	case <-time.After(s.delay):
+	case <-ctx.Done():
+		s.err = ctx.Err()
+		return 0, ctx.Err()
+	}
+	return s.Store.Import(ctx, user, convs)
+}

@@ -404,6 +404,9 @@ func (s *Server) apiImport(w http.ResponseWriter, r *http.Request, user string) 
 		return errBadRequest{err.Error()}
 	}
 	n, err := s.cfg.Store.Import(r.Context(), user, convs)
+	// The answer's time to be written starts now: a large import takes
+	// a while.
+	_ = http.NewResponseController(w).SetWriteDeadline(time.Now().Add(s.cfg.Timeouts.Write))
 	if err != nil {
 		return err
 	}

@@ -65,9 +65,10 @@ func (s *Server) HTTPServer() *http.Server {
 
 // withDeadlines serves a request that is not a WebSocket with deadlines:
 // its body must progress (progressBody), its response be written within
-// Timeouts.Write. They are cleared after it, for the connection's next
-// request. Where the connection does not support deadlines, nothing is
-// set.
+// Timeouts.Write, its last bytes too (net/http flushes them after the
+// handler, then clears the deadlines for the connection's next request,
+// as it does the read deadline once the body is read). Where the
+// connection does not support deadlines, nothing is set.
 func (s *Server) withDeadlines(w http.ResponseWriter, r *http.Request, next http.Handler) {
 	rc := http.NewResponseController(w)
 	_ = rc.SetWriteDeadline(time.Now().Add(s.cfg.Timeouts.Write))
@@ -75,8 +76,6 @@ func (s *Server) withDeadlines(w http.ResponseWriter, r *http.Request, next http
 		r.Body = &progressBody{ReadCloser: r.Body, rc: rc, window: s.cfg.Timeouts.Body}
 	}
 	next.ServeHTTP(w, r)
-	_ = rc.SetReadDeadline(time.Time{})
-	_ = rc.SetWriteDeadline(time.Time{})
 }
 
 // errSlowBody is the error of a body read that made too little progress.
