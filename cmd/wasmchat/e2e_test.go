@@ -312,6 +312,7 @@ func TestBrowserJumpToLatest(t *testing.T) {
 // is typing alone: the same question box with the same draft, the same
 // message list, the same half-typed token in the settings.
 func TestBrowserKeepsWhatIsTyped(t *testing.T) {
+	t.Parallel()
 	ctx := slowLongAnswer(t)
 	const draft = "my next question, half typed"
 	must(t, chromedp.Do(ctx, chromedp.SendKeys(`#composer`, draft)))

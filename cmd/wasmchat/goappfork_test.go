@@ -18,6 +18,7 @@ import (
 // for byte (UPSTREAM.sha256), but http.go and resource.go, which differ by
 // their build constraint only, and what the copy adds.
 func TestGoAppFork(t *testing.T) {
+	t.Parallel()
 	dir := filepath.Join("..", "..", "third_party", "go-app")
 	sums, err := os.Open(filepath.Join(dir, "UPSTREAM.sha256"))
 	if err != nil {

@@ -145,6 +145,7 @@ http {
 // its end, interrupted, with the text it had, once the answer has gone
 // unwritten for -stale-after.
 func TestInstanceKilled(t *testing.T) {
+	t.Parallel()
 	dir := t.TempDir()
 	bin := filepath.Join(dir, "wasmchat")
 	if out, err := exec.Command("go", "build", "-o", bin, ".").CombinedOutput(); err != nil {

@@ -28,6 +28,7 @@ import (
 // TestTokenAddWhileServing adds a token with `wasmchat token add` while the
 // server runs: the token is the last line of stdout and works at once.
 func TestTokenAddWhileServing(t *testing.T) {
+	t.Parallel()
 	a := startApp(t, nil)
 	var out bytes.Buffer
 	if err := run(context.Background(), []string{"token", "add", "-data", a.Data, "carol"}, noenv, &out, io.Discard); err != nil {
@@ -124,6 +125,7 @@ func firstFrame(tb testing.TB, a *testApp, token string) protocol.ServerFrame {
 // TestTokensFileImported: the tokens.json of an earlier version is moved
 // into the database once, and its tokens keep working.
 func TestTokensFileImported(t *testing.T) {
+	t.Parallel()
 	dir := t.TempDir()
 	sum := sha256.Sum256([]byte("old-secret"))
 	file := fmt.Sprintf(`[{"name":"dave","sha256":"%x","created":"2026-01-02T03:04:05Z"}]`, sum)
@@ -172,6 +174,7 @@ func (s *syncBuffer) String() string {
 // of its own (not on the page's address), and -log-json (or its env)
 // writes JSON lines that name the instance.
 func TestMetricsAndJSONLogs(t *testing.T) {
+	t.Parallel()
 	ctx, cancel := context.WithCancel(context.Background())
 	var stdout, stderr syncBuffer
 	done := make(chan error, 1)
@@ -226,6 +229,7 @@ func TestMetricsAndJSONLogs(t *testing.T) {
 // TestServeEnv: every flag of serve has its environment variable, the
 // README's table names each, and a flag on the command line wins.
 func TestServeEnv(t *testing.T) {
+	t.Parallel()
 	readme, err := os.ReadFile("../../README.md")
 	must(t, err)
 	var f serveFlags

@@ -380,6 +380,7 @@ func TestBrowserInstallable(t *testing.T) {
 // TestServeTLS: with -tls-cert and -tls-key the server speaks HTTPS and
 // WSS only, and tells browsers to stay on HTTPS (HSTS).
 func TestServeTLS(t *testing.T) {
+	t.Parallel()
 	certFile, keyFile, pool := selfSigned(t)
 	a := startAppWith(t, appOptions{args: []string{"-tls-cert", certFile, "-tls-key", keyFile}})
 	if !strings.HasPrefix(a.URL, "https://") {
@@ -448,6 +449,7 @@ func errorf(format string, args ...any) error { return fmt.Errorf(format, args..
 // build` does and copied alone into an empty folder, is the whole
 // deployment: it serves the page, its wasm and its worker, at that version.
 func TestOneBinary(t *testing.T) {
+	t.Parallel()
 	dir := t.TempDir()
 	bin := filepath.Join(dir, "wasmchat")
 	build := exec.Command("go", "build", "-trimpath", "-ldflags", "-X main.version=v9.9.9-test", "-o", bin, ".")
@@ -492,6 +494,7 @@ func TestOneBinary(t *testing.T) {
 // TestStaticOut: `wasmchat static` replaces the site an earlier build
 // wrote, and never empties a folder that holds anything else.
 func TestStaticOut(t *testing.T) {
+	t.Parallel()
 	static := func(out string) error {
 		return run(context.Background(), []string{"static", "-out", out, "-server", "https://chat.example.com"}, nil, io.Discard, io.Discard)
 	}

@@ -220,6 +220,7 @@ func switchInto(tb testing.TB, ctx context.Context, id string) time.Duration {
 // cmd/wasmfix). The switch time is logged; BenchmarkBrowserSwitch measures
 // it.
 func TestBrowserBigHistory(t *testing.T) {
+	t.Parallel()
 	_, ctx, long := openBigHistory(t)
 	if got := sidebarTitles(t, ctx); got[0] != "A very long conversation" || got[1] != "Conversation 998" {
 		t.Fatalf("sidebar starts %q", got[:2])

@@ -93,6 +93,7 @@ func kind(v any) string {
 // TestServeWithOllama starts the program with nothing configured but an
 // Ollama on the probed address: questions go to it.
 func TestServeWithOllama(t *testing.T) {
+	t.Parallel()
 	a := startAppWith(t, appOptions{env: map[string]string{"WASMCHAT_UPSTREAM": "auto", "WASMCHAT_OLLAMA_URL": fakeOllama(t)}})
 	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
 	defer cancel()
