@@ -68,16 +68,19 @@ func TestBrowserEditAndRegenerate(t *testing.T) {
 		[...document.querySelectorAll('.message')].pop().dataset.status == "done" &&
 		document.querySelectorAll('.regenerate').length == 1`)
 
-	// Edit the first question: the rest goes.
-	must(t, chromedp.Do(ctx, chromedp.Click(`.message.user .edit`)))
-	poll(t, ctx, "the editor", `document.querySelector('.edit-box')?.value == "first question"`)
-	_, err = chromedp.Run(ctx, chromedp.Evaluate[bool](`(() => {
+	// Edit the first question: the rest goes. Opened, typed into and sent
+	// in one turn of the page, once every answer shows done: now and then
+	// the last answer shows streaming again right after "Edit" (see the
+	// README's Known problems), which closes the editor.
+	poll(t, ctx, "the edit sent", `(() => {
+		if ([...document.querySelectorAll('.message[data-role="assistant"]')].some(m => m.dataset.status != "done")) return false;
 		const box = document.querySelector('.edit-box');
+		if (!box) { document.querySelector('.message.user .edit')?.click(); return false; }
+		if (box.value != "first question") return false;
 		box.value = "first question, better put";
+		box.parentElement.querySelector('.edit-send').click();
 		return true;
-	})()`))
-	must(t, err)
-	must(t, chromedp.Do(ctx, chromedp.Click(`.edit-send`)))
+	})()`)
 	c, cancel := context.WithTimeout(ctx, 20e9)
 	defer cancel()
 	_, err = chromedp.Run(c, chromedp.Poll[bool](`(() => {
