@@ -26,9 +26,10 @@ type models struct {
 	lister upstream.Lister // nil: the upstream lists none
 	allow  []string        // Config.Models
 
-	mu   sync.Mutex
-	list []string
-	at   time.Time // when list was asked; zero: never
+	mu     sync.Mutex
+	list   []string
+	at     time.Time // when list was asked; zero: never
+	asking bool      // a caller is asking the upstream
 }
 
 func newModels(up Upstream, allow []string) *models {
@@ -37,8 +38,11 @@ func newModels(up Upstream, allow []string) *models {
 	return m
 }
 
-// get returns the models offered and the default. A failure to list
-// offers the allowlist, if any; else nothing, with the failure.
+// get returns the models offered and the default. The upstream is asked
+// outside the lock, by one caller at a time: the others meanwhile take
+// the list as it was (none before the first answer: check then lets a
+// named model through). A failure to list offers the allowlist, if any;
+// else nothing, with the failure.
 func (m *models) get(ctx context.Context) (protocol.Models, error) {
 	out := protocol.Models{Models: []string{}}
 	if m.lister == nil {
@@ -47,18 +51,27 @@ func (m *models) get(ctx context.Context) (protocol.Models, error) {
 	}
 	out.Default = m.lister.DefaultModel()
 	m.mu.Lock()
-	defer m.mu.Unlock() // one listing at a time; the others wait for it
-	if m.at.IsZero() || time.Since(m.at) > modelsTTL {
+	list, stale := m.list, !m.asking && (m.at.IsZero() || time.Since(m.at) > modelsTTL)
+	if stale {
+		m.asking = true
+	}
+	m.mu.Unlock()
+	if stale {
 		ctx, cancel := context.WithTimeout(ctx, 10*time.Second)
-		defer cancel()
-		list, err := m.lister.Models(ctx)
+		fresh, err := m.lister.Models(ctx)
+		cancel()
+		m.mu.Lock()
+		m.asking = false
+		if err == nil {
+			m.list, m.at, list = fresh, time.Now(), fresh
+		}
+		m.mu.Unlock()
 		if err != nil {
 			out.Models = append(out.Models, m.allow...)
 			return out, err
 		}
-		m.list, m.at = list, time.Now()
 	}
-	for _, id := range m.list {
+	for _, id := range list {
 		if len(m.allow) == 0 || slices.Contains(m.allow, id) {
 			out.Models = append(out.Models, id)
 		}
@@ -84,7 +97,7 @@ func (m *models) check(ctx context.Context, model string) error {
 		return nil
 	}
 	offered, err := m.get(ctx)
-	if err != nil || slices.Contains(offered.Models, model) {
+	if err != nil || len(offered.Models) == 0 || slices.Contains(offered.Models, model) {
 		return nil
 	}
 	return errNoSuchModel
