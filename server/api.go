@@ -240,7 +240,7 @@ func (s *Server) apiRename(w http.ResponseWriter, r *http.Request, user string) 
 			}
 		}
 		if err := s.cfg.Store.SetInstructions(r.Context(), user, id, system, temp); errors.Is(err, store.ErrInvalid) {
-			return errBadRequest{strings.TrimPrefix(err.Error(), store.ErrInvalid.Error()+": ")}
+			return errBadRequest{err.Error()}
 		} else if err != nil {
 			return err
 		}

@@ -8,7 +8,6 @@ import (
 	"log/slog"
 	"math"
 	"slices"
-	"strings"
 	"sync"
 	"time"
 
@@ -131,7 +130,7 @@ func (h *hub) ask(owner string, channel int, f protocol.ClientFrame) (*answer, e
 		return nil, errBadID
 	}
 	if err := store.CheckInstructions(f.System, f.Temperature); err != nil {
-		return nil, &protocol.Error{Code: protocol.CodeBadFrame, Message: strings.TrimPrefix(err.Error(), store.ErrInvalid.Error()+": ")}
+		return nil, &protocol.Error{Code: protocol.CodeBadFrame, Message: err.Error()}
 	}
 	model := f.Model
 	if app != nil && app.Model != "" {

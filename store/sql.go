@@ -413,14 +413,21 @@ func (s *sqlStore) SetInstructions(ctx context.Context, user, id, system string,
 	return s.execOne(ctx, "set instructions", `UPDATE conversations SET system = ?, temperature = ? WHERE user_id = ? AND id = ?`, s.d.clean(system), temperature, user, id)
 }
 
+// invalidError is a refused value: its text says what is wrong, and it is
+// ErrInvalid.
+type invalidError string
+
+func (e invalidError) Error() string        { return string(e) }
+func (e invalidError) Is(target error) bool { return target == ErrInvalid }
+
 // CheckInstructions refuses a system prompt over MaxSystemChars or a
 // temperature outside 0..2.
 func CheckInstructions(system string, temperature *float64) error {
 	if utf8.RuneCountInString(system) > MaxSystemChars {
-		return fmt.Errorf("%w: the instructions are over %d characters", ErrInvalid, MaxSystemChars)
+		return invalidError(fmt.Sprintf("the instructions are over %d characters", MaxSystemChars))
 	}
 	if t := temperature; t != nil && (*t < 0 || *t > 2 || math.IsNaN(*t)) {
-		return fmt.Errorf("%w: the temperature is outside 0 to 2", ErrInvalid)
+		return invalidError("the temperature is outside 0 to 2")
 	}
 	return nil
 }

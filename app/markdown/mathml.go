@@ -1,6 +1,7 @@
 package markdown
 
 import (
+	"html"
 	"strings"
 	"unicode"
 	"unicode/utf8"
@@ -51,10 +52,10 @@ func TeXToMathML(src string, display bool) (string, bool) {
 			stray = `\right`
 		}
 		p.pos += len(stray)
-		b.WriteString("<merror><mtext>" + escapeText(stray) + "</mtext></merror>")
+		b.WriteString("<merror><mtext>" + html.EscapeString(stray) + "</mtext></merror>")
 	}
 	b.WriteString(`</mrow><annotation encoding="application/x-tex">`)
-	b.WriteString(escapeText(src))
+	b.WriteString(html.EscapeString(src))
 	b.WriteString(`</annotation></semantics></math>`)
 	return b.String(), true
 }
@@ -65,11 +66,6 @@ type texParser struct {
 	depth   int
 	display bool
 	failed  bool
-}
-
-// escapeText escapes text for an element's content.
-func escapeText(s string) string {
-	return strings.NewReplacer("&", "&amp;", "<", "&lt;", ">", "&gt;", `"`, "&quot;").Replace(s)
 }
 
 func (p *texParser) peek() byte {
@@ -276,11 +272,11 @@ func (p *texParser) atom(b *strings.Builder) (big bool) {
 		p.pos += n
 		switch {
 		case unicode.IsLetter(r):
-			b.WriteString("<mi>" + escapeText(string(r)) + "</mi>")
+			b.WriteString("<mi>" + html.EscapeString(string(r)) + "</mi>")
 		case unicode.IsDigit(r):
-			b.WriteString("<mn>" + escapeText(string(r)) + "</mn>")
+			b.WriteString("<mn>" + html.EscapeString(string(r)) + "</mn>")
 		default:
-			b.WriteString("<mo>" + escapeText(string(r)) + "</mo>")
+			b.WriteString("<mo>" + html.EscapeString(string(r)) + "</mo>")
 		}
 	}
 	return false
@@ -333,9 +329,9 @@ func (p *texParser) control(b *strings.Builder, name string) (big bool) {
 	case "text", "textrm", "textit", "textbf", "mbox", "operatorname":
 		t := p.textArgument()
 		if name == "operatorname" {
-			b.WriteString(`<mi mathvariant="normal">` + escapeText(t) + `</mi>`)
+			b.WriteString(`<mi mathvariant="normal">` + html.EscapeString(t) + `</mi>`)
 		} else {
-			b.WriteString("<mtext>" + escapeText(t) + "</mtext>")
+			b.WriteString("<mtext>" + html.EscapeString(t) + "</mtext>")
 		}
 	case "mathbb", "mathbf", "mathit", "mathrm", "mathcal", "mathsf", "mathtt", "mathfrak", "boldsymbol":
 		p.styled(b, name)
@@ -355,7 +351,7 @@ func (p *texParser) control(b *strings.Builder, name string) (big bool) {
 		b.WriteString(`<mspace width="` + texSpaces[name] + `"></mspace>`)
 	default:
 		// Not known: shown as written, for the reader to see.
-		b.WriteString(`<merror><mtext>\` + escapeText(name) + `</mtext></merror>`)
+		b.WriteString(`<merror><mtext>\` + html.EscapeString(name) + `</mtext></merror>`)
 	}
 	return false
 }
@@ -377,7 +373,7 @@ func (p *texParser) styled(b *strings.Builder, name string) {
 			if s, ok := doubleStruck[r]; ok {
 				b.WriteString("<mi>" + s + "</mi>")
 			} else if r != ' ' {
-				b.WriteString("<mi>" + escapeText(string(r)) + "</mi>")
+				b.WriteString("<mi>" + html.EscapeString(string(r)) + "</mi>")
 			}
 		}
 		b.WriteString("</mrow>")
@@ -441,7 +437,7 @@ func (p *texParser) delimiter() string {
 	if r == '.' {
 		return ""
 	}
-	return escapeText(string(r))
+	return html.EscapeString(string(r))
 }
 
 // environment writes \begin{name} … \end{name}: the matrices, cases and
@@ -451,7 +447,7 @@ func (p *texParser) environment(b *strings.Builder, name string) {
 	open, closing := fences[0], fences[1]
 	b.WriteString("<mrow>")
 	if open != "" {
-		b.WriteString(`<mo fence="true" stretchy="true">` + escapeText(open) + `</mo>`)
+		b.WriteString(`<mo fence="true" stretchy="true">` + html.EscapeString(open) + `</mo>`)
 	}
 	b.WriteString("<mtable><mtr><mtd>")
 	for !p.failed {
@@ -479,7 +475,7 @@ func (p *texParser) environment(b *strings.Builder, name string) {
 	}
 	b.WriteString("</mtd></mtr></mtable>")
 	if closing != "" {
-		b.WriteString(`<mo fence="true" stretchy="true">` + escapeText(closing) + `</mo>`)
+		b.WriteString(`<mo fence="true" stretchy="true">` + html.EscapeString(closing) + `</mo>`)
 	}
 	b.WriteString("</mrow>")
 }
