@@ -185,7 +185,7 @@ func (m *messageView) Render() app.UI {
 				app.Button().Type("button").Class("link", "copy-answer").Title(t.CopyAnswerTitle).Text(t.Copy).
 					OnClick(func(ctx app.Context, e app.Event) { copyText(ctx, ctx.JSSrc(), m.Text, t.Copied) }),
 			),
-			app.If(m.Role == session.RoleAssistant && status != "streaming" && m.Text != "" && canSpeak(),
+			app.If(m.Role == session.RoleAssistant && status != "streaming" && m.Text != "" && m.View.canSpeak(),
 				app.Button().Type("button").Class("link", "read-aloud").Aria("pressed", m.speech != nil).
 					Text(map[bool]string{true: t.StopReading, false: t.ReadAloud}[m.speech != nil]).OnClick(m.readAloud),
 			),

@@ -9,8 +9,19 @@ import (
 // Chinese when the answer is mostly Chinese). One answer is read at a
 // time; reading another, or leaving, stops it.
 
-// canSpeak reports whether the browser can read aloud.
-func canSpeak() bool { return app.Window().Get("speechSynthesis").Truthy() }
+// canSpeak reports whether the browser can read aloud: asked once, not at
+// each typewriter tick's render. Without a view (tests of the view alone),
+// it cannot.
+func (v *view) canSpeak() bool {
+	if v == nil {
+		return false
+	}
+	if v.speaks == nil {
+		speaks := app.Window().Get("speechSynthesis").Truthy()
+		v.speaks = &speaks
+	}
+	return *v.speaks
+}
 
 // speech is an answer being read.
 type speech struct {

@@ -22,6 +22,8 @@ type view struct {
 	autoTop float64
 	// reducedMotion is the page's prefers-reduced-motion query, once asked.
 	reducedMotion app.Value
+	// speaks is whether the browser can read aloud, once asked.
+	speaks *bool
 }
 
 func newView() *view {

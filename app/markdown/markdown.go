@@ -55,7 +55,7 @@ func Render(src string) string { return Renderer{}.Render(src) }
 func (r Renderer) Render(src string) string {
 	var b bytes.Buffer
 	pc := parser.NewContext()
-	if r.CopyLabel != "" {
+	if r.CopyLabel != "" && r.CopyLabel != defaultCopyLabel { // else no walk to label the blocks
 		pc.Set(copyLabelKey, r.CopyLabel)
 	}
 	if err := md.Convert([]byte(src), &b, parser.WithContext(pc)); err != nil {
