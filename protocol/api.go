@@ -33,26 +33,41 @@ type Conversation struct {
 	// sent with each of its questions: a system prompt, and a sampling
 	// temperature (0 to 2; nil: the app's, else the model's default). An
 	// app's system prompt applies when System is empty.
-	System      string    `json:"system,omitempty"`
-	Temperature *float64  `json:"temperature,omitempty"`
-	Created     time.Time `json:"created"`
-	Updated     time.Time `json:"updated"`
+	System      string   `json:"system,omitempty"`
+	Temperature *float64 `json:"temperature,omitempty"`
+	// Leaf is the last message of the branch shown: an edit or a
+	// regenerate keeps what it replaces as another branch (Message.Parent),
+	// and the conversation remembers which one was last asked in or
+	// switched to. "" (or one not there): the newest message's.
+	Leaf    string    `json:"leaf,omitempty"`
+	Created time.Time `json:"created"`
+	Updated time.Time `json:"updated"`
 }
 
 // Message is a question or an answer.
 type Message struct {
-	ID           string    `json:"id"`
-	Conversation string    `json:"conversation"`
-	Role         string    `json:"role"`
-	Text         string    `json:"text"`
-	Status       string    `json:"status"`
-	Finish       string    `json:"finish,omitempty"`     // Finish*, for an answer that ended
-	ErrorCode    string    `json:"error_code,omitempty"` // Code*, for StatusError
-	ErrorText    string    `json:"error,omitempty"`
-	Usage        *Usage    `json:"usage,omitempty"`
-	Client       string    `json:"client,omitempty"` // the ask's client id
-	Model        string    `json:"model,omitempty"`  // the model an answer came from
-	Created      time.Time `json:"created"`
+	ID           string `json:"id"`
+	Conversation string `json:"conversation"`
+	Role         string `json:"role"`
+	Text         string `json:"text"`
+	Status       string `json:"status"`
+	Finish       string `json:"finish,omitempty"`     // Finish*, for an answer that ended
+	ErrorCode    string `json:"error_code,omitempty"` // Code*, for StatusError
+	ErrorText    string `json:"error,omitempty"`
+	Usage        *Usage `json:"usage,omitempty"`
+	Client       string `json:"client,omitempty"` // the ask's client id
+	Model        string `json:"model,omitempty"`  // the model an answer came from
+	// Parent is the message this one follows ("" for a first question):
+	// the messages of a conversation are a tree, each branch a path from a
+	// first question to a leaf. An export file without parents is one
+	// branch in its order.
+	Parent string `json:"parent,omitempty"`
+	// Siblings, when a conversation's branch is read (GET
+	// /api/conversations/{id}), are the ids of the messages with this
+	// one's parent, this one's among them, oldest first; only for a message
+	// with others beside it: the page's "‹ 2 / 3 ›".
+	Siblings []string  `json:"siblings,omitempty"`
+	Created  time.Time `json:"created"`
 }
 
 // Models is what GET /api/models lists: the models questions may name,

@@ -56,6 +56,11 @@ const (
 	// offers it only when its model is sent the whole conversation with each
 	// question; a backend that keeps its own context could not forget.
 	FeatureReplace = "replace"
+	// FeatureBranches: what an ask with Replace takes the place of is kept
+	// as another branch (Message.Parent), an ask may name its Parent and
+	// ask to Regenerate, and POST /api/conversations/{id}/show switches
+	// branches. Offered with FeatureReplace.
+	FeatureBranches = "branches"
 )
 
 // Types of ClientFrame.
@@ -121,6 +126,9 @@ type ServerFrame struct {
 	// Model, on an ack, is the model the answer comes from; "" when the
 	// server does not know it (the seed backend's).
 	Model string `json:"model,omitempty"`
+	// Question, on an ack, is the id of the ask's question ("" when not
+	// known: an ask joined on another instance).
+	Question string `json:"question,omitempty"`
 	// Client echoes the client id of the ask an ack or error answers.
 	Client string `json:"client,omitempty"`
 	// Offset is the byte offset of Content in the answer's text.
@@ -168,10 +176,19 @@ type ClientFrame struct {
 	// API changes them).
 	System      string   `json:"system,omitempty"`
 	Temperature *float64 `json:"temperature,omitempty"`
-	// Replace, on an ask, names an answer of Conversation: that answer, its
-	// question and everything after them are removed, and this ask takes
-	// their place (edit and resend; regenerate asks the same question).
+	// Replace, on an ask, names an answer of Conversation that this ask
+	// takes the place of: its question is asked anew as Text (edit and
+	// resend). A server with FeatureBranches keeps the replaced messages
+	// as another branch; one without removes them and all after.
 	Replace string `json:"replace,omitempty"`
+	// Regenerate, with Replace, asks the replaced answer's question again:
+	// a new answer beside it, no new question. Text is that question's, so
+	// a server without FeatureBranches does the same by replacing.
+	Regenerate bool `json:"regenerate,omitempty"`
+	// Parent, on an ask in a conversation, is the message the question
+	// follows: the last one of the branch shown. "" for the conversation's
+	// Leaf (the seed page's asks, and a page that does not know it yet).
+	Parent string `json:"parent,omitempty"`
 	// Answer and Offset address an answer's text, for stop and resume.
 	Answer string `json:"answer,omitempty"`
 	Offset int    `json:"offset,omitempty"`
@@ -215,8 +232,11 @@ func decodeTyped(data []byte) (ClientFrame, bool, error) {
 func (f ClientFrame) validate() error {
 	switch f.Type {
 	case TypeAsk:
-		if f.Replace != "" && f.Conversation == "" {
-			return fmt.Errorf("%w: replace needs the conversation", ErrMissingField)
+		if (f.Replace != "" || f.Parent != "") && f.Conversation == "" {
+			return fmt.Errorf("%w: replace and parent need the conversation", ErrMissingField)
+		}
+		if f.Regenerate && f.Replace == "" {
+			return fmt.Errorf("%w: regenerate needs the answer it replaces", ErrMissingField)
 		}
 		return checkQuestion(f.Text)
 	case TypeStop:

@@ -23,6 +23,7 @@ const maxChunkBytes = 16 << 10
 // offset, live or after the end.
 type answer struct {
 	id, conversation, owner string
+	question                string             // its question's id, for the ack; "" not known
 	model                   string             // the model it comes from, for the ack; "" not known
 	cancel                  context.CancelFunc // stops the generation
 

@@ -27,13 +27,14 @@ const MaxImportBytes = 64 << 20
 //	GET    /api/me                           who the token signs in as: {"name": "..."}
 //	GET    /api/models                       the models questions may name, and the default
 //	GET    /api/conversations[?limit=N]      the user's conversations, newest first
-//	GET    /api/conversations/{id}[?limit=N] one, with its (last N) messages
+//	GET    /api/conversations/{id}[?limit=N] one, with the (last N) messages of the branch it shows
+//	POST   /api/conversations/{id}/show[?limit=N] show the branch through a message: {"message": "<id>"}; answers as GET
 //	PATCH  /api/conversations/{id}           rename: {"title": "..."}; instructions: {"system": "...", "temperature": 0.7}
 //	DELETE /api/conversations/{id}           delete it and its messages
 //	POST   /api/conversations/{id}/share     share it: {"path": "/s/<secret>"} (again: the same link, updated)
 //	DELETE /api/conversations/{id}/share     end its share link
 //	GET    /api/shares                       the user's share links
-//	GET    /api/conversations/{id}/markdown  it as a Markdown document
+//	GET    /api/conversations/{id}/markdown  it as a Markdown document, every branch
 //	GET    /api/search?q=...[&limit=N]       titles and messages containing q
 //	GET    /api/export                       everything, as an import file
 //	POST   /api/import                       a wasmchat export or ChatGPT's conversations.json
@@ -56,6 +57,7 @@ func (s *Server) routeAPI(mux *http.ServeMux) {
 	handle("GET /api/conversations", s.apiList)
 	handle("GET /api/conversations/{id}", s.apiGet)
 	handle("PATCH /api/conversations/{id}", s.apiRename)
+	handle("POST /api/conversations/{id}/show", s.apiShow)
 	handle("DELETE /api/conversations/{id}", s.apiDelete)
 	handle("POST /api/conversations/{id}/share", s.apiShare)
 	handle("DELETE /api/conversations/{id}/share", s.apiUnshare)
@@ -192,6 +194,31 @@ func (s *Server) apiGet(w http.ResponseWriter, r *http.Request, user string) err
 	return nil
 }
 
+// apiShow switches the branch a conversation shows (an edit or a
+// regenerate made another): to the one through the message named, its
+// newest message, unless that message is on the branch shown already.
+func (s *Server) apiShow(w http.ResponseWriter, r *http.Request, user string) error {
+	limit, err := limitParam(r)
+	if err != nil {
+		return err
+	}
+	var body struct {
+		Message string `json:"message"`
+	}
+	if err := json.NewDecoder(http.MaxBytesReader(w, r.Body, 4<<10)).Decode(&body); err != nil || !store.ValidID(body.Message) || body.Message == "" {
+		return errBadRequest{`send {"message": "<the id of a message of the branch to show>"}`}
+	}
+	if err := s.cfg.Store.ShowBranch(r.Context(), user, r.PathValue("id"), body.Message); err != nil {
+		return err
+	}
+	e, err := s.conversation(r, user, limit)
+	if err != nil {
+		return err
+	}
+	writeJSON(w, http.StatusOK, e)
+	return nil
+}
+
 func (s *Server) conversation(r *http.Request, user string, limit int) (store.Export, error) {
 	id := r.PathValue("id")
 	c, err := s.cfg.Store.Conversation(r.Context(), user, id)
@@ -262,10 +289,16 @@ func (s *Server) apiDelete(w http.ResponseWriter, r *http.Request, user string) 
 }
 
 func (s *Server) apiMarkdown(w http.ResponseWriter, r *http.Request, user string) error {
-	e, err := s.conversation(r, user, 0)
+	id := r.PathValue("id")
+	c, err := s.cfg.Store.Conversation(r.Context(), user, id)
 	if err != nil {
 		return err
 	}
+	msgs, err := s.cfg.Store.Tree(r.Context(), user, id)
+	if err != nil {
+		return err
+	}
+	e := store.Export{Conversation: c, Messages: msgs}
 	w.Header().Set("Content-Type", "text/markdown; charset=utf-8")
 	w.Header().Set("Content-Disposition", mime.FormatMediaType("attachment", map[string]string{"filename": e.Title + ".md"}))
 	_, _ = io.WriteString(w, store.Markdown(e))

@@ -35,6 +35,7 @@ const (
 var (
 	errUnsupported = &protocol.Error{Code: protocol.CodeUnsupported, Message: "This server cannot edit or regenerate: its model keeps its own context."}
 	errNoAnswer    = &protocol.Error{Code: protocol.CodeNotFound, Message: "That answer is no longer in this conversation."}
+	errNoParent    = &protocol.Error{Code: protocol.CodeNotFound, Message: "The message this question follows is not in this conversation."}
 	errBusy        = &protocol.Error{Code: protocol.CodeBusy, Message: "An answer is still coming in this conversation: stop it first."}
 	errTooMany     = &protocol.Error{Code: protocol.CodeLimit, Message: "Too many answers are coming at once: wait for one to finish, or stop one."}
 	errTooFast     = &protocol.Error{Code: protocol.CodeLimit, Message: "Too many questions in the last minute: wait a moment and ask again."}
@@ -124,7 +125,7 @@ func (h *hub) ask(owner string, channel int, f protocol.ClientFrame) (*answer, e
 	if err != nil {
 		return nil, err
 	}
-	if !store.ValidID(f.Conversation) || !store.ValidID(f.Replace) {
+	if !store.ValidID(f.Conversation) || !store.ValidID(f.Replace) || !store.ValidID(f.Parent) {
 		// The client's mistake, not the store's: sending it again would
 		// not help.
 		return nil, errBadID
@@ -197,7 +198,7 @@ func (h *hub) ask(owner string, channel int, f protocol.ClientFrame) (*answer, e
 		clientID = ""
 	}
 	asked, err := h.record(store.Ask{
-		User: owner, Conversation: conv, Replace: f.Replace, Question: f.Text, Client: clientID, Answer: a.id, History: historyMessages,
+		User: owner, Conversation: conv, Replace: f.Replace, Regenerate: f.Regenerate, Parent: f.Parent, Question: f.Text, Client: clientID, Answer: a.id, History: historyMessages,
 		Model: f.Model, AnswerModel: a.model,
 	})
 
@@ -214,8 +215,11 @@ func (h *hub) ask(owner string, channel int, f protocol.ClientFrame) (*answer, e
 		if h.byClient[key] == a {
 			delete(h.byClient, key)
 		}
-		if errors.Is(err, store.ErrNotFound) && f.Replace != "" {
+		switch {
+		case errors.Is(err, store.ErrNotFound) && f.Replace != "":
 			err = errNoAnswer
+		case errors.Is(err, store.ErrNotFound) && f.Parent != "":
+			err = errNoParent
 		}
 		if err == nil {
 			// Asked before, here before a restart or on another
@@ -233,7 +237,7 @@ func (h *hub) ask(owner string, channel int, f protocol.ClientFrame) (*answer, e
 		}
 		return nil, err
 	}
-	a.conversation = asked.Conversation.ID
+	a.conversation, a.question = asked.Conversation.ID, asked.QuestionID
 	h.current[s] = a.conversation
 	close(a.stored)
 	h.mu.Unlock()
@@ -244,7 +248,7 @@ func (h *hub) ask(owner string, channel int, f protocol.ClientFrame) (*answer, e
 	if asked.Conversation.Temperature != nil {
 		req.Temperature = asked.Conversation.Temperature
 	}
-	req.Turns = buildTurns(system, history(asked.History), f.Text, h.budget)
+	req.Turns = buildTurns(system, history(asked.History), asked.Question, h.budget)
 	go h.generate(gctx, a, req)
 	return a, nil
 }

@@ -48,7 +48,7 @@ func TestModels(t *testing.T) {
 	}
 
 	c := dialOwn(t, ts, "alice-token")
-	ack := askDone(t, c, st, "alice", "q1", "", "", "which model?")
+	ack := askDone(t, c, st, "alice", protocol.ClientFrame{ID: "q1", Text: "which model?"})
 	if ack.Model != "small" {
 		t.Errorf("ack of a question naming no model: model %q, want the default", ack.Model)
 	}

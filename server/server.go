@@ -202,7 +202,7 @@ func New(cfg Config) (*Server, error) {
 	s.appsFrame = protocol.ServerFrame{Status: protocol.StatusControl, Type: protocol.ControlApps, Content: string(apps)}
 	features := []string{}
 	if s.hub.replace {
-		features = append(features, protocol.FeatureReplace)
+		features = append(features, protocol.FeatureReplace, protocol.FeatureBranches)
 	}
 	list, _ := json.Marshal(features)
 	s.featuresFrame = protocol.ServerFrame{Status: protocol.StatusControl, Type: protocol.ControlFeatures, Content: string(list)}

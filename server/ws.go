@@ -351,7 +351,7 @@ func (c *conn) handle(ctx context.Context, data []byte) {
 		c.s.metrics.asks.WithLabelValues(result).Inc()
 		ack := protocol.ServerFrame{
 			Status: protocol.StatusControl, Type: protocol.ControlAck,
-			Client: f.ID, Answer: a.id, Conversation: a.conversation, Model: a.model,
+			Client: f.ID, Answer: a.id, Conversation: a.conversation, Model: a.model, Question: a.question,
 		}
 		if c.send(ctx, ack) == nil {
 			since(c.s.metrics.ackSeconds, start)

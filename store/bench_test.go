@@ -1,6 +1,7 @@
 package store_test
 
 import (
+	"cmp"
 	"fmt"
 	"strings"
 	"testing"
@@ -57,7 +58,8 @@ func BenchmarkListConversations(b *testing.B) {
 }
 
 // BenchmarkLoadConversation: opening a conversation of 1,000 messages
-// (500 questions and 500 answers of about 1 KB).
+// (500 questions and 500 answers of about 1 KB): all of them, and the last
+// 51 (the page's first load).
 func BenchmarkLoadConversation(b *testing.B) {
 	bench(b, func(b *testing.B, s store.Store) {
 		u := user(b, s, "alice")
@@ -73,10 +75,46 @@ func BenchmarkLoadConversation(b *testing.B) {
 			b.Fatal(err)
 		}
 		id := must[[]store.Conversation](b)(s.Conversations(ctx, u, 1))[0].ID
+		for _, limit := range []int{0, 51} { // all, and what the page opens with
+			b.Run(fmt.Sprintf("limit=%d", limit), func(b *testing.B) {
+				b.ReportAllocs()
+				for b.Loop() {
+					if m := must[[]store.Message](b)(s.Messages(ctx, u, id, limit)); len(m) != cmp.Or(limit, 1000) {
+						b.Fatalf("%d messages", len(m))
+					}
+				}
+			})
+		}
+	})
+}
+
+// BenchmarkAsk: a question in a conversation of 1,000 messages, the last
+// 200 of its branch read as the model's history (the server's
+// historyMessages), then its answer ended.
+func BenchmarkAsk(b *testing.B) {
+	bench(b, func(b *testing.B, s store.Store) {
+		u := user(b, s, "alice")
+		e := store.Export{Conversation: store.Conversation{Title: "long"}}
+		for i := range 1000 {
+			role := store.RoleUser
+			if i%2 == 1 {
+				role = store.RoleAssistant
+			}
+			e.Messages = append(e.Messages, store.Message{Role: role, Text: strings.Repeat("lorem ipsum ", 85), Status: store.StatusDone})
+		}
+		if _, err := s.Import(ctx, u, []store.Export{e}); err != nil {
+			b.Fatal(err)
+		}
+		id := must[[]store.Conversation](b)(s.Conversations(ctx, u, 1))[0].ID
 		b.ReportAllocs()
-		for b.Loop() {
-			if m := must[[]store.Message](b)(s.Messages(ctx, u, id, 0)); len(m) != 1000 {
-				b.Fatalf("%d messages", len(m))
+		for i := 0; b.Loop(); i++ {
+			answer := fmt.Sprintf("a%d", i)
+			asked := must[store.Asked](b)(s.Ask(ctx, u, store.Ask{Conversation: store.Conversation{ID: id}, Question: "another question", Answer: answer, History: 200}))
+			if len(asked.History) != 200 {
+				b.Fatalf("history of %d", len(asked.History))
+			}
+			if err := s.EndAnswer(ctx, u, answer, store.Message{Text: "an answer", Status: store.StatusDone}); err != nil {
+				b.Fatal(err)
 			}
 		}
 	})

@@ -295,13 +295,41 @@ func TestMessagesAndAnswers(t *testing.T) {
 	})
 }
 
-// TestReplace: an ask that replaces an answer removes it, the question
-// before it and everything after, and the conversation goes on from there;
-// another conversation is untouched; an answer gone or of another
-// conversation is not found.
-func TestReplace(t *testing.T) {
+// branch returns the texts of the branch a conversation shows, and the
+// number of siblings of each ("" when none).
+func branch(t *testing.T, s store.Store, u, conv string) string {
+	t.Helper()
+	var texts []string
+	for _, m := range must[[]store.Message](t)(s.Messages(ctx, u, conv, 0)) {
+		text := m.Text
+		if len(m.Siblings) > 0 {
+			text += fmt.Sprintf("(%d/%d)", slices.Index(m.Siblings, m.ID)+1, len(m.Siblings))
+		}
+		texts = append(texts, text)
+	}
+	return strings.Join(texts, " ")
+}
+
+// tree returns every message of a conversation as "text<-parent's text".
+func tree(t *testing.T, msgs []store.Message) string {
+	t.Helper()
+	text := map[string]string{"": "-"}
+	var out []string
+	for _, m := range msgs {
+		text[m.ID] = m.Text
+		out = append(out, m.Text+"<-"+text[m.Parent])
+	}
+	return strings.Join(out, " ")
+}
+
+// TestBranches: an edit asks its question again beside the original, a
+// regenerate adds an answer beside the one it replaces; nothing is
+// removed. The conversation shows the branch last asked in or switched
+// to, the model gets only that branch's messages, an ask may name the
+// message it follows, and export and import keep every branch.
+func TestBranches(t *testing.T) {
 	contract(t, func(t *testing.T, s store.Store) {
-		u := user(t, s, "u")
+		u, bob := user(t, s, "u"), user(t, s, "bob")
 		c := chat(t, s, u, "c", "q1", "a1")
 		other := chat(t, s, u, "other", "oq", "oa")
 		for _, text := range []string{"q2", "a2", "q3", "a3"} {
@@ -312,27 +340,108 @@ func TestReplace(t *testing.T) {
 			must[store.Message](t)(s.AddMessage(ctx, u, store.Message{Conversation: c.ID, Role: role, Text: text, Status: store.StatusDone}))
 		}
 		msgs := must[[]store.Message](t)(s.Messages(ctx, u, c.ID, 0))
-		asked := must[store.Asked](t)(s.Ask(ctx, u, store.Ask{Conversation: store.Conversation{ID: c.ID}, Replace: msgs[3].ID, Question: "q2 edited", Answer: "new", History: 10}))
-		if len(asked.History) != 2 {
-			t.Errorf("history after the replace: %+v", asked.History)
+		q1, a1, q2, a2 := msgs[0], msgs[1], msgs[2], msgs[3]
+
+		// Edit q2 (replacing a2): q2, a2, q3, a3 stay, on another branch.
+		asked := must[store.Asked](t)(s.Ask(ctx, u, store.Ask{Conversation: store.Conversation{ID: c.ID}, Replace: a2.ID, Question: "q2e", Answer: "e1", History: 10}))
+		if tree(t, asked.History) != "q1<-- a1<-q1" || asked.Question != "q2e" || asked.QuestionID == "" {
+			t.Errorf("edit: history %q, question %q %q", tree(t, asked.History), asked.QuestionID, asked.Question)
 		}
-		var texts []string
-		for _, m := range must[[]store.Message](t)(s.Messages(ctx, u, c.ID, 0)) {
-			texts = append(texts, m.Text)
+		noErr(t, s.EndAnswer(ctx, u, "e1", store.Message{Text: "e1", Status: store.StatusDone}))
+		if got := branch(t, s, u, c.ID); got != "q1 a1 q2e(2/2) e1" {
+			t.Errorf("after the edit: %q", got)
 		}
-		if strings.Join(texts, " ") != "q1 a1 q2 edited " {
-			t.Errorf("left %q, want q1 a1 and the new ask", texts)
+		// Regenerate e1: the same question, asked again, no new question.
+		asked = must[store.Asked](t)(s.Ask(ctx, u, store.Ask{Conversation: store.Conversation{ID: c.ID}, Replace: "e1", Regenerate: true, Question: "ignored", Answer: "r1", History: 10}))
+		if tree(t, asked.History) != "q1<-- a1<-q1" || asked.Question != "q2e" {
+			t.Errorf("regenerate: history %q, question %q", tree(t, asked.History), asked.Question)
+		}
+		noErr(t, s.EndAnswer(ctx, u, "r1", store.Message{Text: "r1", Status: store.StatusDone}))
+		if got := branch(t, s, u, c.ID); got != "q1 a1 q2e(2/2) r1(2/2)" {
+			t.Errorf("after the regenerate: %q", got)
+		}
+		all := must[[]store.Message](t)(s.Tree(ctx, u, c.ID))
+		if got := tree(t, all); got != "q1<-- a1<-q1 q2<-a1 a2<-q2 q3<-a2 a3<-q3 q2e<-a1 e1<-q2e r1<-q2e" {
+			t.Errorf("tree %q", got)
+		}
+
+		// Switch to the first branch: its newest message is shown; a
+		// message of the branch shown changes nothing.
+		noErr(t, s.ShowBranch(ctx, u, c.ID, q2.ID))
+		if got := branch(t, s, u, c.ID); got != "q1 a1 q2(1/2) a2 q3 a3" {
+			t.Errorf("switched to q2: %q", got)
+		}
+		if cv := must[store.Conversation](t)(s.Conversation(ctx, u, c.ID)); cv.Leaf != msgs[5].ID {
+			t.Errorf("leaf %q, want a3's %q", cv.Leaf, msgs[5].ID)
+		}
+		noErr(t, s.ShowBranch(ctx, u, c.ID, a1.ID))
+		if got := branch(t, s, u, c.ID); got != "q1 a1 q2(1/2) a2 q3 a3" {
+			t.Errorf("a1 shown: %q", got)
+		}
+		// The last of the last branch: r1 over e1.
+		noErr(t, s.ShowBranch(ctx, u, c.ID, asked.QuestionID))
+		if got := branch(t, s, u, c.ID); got != "q1 a1 q2e(2/2) r1(2/2)" {
+			t.Errorf("switched to q2e: %q", got)
+		}
+		noErr(t, s.ShowBranch(ctx, u, c.ID, "e1"))
+		if got := branch(t, s, u, c.ID); got != "q1 a1 q2e(2/2) e1(1/2)" {
+			t.Errorf("switched to e1: %q", got)
+		}
+		// An ask follows the branch shown, or the message it names.
+		asked = must[store.Asked](t)(s.Ask(ctx, u, store.Ask{Conversation: store.Conversation{ID: c.ID}, Question: "q4", Answer: "x4", History: 10}))
+		if tree(t, asked.History) != "q1<-- a1<-q1 q2e<-a1 e1<-q2e" {
+			t.Errorf("history of an ask on e1's branch: %q", tree(t, asked.History))
+		}
+		asked = must[store.Asked](t)(s.Ask(ctx, u, store.Ask{Conversation: store.Conversation{ID: c.ID}, Parent: a1.ID, Question: "q5", Answer: "x5", History: 1}))
+		if tree(t, asked.History) != "a1<-" {
+			t.Errorf("history of an ask after a1, one message: %q", tree(t, asked.History))
+		}
+		if got := branch(t, s, u, c.ID); got != "q1 a1 q5(3/3) " {
+			t.Errorf("after an ask after a1: %q", got)
+		}
+
+		// What is not there is not found, and nothing is written.
+		before := len(must[[]store.Message](t)(s.Tree(ctx, u, c.ID)))
+		om := must[[]store.Message](t)(s.Messages(ctx, u, other.ID, 0))
+		for _, a := range []store.Ask{
+			{Replace: "gone"}, {Replace: om[1].ID}, {Replace: q1.ID}, {Parent: om[0].ID}, {Parent: "gone"}, {Replace: "gone", Regenerate: true},
+		} {
+			a.Conversation, a.Question, a.Answer = store.Conversation{ID: c.ID}, "x", "y"+a.Replace+a.Parent
+			if _, err := s.Ask(ctx, u, a); !errors.Is(err, store.ErrNotFound) {
+				t.Errorf("ask %+v: %v, want not found", a, err)
+			}
+		}
+		if n := len(must[[]store.Message](t)(s.Tree(ctx, u, c.ID))); n != before {
+			t.Errorf("refused asks wrote: %d messages, want %d", n, before)
+		}
+		for _, id := range []string{"gone", om[0].ID} {
+			if err := s.ShowBranch(ctx, u, c.ID, id); !errors.Is(err, store.ErrNotFound) {
+				t.Errorf("show %q: %v", id, err)
+			}
+		}
+		if err := s.ShowBranch(ctx, bob, c.ID, q2.ID); !errors.Is(err, store.ErrNotFound) {
+			t.Errorf("bob shows u's branch: %v", err)
 		}
 		if got := must[[]store.Message](t)(s.Messages(ctx, u, other.ID, 0)); len(got) != 2 {
 			t.Errorf("the other conversation has %d messages, want its 2", len(got))
 		}
-		// An answer gone, or of another conversation, is not found.
-		if _, err := s.Ask(ctx, u, store.Ask{Conversation: store.Conversation{ID: c.ID}, Replace: msgs[3].ID, Question: "x", Answer: "x1"}); !errors.Is(err, store.ErrNotFound) {
-			t.Errorf("replacing a removed answer: %v", err)
+
+		// Export and import keep every branch and the one shown.
+		noErr(t, s.ShowBranch(ctx, u, c.ID, q2.ID))
+		exp := exportAll(t, s, u)
+		must[int](t)(s.Import(ctx, bob, exp))
+		if got, want := tree(t, must[[]store.Message](t)(s.Tree(ctx, bob, c.ID))), tree(t, must[[]store.Message](t)(s.Tree(ctx, u, c.ID))); got != want {
+			t.Errorf("imported tree %q, want %q", got, want)
 		}
-		om := must[[]store.Message](t)(s.Messages(ctx, u, other.ID, 0))
-		if _, err := s.Ask(ctx, u, store.Ask{Conversation: store.Conversation{ID: c.ID}, Replace: om[1].ID, Question: "x", Answer: "x2"}); !errors.Is(err, store.ErrNotFound) {
-			t.Errorf("replacing another conversation's answer: %v", err)
+		if got := branch(t, s, bob, c.ID); got != "q1 a1 q2(1/3) a2 q3 a3" {
+			t.Errorf("imported branch shown: %q", got)
+		}
+		i := slices.IndexFunc(exp, func(e store.Export) bool { return e.ID == c.ID })
+		md := store.Markdown(exp[i])
+		for _, want := range []string{"## You (branch 1 of 3)\n\nq2", "## You (branch 2 of 3)\n\nq2e", "## Assistant (branch 2 of 2)\n\nr1", "## You (branch 3 of 3)\n\nq5"} {
+			if !strings.Contains(md, want) {
+				t.Errorf("markdown lacks %q:\n%s", want, md)
+			}
 		}
 	})
 }

@@ -41,13 +41,30 @@ func TestDecodeChatGPT(t *testing.T) {
 	if c.ID != "gpt-conv-1" || c.Title != "Capital of France" || !c.Created.Equal(time.UnixMilli(1700000000500)) {
 		t.Errorf("conversation %+v", c.Conversation)
 	}
+	// Every branch, each message after its parent: the abandoned edit is
+	// a first question beside the one shown, and the shown branch's last
+	// answer is the leaf.
 	var got []string
-	for _, m := range c.Messages {
-		got = append(got, m.Role+": "+m.Text)
+	at := map[string]int{}
+	for i, m := range c.Messages {
+		at[m.ID] = i
+		parent := "-"
+		if m.Parent != "" {
+			parent = c.Messages[at[m.Parent]].Text
+		}
+		got = append(got, m.Role+": "+m.Text+" <- "+parent)
 	}
-	want := []string{"user: What is the capital of France?", "assistant: Paris.", "user: And of Italy?", "assistant: Rome."}
+	want := []string{"user: What is the capital of France? <- -", "assistant: Paris. <- What is the capital of France?",
+		"user: And of Italy? <- Paris.", "assistant: Rome. <- And of Italy?", "user: an abandoned edit <- -"}
 	if strings.Join(got, "|") != strings.Join(want, "|") {
 		t.Errorf("messages %q, want %q", got, want)
+	}
+	if c.Leaf != c.Messages[3].ID {
+		t.Errorf("leaf %q, want Rome's %q", c.Leaf, c.Messages[3].ID)
+	}
+	md := store.Markdown(c)
+	if !strings.Contains(md, "## You (branch 1 of 2)\n\nWhat is the capital") || !strings.Contains(md, "## You (branch 2 of 2)\n\nan abandoned edit") {
+		t.Errorf("markdown:\n%s", md)
 	}
 }
 

@@ -326,13 +326,13 @@ func (s *sqlStore) RevokeToken(ctx context.Context, id string) error {
 
 // --- conversations ---
 
-const convColumns = `id, title, channel, app, model, system, temperature, created, updated`
+const convColumns = `id, title, channel, app, model, system, temperature, leaf, created, updated`
 
 func scanConv(row interface{ Scan(...any) error }) (Conversation, error) {
 	var c Conversation
 	var created, updated int64
 	var temp sql.NullFloat64
-	err := row.Scan(&c.ID, &c.Title, &c.Channel, &c.App, &c.Model, &c.System, &temp, &created, &updated)
+	err := row.Scan(&c.ID, &c.Title, &c.Channel, &c.App, &c.Model, &c.System, &temp, &c.Leaf, &created, &updated)
 	if temp.Valid {
 		c.Temperature = &temp.Float64
 	}
@@ -504,13 +504,13 @@ func (s *sqlStore) DeleteConversation(ctx context.Context, user, id string) erro
 
 // --- messages ---
 
-const msgColumns = `id, conversation_id, role, text, status, finish, error_code, error_text, usage_prompt, usage_completion, usage_total, client, model, created`
+const msgColumns = `id, conversation_id, role, text, status, finish, error_code, error_text, usage_prompt, usage_completion, usage_total, client, model, parent, created`
 
 func scanMsg(row interface{ Scan(...any) error }) (Message, error) {
 	var m Message
 	var created int64
 	var up, uc, ut sql.NullInt64
-	err := row.Scan(&m.ID, &m.Conversation, &m.Role, &m.Text, &m.Status, &m.Finish, &m.ErrorCode, &m.ErrorText, &up, &uc, &ut, &m.Client, &m.Model, &created)
+	err := row.Scan(&m.ID, &m.Conversation, &m.Role, &m.Text, &m.Status, &m.Finish, &m.ErrorCode, &m.ErrorText, &up, &uc, &ut, &m.Client, &m.Model, &m.Parent, &created)
 	if ut.Valid {
 		m.Usage = &protocol.Usage{Prompt: int(up.Int64), Completion: int(uc.Int64), Total: int(ut.Int64)}
 	}
@@ -523,29 +523,6 @@ func usageArgs(u *protocol.Usage) (any, any, any) {
 		return nil, nil, nil
 	}
 	return u.Prompt, u.Completion, u.Total
-}
-
-func (s *sqlStore) Messages(ctx context.Context, user, conv string, limit int) ([]Message, error) {
-	query := `SELECT ` + msgColumns + ` FROM messages WHERE user_id = ? AND conversation_id = ? ORDER BY n`
-	args := []any{user, conv}
-	if limit > 0 {
-		query = `SELECT ` + msgColumns + ` FROM (SELECT n, ` + msgColumns + ` FROM messages WHERE user_id = ? AND conversation_id = ? ORDER BY n DESC LIMIT ?) last ORDER BY n`
-		args = append(args, limit)
-	}
-	rows, err := s.r.QueryContext(ctx, s.q(query), args...)
-	if err != nil {
-		return nil, fmt.Errorf("store: messages: %w", err)
-	}
-	defer rows.Close()
-	out := []Message{}
-	for rows.Next() {
-		m, err := scanMsg(rows)
-		if err != nil {
-			return nil, fmt.Errorf("store: messages: %w", err)
-		}
-		out = append(out, m)
-	}
-	return out, rows.Err()
 }
 
 func (s *sqlStore) Message(ctx context.Context, user, id string) (Message, error) {
@@ -571,6 +548,13 @@ func (s *sqlStore) AddMessage(ctx context.Context, user string, m Message) (Mess
 	}
 	m.Created = fromMS(ms(m.Created))
 	err := s.tx(ctx, func(tx *sql.Tx) error {
+		if m.Parent == "" {
+			// It follows the branch shown, and is its last message now.
+			var err error
+			if m.Parent, err = s.leaf(ctx, tx, user, m.Conversation); err != nil {
+				return fmt.Errorf("store: add message: %w", err)
+			}
+		}
 		return s.insertMessage(ctx, tx, user, m, true)
 	})
 	if err != nil {
@@ -580,10 +564,11 @@ func (s *sqlStore) AddMessage(ctx context.Context, user string, m Message) (Mess
 }
 
 // insertMessage adds m to its conversation, which must be the user's; touch
-// marks the conversation updated.
+// marks the conversation updated, and m the last message of the branch it
+// shows.
 func (s *sqlStore) insertMessage(ctx context.Context, tx *sql.Tx, user string, m Message, touch bool) error {
 	if touch {
-		res, err := tx.ExecContext(ctx, s.q(`UPDATE conversations SET updated = ? WHERE user_id = ? AND id = ?`), ms(m.Created), user, m.Conversation)
+		res, err := tx.ExecContext(ctx, s.q(`UPDATE conversations SET updated = ?, leaf = ? WHERE user_id = ? AND id = ?`), ms(m.Created), m.ID, user, m.Conversation)
 		if err != nil {
 			return fmt.Errorf("store: add message: %w", err)
 		}
@@ -592,9 +577,9 @@ func (s *sqlStore) insertMessage(ctx context.Context, tx *sql.Tx, user string, m
 		}
 	}
 	p, c, t := usageArgs(m.Usage)
-	_, err := tx.ExecContext(ctx, s.q(`INSERT INTO messages (user_id, id, conversation_id, role, text, status, finish, error_code, error_text, usage_prompt, usage_completion, usage_total, client, model, created, updated)
-		VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`),
-		user, m.ID, m.Conversation, m.Role, s.d.clean(m.Text), m.Status, m.Finish, m.ErrorCode, s.d.clean(m.ErrorText), p, c, t, m.Client, m.Model, ms(m.Created), ms(m.Created))
+	_, err := tx.ExecContext(ctx, s.q(`INSERT INTO messages (user_id, id, conversation_id, role, text, status, finish, error_code, error_text, usage_prompt, usage_completion, usage_total, client, model, parent, created, updated)
+		VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`),
+		user, m.ID, m.Conversation, m.Role, s.d.clean(m.Text), m.Status, m.Finish, m.ErrorCode, s.d.clean(m.ErrorText), p, c, t, m.Client, m.Model, m.Parent, ms(m.Created), ms(m.Created))
 	if err != nil {
 		return fmt.Errorf("store: add message: %w", err)
 	}
@@ -612,11 +597,10 @@ func (s *sqlStore) Ask(ctx context.Context, user string, a Ask) (Asked, error) {
 
 // Asks records the asks in one transaction: one commit for many asks is
 // what lets a burst of questions through SQLite's single writer. An ask
-// that replaces part of a conversation runs within a savepoint, rolled
-// back when it fails (its answer is not there), so the others stay; the
-// others can fail only with the whole transaction. An ask is two
-// statements (three with its history, five with a replace), prepared once
-// per transaction.
+// that fails alone (what it replaces or follows is not there) fails
+// before it writes, so the others stay; the others can fail only with the
+// whole transaction. An ask is three statements (four with its history),
+// the writes prepared once per transaction.
 func (s *sqlStore) Asks(ctx context.Context, asks []Ask) ([]Asked, error) {
 	out := make([]Asked, len(asks))
 	now := fromMS(ms(s.now()))
@@ -624,13 +608,13 @@ func (s *sqlStore) Asks(ctx context.Context, asks []Ask) ([]Asked, error) {
 		st := askStmts{s: s, tx: tx}
 		defer st.close()
 		for i, a := range asks {
-			if err := errors.Join(checkID(a.Conversation.ID), checkID(a.Answer), checkID(a.Client)); err != nil {
+			if err := errors.Join(checkID(a.Conversation.ID), checkID(a.Answer), checkID(a.Client), checkID(a.Replace), checkID(a.Parent)); err != nil {
 				out[i].Err = err
 				continue
 			}
 			if a.Client != "" {
 				// Sent again (to this instance or another): it joins the
-				// answer it started, and replaces nothing twice.
+				// answer it started, and adds no second branch.
 				found, err := st.existing(ctx, a, &out[i])
 				if err != nil {
 					return err
@@ -639,29 +623,9 @@ func (s *sqlStore) Asks(ctx context.Context, asks []Ask) ([]Asked, error) {
 					continue
 				}
 			}
-			if a.Replace == "" {
-				if err := st.ask(ctx, a, now, &out[i]); err != nil {
-					return err
-				}
-				continue
-			}
-			if _, err := tx.ExecContext(ctx, `SAVEPOINT ask`); err != nil {
-				return err
-			}
-			err := s.replaceFrom(ctx, tx, a.User, a.Conversation.ID, a.Replace)
-			if err == nil {
-				err = st.ask(ctx, a, now, &out[i])
-			}
-			if err != nil {
-				if _, rerr := tx.ExecContext(ctx, `ROLLBACK TO SAVEPOINT ask`); rerr != nil {
-					return rerr
-				}
-				if !errors.Is(err, ErrNotFound) {
-					err = fmt.Errorf("store: ask: %w", err)
-				}
+			if err := st.ask(ctx, a, now, &out[i]); errors.Is(err, ErrNotFound) {
 				out[i] = Asked{Err: err}
-			}
-			if _, err := tx.ExecContext(ctx, `RELEASE SAVEPOINT ask`); err != nil {
+			} else if err != nil {
 				return err
 			}
 		}
@@ -676,9 +640,9 @@ func (s *sqlStore) Asks(ctx context.Context, asks []Ask) ([]Asked, error) {
 // askStmts are the statements of asks, prepared at their first use in a
 // transaction.
 type askStmts struct {
-	s        *sqlStore
-	tx       *sql.Tx
-	conv, qa *sql.Stmt
+	s               *sqlStore
+	tx              *sql.Tx
+	conv, qa, regen *sql.Stmt
 }
 
 func (st *askStmts) prepare(ctx context.Context, p **sql.Stmt, query string) (*sql.Stmt, error) {
@@ -693,73 +657,115 @@ func (st *askStmts) prepare(ctx context.Context, p **sql.Stmt, query string) (*s
 }
 
 func (st *askStmts) close() {
-	for _, p := range []*sql.Stmt{st.conv, st.qa} {
+	for _, p := range []*sql.Stmt{st.conv, st.qa, st.regen} {
 		if p != nil {
 			p.Close()
 		}
 	}
 }
 
-// ask records one ask (see Store.Ask) but its replace: it opens or
-// creates the conversation, reads the history of one already there, and
-// adds the question and the answer.
+// ask records one ask (see Store.Ask): it finds where in the conversation
+// the question goes (parentOf: ErrNotFound, before any write, when what
+// the ask names is not there), opens or creates the conversation with the
+// new answer as the leaf it shows, reads the history of the branch, and
+// adds the question (none for a regenerate) and the answer.
 func (st *askStmts) ask(ctx context.Context, a Ask, now time.Time, out *Asked) error {
 	s := st.s
 	c := a.Conversation
 	created := c.ID == ""
+	if created && a.Regenerate {
+		return ErrNotFound // nothing to ask again
+	}
+	var at place
+	out.Question = a.Question
 	if created {
 		c.ID = newID()
+	} else {
+		var err error
+		if at, err = s.parentOf(ctx, st.tx, a); err != nil {
+			return err
+		}
+		if a.Regenerate {
+			out.QuestionID, out.Question = at.question, at.text
+		}
+		// The history, before the conversation's leaf is the new answer:
+		// the branch shown ends with the message the question follows.
+		if n := a.History; (n > 0 && at.parent != "") || at.shown {
+			hist, err := s.path(ctx, st.tx, a.User, c.ID, at.parent, max(n, 1), false)
+			if err != nil {
+				return err
+			}
+			if at.shown && len(hist) > 0 {
+				at.parent = hist[len(hist)-1].ID
+			}
+			if n > 0 {
+				out.History = hist
+			}
+		}
 	}
-	conv, err := st.prepare(ctx, &st.conv, `INSERT INTO conversations (user_id, id, title, channel, app, model, system, temperature, created, updated)
-		VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?) ON CONFLICT (user_id, id) DO UPDATE SET updated = excluded.updated, model = excluded.model
+	conv, err := st.prepare(ctx, &st.conv, `INSERT INTO conversations (user_id, id, title, channel, app, model, system, temperature, leaf, created, updated)
+		VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) ON CONFLICT (user_id, id) DO UPDATE SET updated = excluded.updated, model = excluded.model, leaf = excluded.leaf
 		RETURNING `+convColumns)
 	if err != nil {
 		return err
 	}
-	if out.Conversation, err = scanConv(conv.QueryRowContext(ctx, a.User, c.ID, CleanTitle(c.Title), c.Channel, c.App, a.Model, s.d.clean(c.System), c.Temperature, ms(now), ms(now))); err != nil {
+	if out.Conversation, err = scanConv(conv.QueryRowContext(ctx, a.User, c.ID, CleanTitle(c.Title), c.Channel, c.App, a.Model, s.d.clean(c.System), c.Temperature, a.Answer, ms(now), ms(now))); err != nil {
 		return err
-	}
-	if !created {
-		if out.History, err = s.lastMessages(ctx, st.tx, a.User, c.ID, a.History); err != nil {
-			return err
-		}
 	}
 	// The answer's row goes unless the user's client id has one already:
 	// another instance took the same ask since existing looked.
-	qa, err := st.prepare(ctx, &st.qa, `INSERT INTO messages (user_id, id, conversation_id, role, text, status, client, model, created, updated)
-		VALUES (?, ?, ?, ?, ?, ?, ?, '', ?, ?), (?, ?, ?, ?, '', ?, ?, ?, ?, ?)
-		ON CONFLICT (user_id, client) WHERE role = 'assistant' AND client <> '' DO NOTHING RETURNING role`)
-	if err != nil {
-		return err
-	}
-	qid := newID()
-	rows, err := qa.QueryContext(ctx,
-		a.User, qid, c.ID, RoleUser, s.d.clean(a.Question), StatusDone, a.Client, ms(now), ms(now),
-		a.User, a.Answer, c.ID, RoleAssistant, StatusStreaming, a.Client, a.AnswerModel, ms(now), ms(now))
-	if err != nil {
-		return err
+	var rows *sql.Rows
+	if a.Regenerate {
+		regen, err := st.prepare(ctx, &st.regen, `INSERT INTO messages (user_id, id, conversation_id, role, text, status, client, model, parent, created, updated)
+			VALUES (?, ?, ?, ?, '', ?, ?, ?, ?, ?, ?)
+			ON CONFLICT (user_id, client) WHERE role = 'assistant' AND client <> '' DO NOTHING RETURNING role`)
+		if err != nil {
+			return err
+		}
+		rows, err = regen.QueryContext(ctx, a.User, a.Answer, c.ID, RoleAssistant, StatusStreaming, a.Client, a.AnswerModel, out.QuestionID, ms(now), ms(now))
+		if err != nil {
+			return err
+		}
+	} else {
+		qa, err := st.prepare(ctx, &st.qa, `INSERT INTO messages (user_id, id, conversation_id, role, text, status, client, model, parent, created, updated)
+			VALUES (?, ?, ?, ?, ?, ?, ?, '', ?, ?, ?), (?, ?, ?, ?, '', ?, ?, ?, ?, ?, ?)
+			ON CONFLICT (user_id, client) WHERE role = 'assistant' AND client <> '' DO NOTHING RETURNING role`)
+		if err != nil {
+			return err
+		}
+		out.QuestionID = newID()
+		rows, err = qa.QueryContext(ctx,
+			a.User, out.QuestionID, c.ID, RoleUser, s.d.clean(a.Question), StatusDone, a.Client, at.parent, ms(now), ms(now),
+			a.User, a.Answer, c.ID, RoleAssistant, StatusStreaming, a.Client, a.AnswerModel, out.QuestionID, ms(now), ms(now))
+		if err != nil {
+			return err
+		}
 	}
 	n := 0
 	for rows.Next() {
-		n++
+		if r := ""; rows.Scan(&r) == nil && r == RoleAssistant {
+			n++
+		}
 	}
 	if err := errors.Join(rows.Err(), rows.Close()); err != nil {
 		return err
 	}
-	if n == 2 {
+	if n == 1 {
 		return nil
 	}
 	// Lost the race: take back the question (and the conversation made
-	// for it) and join the answer that won.
-	if _, err := st.tx.ExecContext(ctx, s.q(`DELETE FROM messages WHERE user_id = ? AND id = ?`), a.User, qid); err != nil {
-		return err
+	// for it) and join the answer that won. (The leaf set above names no
+	// message: the branch shown falls back to the newest.)
+	if !a.Regenerate {
+		if _, err := st.tx.ExecContext(ctx, s.q(`DELETE FROM messages WHERE user_id = ? AND id = ?`), a.User, out.QuestionID); err != nil {
+			return err
+		}
 	}
 	if created {
 		if _, err := st.tx.ExecContext(ctx, s.q(`DELETE FROM conversations WHERE user_id = ? AND id = ?`), a.User, c.ID); err != nil {
 			return err
 		}
 	}
-	out.History = nil
 	found, err := st.existing(ctx, a, out)
 	if err == nil && !found {
 		err = errors.New("store: ask: the answer of the client id vanished")
@@ -769,67 +775,17 @@ func (st *askStmts) ask(ctx context.Context, a Ask, now time.Time, out *Asked) e
 
 // existing looks for the answer of a's client id: an ask sent again.
 func (st *askStmts) existing(ctx context.Context, a Ask, out *Asked) (bool, error) {
-	var id, conv string
-	err := st.tx.QueryRowContext(ctx, st.s.q(`SELECT id, conversation_id FROM messages WHERE user_id = ? AND client = ? AND role = ? AND client <> ''`),
-		a.User, a.Client, RoleAssistant).Scan(&id, &conv)
+	var id, conv, question string
+	err := st.tx.QueryRowContext(ctx, st.s.q(`SELECT id, conversation_id, parent FROM messages WHERE user_id = ? AND client = ? AND role = ? AND client <> ''`),
+		a.User, a.Client, RoleAssistant).Scan(&id, &conv, &question)
 	if errors.Is(err, sql.ErrNoRows) {
 		return false, nil
 	}
 	if err != nil {
 		return false, err
 	}
-	*out = Asked{Existing: id, Conversation: Conversation{ID: conv}}
+	*out = Asked{Existing: id, QuestionID: question, Conversation: Conversation{ID: conv}}
 	return true, nil
-}
-
-// replaceFrom removes, for an ask that replaces answer id of conversation
-// conv, that answer, the question before it and everything after: two
-// lookups by index, whatever the conversation's length.
-func (s *sqlStore) replaceFrom(ctx context.Context, tx *sql.Tx, user, conv, id string) error {
-	var n int64
-	err := tx.QueryRowContext(ctx, s.q(`SELECT n FROM messages WHERE user_id = ? AND id = ? AND conversation_id = ? AND role = ?`),
-		user, id, conv, RoleAssistant).Scan(&n)
-	if errors.Is(err, sql.ErrNoRows) {
-		return ErrNotFound
-	}
-	if err != nil {
-		return err
-	}
-	var prev int64
-	var role string
-	err = tx.QueryRowContext(ctx, s.q(`SELECT n, role FROM messages WHERE user_id = ? AND conversation_id = ? AND n < ? ORDER BY n DESC LIMIT 1`),
-		user, conv, n).Scan(&prev, &role)
-	switch {
-	case err == nil && role == RoleUser:
-		n = prev
-	case err != nil && !errors.Is(err, sql.ErrNoRows):
-		return err
-	}
-	_, err = tx.ExecContext(ctx, s.q(`DELETE FROM messages WHERE user_id = ? AND conversation_id = ? AND n >= ?`), user, conv, n)
-	return err
-}
-
-// lastMessages returns the last limit messages of a conversation, oldest
-// first, read in tx.
-func (s *sqlStore) lastMessages(ctx context.Context, tx *sql.Tx, user, conv string, limit int) ([]Message, error) {
-	if limit <= 0 {
-		return nil, nil
-	}
-	rows, err := tx.QueryContext(ctx, s.q(`SELECT `+msgColumns+` FROM (SELECT n, `+msgColumns+` FROM messages
-		WHERE user_id = ? AND conversation_id = ? ORDER BY n DESC LIMIT ?) last ORDER BY n`), user, conv, limit)
-	if err != nil {
-		return nil, err
-	}
-	defer rows.Close()
-	var out []Message
-	for rows.Next() {
-		m, err := scanMsg(rows)
-		if err != nil {
-			return nil, err
-		}
-		out = append(out, m)
-	}
-	return out, rows.Err()
 }
 
 func (s *sqlStore) SaveAnswers(ctx context.Context, saves []AnswerSave) error {
@@ -1008,7 +964,7 @@ func (s *sqlStore) Export(ctx context.Context, user string, each func(Export) er
 		return err
 	}
 	for _, c := range convs {
-		msgs, err := s.Messages(ctx, user, c.ID, 0)
+		msgs, err := s.Tree(ctx, user, c.ID)
 		if err != nil {
 			return fmt.Errorf("store: export: %w", err)
 		}
@@ -1062,14 +1018,16 @@ func (s *sqlStore) Import(ctx context.Context, user string, convs []Export) (int
 		if c.Updated.IsZero() {
 			c.Updated = c.Created
 		}
+		msgs := slices.Clone(e.Messages)
+		c.Leaf = relink(msgs, c.Leaf)
 		// A conversation already there is skipped, so importing twice adds
 		// nothing; a new one's messages follow in this batch and, when it
 		// is longer than a batch, the next ones.
 		added := new(bool)
 		batch = append(batch, func(tx *sql.Tx) error {
-			res, err := tx.ExecContext(ctx, s.q(`INSERT INTO conversations (user_id, id, title, channel, app, model, system, temperature, created, updated)
-				VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?) ON CONFLICT (user_id, id) DO NOTHING`),
-				user, c.ID, CleanTitle(c.Title), c.Channel, c.App, c.Model, s.d.clean(c.System), c.Temperature, ms(c.Created), ms(c.Updated))
+			res, err := tx.ExecContext(ctx, s.q(`INSERT INTO conversations (user_id, id, title, channel, app, model, system, temperature, leaf, created, updated)
+				VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) ON CONFLICT (user_id, id) DO NOTHING`),
+				user, c.ID, CleanTitle(c.Title), c.Channel, c.App, c.Model, s.d.clean(c.System), c.Temperature, c.Leaf, ms(c.Created), ms(c.Updated))
 			if err != nil {
 				return err
 			}
@@ -1078,11 +1036,8 @@ func (s *sqlStore) Import(ctx context.Context, user string, convs []Export) (int
 			return nil
 		})
 		size++
-		for _, m := range e.Messages {
-			// Message ids are the user's, like conversation ids; an
-			// imported message gets a new one, so importing another
-			// export of the same messages never collides.
-			m.ID, m.Conversation = newID(), c.ID
+		for _, m := range msgs {
+			m.Conversation = c.ID
 			if m.Created.IsZero() {
 				m.Created = c.Created
 			}

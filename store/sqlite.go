@@ -87,6 +87,14 @@ var sqliteMigrations = []string{
 		UNIQUE (user_id, conversation_id),
 		FOREIGN KEY (user_id, conversation_id) REFERENCES conversations (user_id, id) ON DELETE CASCADE
 	);`,
+	// 6: branches: each message's parent, the message it follows (until
+	// now: the one before it), and the last message of the branch each
+	// conversation shows.
+	`ALTER TABLE messages ADD COLUMN parent TEXT NOT NULL DEFAULT '';
+	UPDATE messages SET parent = COALESCE((SELECT p.id FROM messages p
+		WHERE p.user_id = messages.user_id AND p.conversation_id = messages.conversation_id AND p.n < messages.n
+		ORDER BY p.n DESC LIMIT 1), '');
+	ALTER TABLE conversations ADD COLUMN leaf TEXT NOT NULL DEFAULT '';`,
 }
 
 // wasmchat_fold is Fold in SQL: SQLite's own lower() and LIKE fold ASCII

@@ -81,8 +81,14 @@ type Ask struct {
 	// one, which gets Title, Channel and App.
 	Conversation Conversation
 	// Replace, when set, is an answer of the conversation that this ask
-	// replaces: it, the question before it and everything after them go.
-	Replace string
+	// takes the place of: the question goes beside that answer's question,
+	// a new branch; both stay. With Regenerate, no question is added: the
+	// new answer goes beside the one replaced, to its question.
+	Replace    string
+	Regenerate bool
+	// Parent, when set, is the message of the conversation the question
+	// follows; "" for the last of the branch it shows (Conversation.Leaf).
+	Parent string
 	// Question is the question's text; Client the ask's client id (kept
 	// on both messages): a user's client id has one answer, enforced by the
 	// database, so an ask sent again, to any instance, starts nothing.
@@ -101,7 +107,10 @@ type Ask struct {
 // Asked is what Store.Ask recorded.
 type Asked struct {
 	Conversation Conversation
-	History      []Message // the last messages before the question, oldest first
+	History      []Message // the last messages of the branch before the question, oldest first
+	// QuestionID is the question's id; Question its text: the ask's, or
+	// for a regenerate the one asked again.
+	QuestionID, Question string
 	// Existing is the id of the answer an earlier ask of the same client
 	// id started (on this instance or another): then nothing was written,
 	// and Conversation is that answer's (its ID only).
@@ -184,9 +193,18 @@ type Store interface {
 	Conversations(ctx context.Context, user string, limit int) ([]Conversation, error)
 	// Conversation returns one conversation's header.
 	Conversation(ctx context.Context, user, id string) (Conversation, error)
-	// Messages returns the last limit (0: all) messages of a conversation,
-	// oldest first.
+	// Messages returns the last limit (0: all) messages of the branch a
+	// conversation shows (Conversation.Leaf), oldest first, each with its
+	// Siblings when it has any.
 	Messages(ctx context.Context, user, conversation string, limit int) ([]Message, error)
+	// Tree returns every message of a conversation, every branch, oldest
+	// first, each with its Parent.
+	Tree(ctx context.Context, user, conversation string) ([]Message, error)
+	// ShowBranch makes the branch through message id the one conversation
+	// shows: when id is not on the branch shown, the newest message at or
+	// below it is the conversation's Leaf from now on. ErrNotFound when id
+	// is not a message of the conversation.
+	ShowBranch(ctx context.Context, user, conversation, id string) error
 	RenameConversation(ctx context.Context, user, id, title string) error
 	// SetInstructions sets a conversation's system prompt and temperature
 	// (nil: the default); ErrInvalid for a prompt over MaxSystemChars or a
@@ -210,16 +228,19 @@ type Store interface {
 	Search(ctx context.Context, user, q string, limit int) ([]Hit, error)
 
 	// AddMessage appends a message to one of the user's conversations and
-	// marks the conversation updated. An empty ID gets a new one.
+	// marks the conversation updated. An empty ID gets a new one; an empty
+	// Parent, the branch shown's last message (the message is then its
+	// last).
 	AddMessage(ctx context.Context, user string, m Message) (Message, error)
 	// Message returns one of the user's messages.
 	Message(ctx context.Context, user, id string) (Message, error)
 	// Ask records a question and its answer, still empty and streaming, in
-	// one transaction: it replaces part of the conversation first when
-	// a.Replace names an answer there, opens (or creates) the conversation,
-	// reads the messages before the question and adds both. Nothing is
-	// written when it fails; an a.Replace that is not an answer of the
-	// conversation is ErrNotFound.
+	// one transaction: it opens (or creates) the conversation, reads the
+	// messages of the branch before the question and adds both, the answer
+	// the leaf the conversation shows. Nothing is removed: an edit or a
+	// regenerate (a.Replace) is a branch beside what it replaces. Nothing
+	// is written when it fails; an a.Replace that is not an answer of the
+	// conversation, or an a.Parent not one of its messages, is ErrNotFound.
 	Ask(ctx context.Context, user string, a Ask) (Asked, error)
 	// Asks records several asks, each of its User, in one transaction:
 	// each as Ask would, or, when it fails alone (its Asked.Err), not at
