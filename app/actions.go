@@ -10,6 +10,13 @@ import (
 // payload type, or none; Chat's handlers check the type (handle), so a
 // wrong payload is logged and dropped instead of panicking the UI
 // goroutine.
+//
+// A handler that captures a value of its render (a conversation's id, a
+// version to switch to) names that value as its scope: OnClick(h, id).
+// go-app keeps the handler it mounted first while a new one has the same
+// code and scope (eventHandler.Equal compares the function's code
+// pointer), so without the scope a row reused for another conversation
+// would still open the first one.
 const (
 	actionSend         = "wasmchat/send"         // ask: a question text
 	actionRetry        = "wasmchat/retry"        // reconnect now
@@ -21,6 +28,7 @@ const (
 	actionLanguage     = "wasmchat/language"     // picked: "en" or "zh-CN"
 	actionEdit         = "wasmchat/edit"         // edit
 	actionRegen        = "wasmchat/regen"        // regenerate
+	actionBranch       = "wasmchat/branch"       // branch: show another version of a message
 	actionOpen         = "wasmchat/open"         // open
 	actionNew          = "wasmchat/new"          // start a new chat
 	actionRename       = "wasmchat/rename"       // rename
@@ -43,10 +51,12 @@ type (
 	// edit asks Text in place of the question Answer answers.
 	edit       struct{ Answer, Text string }
 	regenerate struct{ Answer string }
-	open       struct{ ID string }
-	rename     struct{ ID, Title string }
-	remove     struct{ ID string }
-	search     struct{ Query string }
+	// branch shows the branch through message ID, a sibling of one shown.
+	branch struct{ ID string }
+	open   struct{ ID string }
+	rename struct{ ID, Title string }
+	remove struct{ ID string }
+	search struct{ Query string }
 	// instructions are the chat's own, as typed: Temperature is text, ""
 	// for the default.
 	instructions struct{ System, Temperature string }

@@ -125,6 +125,7 @@ func (c *Chat) handleActions(ctx app.Context) {
 	handleBare(ctx, actionContinue, func(app.Context) { c.s.Continue() })
 	handle(ctx, actionEdit, func(_ app.Context, e edit) { c.s.Edit(e.Answer, e.Text) })
 	handle(ctx, actionRegen, func(_ app.Context, r regenerate) { c.s.Regenerate(r.Answer) })
+	handle(ctx, actionBranch, func(_ app.Context, b branch) { c.s.ShowBranch(b.ID) })
 	handleBare(ctx, actionStop, func(app.Context) { c.s.Stop() })
 	handle(ctx, actionApp, func(_ app.Context, p picked) { c.s.SetApp(p.Value) })
 	handle(ctx, actionModel, func(_ app.Context, p picked) { c.s.SetModel(p.Value) })
@@ -157,7 +158,8 @@ func (c *Chat) handleActions(ctx app.Context) {
 // sessionTexts are the session's words in the page's language.
 func sessionTexts(t *texts) session.Texts {
 	return session.Texts{Loading: t.Loading, LoadFailed: t.LoadFailed, RenameFailed: t.RenameFailed, DeleteFailed: t.DeleteFailed,
-		NotConnected: t.NotConnected, ContinuePrompt: t.ContinuePrompt, InstructionsFailed: t.InstructionsFailed, ShareFailed: t.ShareFailed}
+		NotConnected: t.NotConnected, ContinuePrompt: t.ContinuePrompt, InstructionsFailed: t.InstructionsFailed, ShareFailed: t.ShareFailed,
+		BranchFailed: t.BranchFailed}
 }
 
 // changed draws what the session changed: one message for a chunk when

@@ -28,6 +28,7 @@ func (c *Chat) Render() app.UI {
 
 func (c *Chat) renderChat() app.UI {
 	t, conv, streaming := tr(c.lang), c.s.Conversation(), c.s.Streaming()
+	busy := conv.Busy()
 	msgs, earlier := c.s.Shown()
 	apps, chosen := c.s.Apps()
 	models, model := c.s.Models()
@@ -63,8 +64,13 @@ func (c *Chat) renderChat() app.UI {
 			),
 			app.Range(msgs).Slice(func(i int) app.UI {
 				m := msgs[i]
-				return &messageView{Role: m.Role, Text: m.Text, Ended: m.Ended, Finish: m.Finish, Error: m.Error, Usage: m.Usage, Model: m.Model, Lang: c.lang, Msg: m,
+				v := &messageView{Role: m.Role, Text: m.Text, Ended: m.Ended, Finish: m.Finish, Error: m.Error, Usage: m.Usage, Model: m.Model, Lang: c.lang, Msg: m,
 					View: c.view, Replace: c.s.Replaceable(msgs, i)}
+				v.Branch, v.Branches, v.PrevBranch, v.NextBranch = conv.Branch(m)
+				if busy {
+					v.PrevBranch, v.NextBranch = "", "" // the page's copy is ahead of the server's
+				}
+				return v
 			}),
 		),
 		slot(c.scrolledUp && streaming,

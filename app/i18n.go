@@ -19,6 +19,7 @@ type texts struct {
 	Copy, Copied, CopyAnswerTitle, CopyCode                           string
 	Stopped, CutShort, Interrupted, Continue                          string
 	Edit, EditLabel, Regenerate                                       string
+	PrevBranch, NextBranch, BranchLabel, BranchFailed                 string // BranchLabel: %d of %d; BranchFailed: %s the error
 	Tokens                                                            string // %d total, %d prompt, %d completion
 	App, PlainChat, Theme, SystemTheme, Light, Dark, Language         string
 	Model                                                             string
@@ -54,6 +55,7 @@ var english = texts{
 	Stopped: "Stopped.", CutShort: "Cut short: the answer reached its length limit.",
 	Interrupted: "Interrupted: the server stopped before this answer was finished. ", Continue: "Continue",
 	Edit: "Edit", EditLabel: "Edit the question: Enter sends it again, Esc cancels", Regenerate: "Regenerate",
+	PrevBranch: "Previous version", NextBranch: "Next version", BranchLabel: "Version %d of %d", BranchFailed: "Could not switch versions: %s",
 	Tokens:    "%d tokens (%d + %d)",
 	ReadAloud: "Read aloud", StopReading: "Stop reading",
 	Share: "Share", ShareTitle: "Share “%s” by link", Sharing: "Making a link…", ShareLink: "Open link", Unshare: "Stop sharing", Done: "Done",
@@ -91,6 +93,7 @@ var chinese = texts{
 	Stopped: "已停止。", CutShort: "已截断：回答达到了长度上限。",
 	Interrupted: "已中断：服务器在回答完成前停止了。", Continue: "继续",
 	Edit: "编辑", EditLabel: "编辑问题：Enter 重新发送，Esc 取消", Regenerate: "重新生成",
+	PrevBranch: "上一个版本", NextBranch: "下一个版本", BranchLabel: "第 %d 个版本，共 %d 个", BranchFailed: "无法切换版本：%s",
 	Tokens:    "%d 个 token（%d + %d）",
 	ReadAloud: "朗读", StopReading: "停止朗读",
 	Share: "分享", ShareTitle: "通过链接分享“%s”", Sharing: "正在生成链接…", ShareLink: "打开链接", Unshare: "停止分享", Done: "完成",

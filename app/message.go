@@ -30,6 +30,12 @@ type messageView struct {
 	// Replace is the answer id an edit of this question, or a regenerate of
 	// this answer, replaces; "" offers neither.
 	Replace string
+	// Branch of Branches is which version of the message this is, among
+	// its edits or regenerates (Branches 0: the only one); PrevBranch and
+	// NextBranch the ids of the ones before and after it ("": none, or
+	// not now).
+	Branch, Branches       int
+	PrevBranch, NextBranch string
 	// Msg is the message shown, for refresh: a chunk updates this view
 	// alone, from the message, without rendering the page again.
 	Msg *session.Message
@@ -181,6 +187,7 @@ func (m *messageView) Render() app.UI {
 			app.If(m.Finish == protocol.FinishCancelled, app.P().Class("note").Text(t.Stopped)),
 			app.If(m.Finish == protocol.FinishLength, app.P().Class("note").Text(t.CutShort)),
 			app.If((m.Usage != nil || m.Model != "") && status == "done" && m.Role == session.RoleAssistant, m.usage()),
+			app.If(m.Branches > 1 && !m.isEditing(), m.branches()),
 			app.If(m.Role == session.RoleAssistant && status != "streaming" && m.Text != "",
 				app.Button().Type("button").Class("link", "copy-answer").Title(t.CopyAnswerTitle).Text(t.Copy).
 					OnClick(func(ctx app.Context, e app.Event) { copyText(ctx, ctx.JSSrc(), m.Text, t.Copied) }),
@@ -265,6 +272,24 @@ func (m *messageView) editor() app.UI {
 			}),
 			app.Button().Type("button").Class("edit-cancel").Text(t.Cancel).OnClick(func(ctx app.Context, e app.Event) { m.editing = nil }),
 		),
+	)
+}
+
+// branches is the switcher between the versions of a message: "‹ 2 / 3 ›";
+// nil for a message that has no others.
+func (m *messageView) branches() app.UI {
+	if m.Branches < 2 {
+		return nil
+	}
+	t := tr(m.Lang)
+	step := func(class, label, text, to string) app.UI {
+		return app.Button().Type("button").Class("link", class).Title(label).Aria("label", label).Disabled(to == "").Text(text).
+			OnClick(func(ctx app.Context, e app.Event) { ctx.NewActionWithValue(actionBranch, branch{ID: to}) }, to)
+	}
+	return app.Span().Class("branches").Role("group").Aria("label", fmt.Sprintf(t.BranchLabel, m.Branch, m.Branches)).Body(
+		step("branch-prev", t.PrevBranch, "‹", m.PrevBranch),
+		app.Span().Class("branch-of").Text(fmt.Sprintf("%d / %d", m.Branch, m.Branches)),
+		step("branch-next", t.NextBranch, "›", m.NextBranch),
 	)
 }
 

@@ -69,7 +69,7 @@ func (s *sidebar) Render() app.UI {
 					h := s.Hits[i]
 					return app.Li().Class("hit").Body(
 						app.Button().Type("button").Class("open").DataSet("id", h.Conversation).
-							OnClick(func(ctx app.Context, e app.Event) { ctx.NewActionWithValue(actionOpen, open{ID: h.Conversation}) }).Body(
+							OnClick(func(ctx app.Context, e app.Event) { ctx.NewActionWithValue(actionOpen, open{ID: h.Conversation}) }, h.Conversation).Body(
 							app.Span().Class("title").Text(h.Title),
 							app.Span().Class("snippet").Text(h.Snippet),
 						),
@@ -151,16 +151,16 @@ func (r *sideRow) Render() app.UI {
 				OnClick(func(ctx app.Context, e app.Event) {
 					r.confirming = ""
 					ctx.NewActionWithValue(actionDelete, remove{ID: c.ID})
-				}),
+				}, c.ID),
 			app.Button().Type("button").Text(t.Cancel).OnClick(func(ctx app.Context, e app.Event) { r.confirming = "" }),
 		)
 	}
 	return li.Body(
 		app.Button().Type("button").Class("open").Title(c.Title).
-			OnClick(func(ctx app.Context, e app.Event) { ctx.NewActionWithValue(actionOpen, open{ID: c.ID}) }).
+			OnClick(func(ctx app.Context, e app.Event) { ctx.NewActionWithValue(actionOpen, open{ID: c.ID}) }, c.ID).
 			Body(app.Span().Class("title").Text(c.Title)),
 		app.Button().Type("button").Class("icon").Class("rename-btn").Title(t.Rename).Aria("label", fmt.Sprintf(t.RenameTitle, c.Title)).Body(app.Raw(iconRename)).
-			OnClick(func(ctx app.Context, e app.Event) { r.editing, r.confirming = c.ID, "" }),
+			OnClick(func(ctx app.Context, e app.Event) { r.editing, r.confirming = c.ID, "" }, c.ID),
 		app.Button().Type("button").Class("icon").Class("share-btn").Class(map[bool]string{true: "shared"}[r.Share != ""]).
 			Title(t.Share).Aria("label", fmt.Sprintf(t.ShareTitle, c.Title)).Body(app.Raw(iconShare)).
 			OnClick(func(ctx app.Context, e app.Event) {
@@ -168,9 +168,9 @@ func (r *sideRow) Render() app.UI {
 				if r.Share == "" {
 					ctx.NewActionWithValue(actionShare, share{ID: c.ID})
 				}
-			}),
+			}, c.ID),
 		app.Button().Type("button").Class("icon").Class("delete-btn").Title(t.Delete).Aria("label", fmt.Sprintf(t.DeleteTitle, c.Title)).Body(app.Raw(iconDelete)).
-			OnClick(func(ctx app.Context, e app.Event) { r.confirming, r.editing, r.sharing = c.ID, "", "" }),
+			OnClick(func(ctx app.Context, e app.Event) { r.confirming, r.editing, r.sharing = c.ID, "", "" }, c.ID),
 	)
 }
 
@@ -189,7 +189,7 @@ func (r *sideRow) sharePanel(t *texts) app.UI {
 		app.Button().Type("button").Class("unshare").Text(t.Unshare).OnClick(func(ctx app.Context, e app.Event) {
 			r.sharing = ""
 			ctx.NewActionWithValue(actionUnshare, unshare{ID: id})
-		}),
+		}, id),
 		app.Button().Type("button").Class("share-done").Text(t.Done).OnClick(func(ctx app.Context, e app.Event) { r.sharing = "" }),
 	)
 }

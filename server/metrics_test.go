@@ -6,6 +6,7 @@ import (
 	"regexp"
 	"strconv"
 	"testing"
+	"time"
 
 	"github.com/wasmchat/wasmchat/protocol"
 	"github.com/wasmchat/wasmchat/server"
@@ -46,6 +47,11 @@ func TestMetrics(t *testing.T) {
 		`wasmchat_ack_seconds_count`:             2,
 		`wasmchat_first_chunk_seconds_count`:     1,
 	} {
+		// The ack's latency is observed once it is sent, which may be
+		// just after the client reads it.
+		for deadline := time.Now().Add(5 * time.Second); metric(t, ts.Server, name) != want && time.Now().Before(deadline); {
+			time.Sleep(5 * time.Millisecond)
+		}
 		if got := metric(t, ts.Server, name); got != want {
 			t.Errorf("%s = %v, want %v", name, got, want)
 		}

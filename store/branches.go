@@ -61,9 +61,12 @@ func (s *sqlStore) path(ctx context.Context, q querier, user, conv, id string, l
 		edges  []edge // every message met, newest first
 		want   = id
 		newest string
-		leaf   sql.RawBytes    // the first row's only: it is the same in every row
-		page   = math.MaxInt32 // all: every row is read
-		before = int64(math.MaxInt64)
+		leaf   sql.RawBytes // the first row's only: it is the same in every row
+		// rooted: the walk met the branch's first question; bottom: it met
+		// the conversation's first message.
+		rooted, bottom bool
+		page           = math.MaxInt32 // all: every row is read
+		before         = int64(math.MaxInt64)
 	)
 	if limit > 0 {
 		page = limit + 1
@@ -85,6 +88,14 @@ func (s *sqlStore) path(ctx context.Context, q querier, user, conv, id string, l
 			if err != nil {
 				return false, err
 			}
+			if rooted {
+				// Past the branch's first question: the page's other first
+				// questions, its siblings.
+				if m.Parent == "" {
+					edges = append(edges, edge{"", m.ID})
+				}
+				continue
+			}
 			if newest == "" {
 				newest = m.ID
 				if want == "" {
@@ -99,13 +110,35 @@ func (s *sqlStore) path(ctx context.Context, q querier, user, conv, id string, l
 			}
 			if m.ID == want {
 				out = append(out, m)
-				if want = m.Parent; want == "" {
-					return false, nil
+				if want = m.Parent; want == "" && !siblings {
+					return false, nil // a first question
 				}
+				rooted = want == ""
 			}
 		}
-		// A page not full: the first message is met, want is not there.
-		return read == page, rows.Err()
+		// A page not full: the first message is met, want is not there
+		// (or, rooted, every first question below is).
+		bottom = read < page
+		return !bottom && !rooted, rows.Err()
+	}
+	// rootsBelow adds the first questions older than the branch's own (the
+	// siblings of a first question, edited): they are below where the walk
+	// ends.
+	rootsBelow := func() error {
+		rows, err := q.QueryContext(ctx, s.q(`SELECT id FROM messages WHERE user_id = ? AND conversation_id = ? AND n < ? AND parent = '' ORDER BY n DESC`),
+			user, conv, before)
+		if err != nil {
+			return err
+		}
+		defer rows.Close()
+		for rows.Next() {
+			var id string
+			if err := rows.Scan(&id); err != nil {
+				return err
+			}
+			edges = append(edges, edge{"", id})
+		}
+		return rows.Err()
 	}
 	for {
 		more, err := next()
@@ -116,6 +149,11 @@ func (s *sqlStore) path(ctx context.Context, q querier, user, conv, id string, l
 			break
 		}
 		page = min(2*page, math.MaxInt32)
+	}
+	if rooted && !bottom {
+		if err := rootsBelow(); err != nil {
+			return nil, err
+		}
 	}
 	if len(out) == 0 && id == "" && newest != "" && want != newest {
 		// The leaf names no message (an ask that lost a race to the same

@@ -980,3 +980,26 @@ func TestShares(t *testing.T) {
 		}
 	})
 }
+
+// TestImportChatGPTBranches: a ChatGPT export with an edited question
+// imports both versions, showing the one ChatGPT showed last.
+func TestImportChatGPTBranches(t *testing.T) {
+	contract(t, func(t *testing.T, s store.Store) {
+		u := user(t, s, "u")
+		convs := must[[]store.Export](t)(store.DecodeImport([]byte(chatGPTExport)))
+		if n := must[int](t)(s.Import(ctx, u, convs)); n != 1 {
+			t.Fatalf("imported %d", n)
+		}
+		if got := branch(t, s, u, "gpt-conv-1"); got != "What is the capital of France?(1/2) Paris. And of Italy? Rome." {
+			t.Errorf("shown: %q", got)
+		}
+		all := must[[]store.Message](t)(s.Tree(ctx, u, "gpt-conv-1"))
+		if got := tree(t, all); got != "What is the capital of France?<-- Paris.<-What is the capital of France? And of Italy?<-Paris. Rome.<-And of Italy? an abandoned edit<--" {
+			t.Errorf("tree %q", got)
+		}
+		noErr(t, s.ShowBranch(ctx, u, "gpt-conv-1", all[4].ID))
+		if got := branch(t, s, u, "gpt-conv-1"); got != "an abandoned edit(2/2)" {
+			t.Errorf("the other version: %q", got)
+		}
+	})
+}

@@ -24,6 +24,9 @@ type API interface {
 	// Get returns conversation id with its last limit messages (0: all),
 	// More set when there are earlier ones.
 	Get(ctx context.Context, id string, limit int) (*Conversation, error)
+	// Show switches conversation id to the branch through message and
+	// returns it as Get does.
+	Show(ctx context.Context, id, message string, limit int) (*Conversation, error)
 	Rename(ctx context.Context, id, title string) error
 	// SetInstructions sets conversation id's system prompt and temperature
 	// (nil: the default).
@@ -108,12 +111,22 @@ func (a HTTP) List(ctx context.Context) ([]Summary, error) {
 // Get asks for one message more than limit, to know whether there are
 // earlier ones (More).
 func (a HTTP) Get(ctx context.Context, id string, limit int) (*Conversation, error) {
+	return a.conversation(ctx, "GET", "/api/conversations/"+url.PathEscape(id), nil, limit)
+}
+
+func (a HTTP) Show(ctx context.Context, id, message string, limit int) (*Conversation, error) {
+	return a.conversation(ctx, "POST", "/api/conversations/"+url.PathEscape(id)+"/show", map[string]string{"message": message}, limit)
+}
+
+// conversation calls what answers a conversation with its last limit
+// messages and one more, to know whether there are earlier ones (More).
+func (a HTTP) conversation(ctx context.Context, method, path string, body any, limit int) (*Conversation, error) {
 	ask := 0
 	if limit > 0 {
 		ask = limit + 1
 	}
 	var out protocol.Export
-	err := a.do(ctx, "GET", "/api/conversations/"+url.PathEscape(id)+"?limit="+strconv.Itoa(ask), nil, &out)
+	err := a.do(ctx, method, path+"?limit="+strconv.Itoa(ask), body, &out)
 	more := limit > 0 && len(out.Messages) > limit
 	if more {
 		out.Messages = out.Messages[1:]

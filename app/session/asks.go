@@ -7,19 +7,20 @@ import (
 )
 
 // Ask asks a question in the conversation on screen.
-func (s *Session) Ask(text string) { s.ask(text, "") }
+func (s *Session) Ask(text string) { s.ask(text, "", false) }
 
 // Continue asks the model to continue an interrupted answer.
-func (s *Session) Continue() { s.ask(s.Texts.ContinuePrompt, "") }
+func (s *Session) Continue() { s.ask(s.Texts.ContinuePrompt, "", false) }
 
-// Edit asks text in place of the question answer answers, dropping that
-// question and everything after it.
-func (s *Session) Edit(answer, text string) { s.ask(text, answer) }
+// Edit asks text in place of the question answer answers: a new branch,
+// the original kept beside it.
+func (s *Session) Edit(answer, text string) { s.ask(text, answer, false) }
 
-// Regenerate asks the question answer answers again, in its place.
+// Regenerate asks the question answer answers again: a new answer beside
+// it.
 func (s *Session) Regenerate(answer string) {
 	if q := s.conv.Question(answer); q != "" {
-		s.ask(q, answer)
+		s.ask(q, answer, true)
 	}
 }
 
@@ -27,13 +28,13 @@ func (s *Session) Regenerate(answer string) {
 // now or as soon as a connection opens. The conversation is saved first, so
 // a reload before the ack sends it again rather than losing it. With
 // replace (an answer id), the question takes the place of that answer's
-// question and all after it: edit and resend, or regenerate.
-func (s *Session) ask(text, replace string) {
+// question (edit and resend), or with regenerate the answer's place.
+func (s *Session) ask(text, replace string, regenerate bool) {
 	id := rand.Text()
 	wasNew := s.conv.ID == "" && len(s.conv.Messages) == 0
 	if replace == "" {
 		s.conv.Ask(id, text)
-	} else if !s.conv.Replace(replace, id, text) {
+	} else if !s.conv.Replace(replace, id, text, regenerate) {
 		return
 	}
 	// The model: the one chosen when the server offers a choice; none
@@ -55,7 +56,9 @@ func (s *Session) ask(text, replace string) {
 	if s.client == nil {
 		s.conv.Apply(protocol.ServerFrame{Status: protocol.StatusError, Client: id, Content: s.Texts.NotConnected})
 	} else {
-		f := protocol.ClientFrame{Type: protocol.TypeAsk, ID: id, Conversation: s.conv.ID, Text: text, App: s.app, Replace: replace, Model: model}
+		last := s.conv.Messages[len(s.conv.Messages)-1]
+		f := protocol.ClientFrame{Type: protocol.TypeAsk, ID: id, Conversation: s.conv.ID, Text: text, App: s.app, Model: model,
+			Replace: replace, Regenerate: regenerate, Parent: last.Parent}
 		if s.conv.ID == "" {
 			f.System, f.Temperature = s.conv.System, s.conv.Temperature // a new chat's instructions
 		}
@@ -78,7 +81,7 @@ func (s *Session) AskEarly() {
 		s.show(&Conversation{})
 	}
 	for _, q := range questions {
-		s.ask(q, "")
+		s.ask(q, "", false)
 	}
 }
 

@@ -87,7 +87,28 @@ func (s *Session) Open(id string) {
 func (s *Session) load(conv *Conversation, limit int) {
 	id := conv.ID
 	background(s, func(ctx context.Context, api API) (*Conversation, error) { return api.Get(ctx, id, limit) },
-		func(stored *Conversation, err error) { s.loaded(conv, stored, err) })
+		func(stored *Conversation, err error) { s.loaded(conv, stored, err, false) })
+}
+
+// ShowBranch shows the branch of the conversation on screen through
+// message id (a sibling of a message shown: "‹ 2 / 3 ›"), as the server
+// has it; the server remembers it as the branch shown. Not while
+// something is in flight: the page's copy is ahead of the server's.
+func (s *Session) ShowBranch(id string) {
+	conv := s.conv
+	if conv.ID == "" || id == "" || conv.Busy() {
+		return
+	}
+	limit := max(s.shown, PageSize)
+	background(s, func(ctx context.Context, api API) (*Conversation, error) { return api.Show(ctx, conv.ID, id, limit) },
+		func(stored *Conversation, err error) {
+			if err != nil && len(conv.Messages) > 0 {
+				conv.Notice = fmt.Sprintf(s.Texts.BranchFailed, err)
+				s.notify(Changed, nil)
+				return
+			}
+			s.loaded(conv, stored, err, true)
+		})
 }
 
 // ShowEarlier shows more of the earlier messages, loading them first when
@@ -103,7 +124,9 @@ func (s *Session) ShowEarlier() {
 
 // loaded takes a conversation as the server has it. A conversation with
 // something in flight on this page keeps the page's copy, which is ahead.
-func (s *Session) loaded(conv *Conversation, stored *Conversation, err error) {
+// With keep, the reader stays where they are (a branch switched at a
+// message): the change is not a move to the end.
+func (s *Session) loaded(conv *Conversation, stored *Conversation, err error, keep bool) {
 	switch {
 	case err != nil && len(conv.Messages) == 0:
 		conv.Notice = fmt.Sprintf(s.Texts.LoadFailed, err)
@@ -124,7 +147,7 @@ func (s *Session) loaded(conv *Conversation, stored *Conversation, err error) {
 	}
 	switch {
 	case conv != s.conv:
-	case err == nil && s.shown <= PageSize:
+	case err == nil && s.shown <= PageSize && !keep:
 		s.notify(Moved, nil)
 	default:
 		s.notify(Changed, nil)

@@ -1,6 +1,8 @@
 package session
 
 import (
+	"slices"
+
 	"github.com/wasmchat/wasmchat/protocol"
 )
 
@@ -22,8 +24,20 @@ type Message struct {
 	Error          string          // a message a person can act on, when failed
 	Usage          *protocol.Usage `json:",omitempty"` // tokens, when the upstream reports them
 	// Replace, on the answer of an edited or regenerated question, is the
-	// answer it replaces: sent again with the ask until acknowledged.
-	Replace string `json:",omitempty"`
+	// answer it replaces, and Regenerate tells which; Parent, on the answer
+	// of a question asked after others, the message the question follows
+	// (when known): sent again with the ask until acknowledged.
+	Replace    string `json:",omitempty"`
+	Regenerate bool   `json:",omitempty"`
+	Parent     string `json:",omitempty"`
+	// ID is a question's id on the server, once known (an answer's is
+	// Answer).
+	ID string `json:",omitempty"`
+	// Siblings are the ids of the messages beside this one (edits of the
+	// same question, answers to it), this one's among them, oldest first:
+	// the branches it can switch to. "" stands for this one before its id
+	// is known. Empty when there is no other.
+	Siblings []string `json:",omitempty"`
 	// Model, on an answer, is the model asked for ("" the default) until
 	// the ack names the one it comes from.
 	Model string `json:",omitempty"`
@@ -47,29 +61,85 @@ type Conversation struct {
 	Temperature *float64 `json:",omitempty"`
 }
 
-// Ask appends a question and the placeholder of its answer.
+// Key returns the message's id on the server: an answer's Answer, a
+// question's ID; "" until known.
+func (m *Message) Key() string {
+	if m.Role == RoleAssistant {
+		return m.Answer
+	}
+	return m.ID
+}
+
+// beside returns the siblings of a message that goes beside m: m's and
+// then the new one's, "" until its id is known. Nil when m's own id is
+// not known: no switching back to it until the conversation is loaded
+// again.
+func beside(m *Message) []string {
+	switch {
+	case len(m.Siblings) > 0:
+		return append(slices.Clone(m.Siblings), "")
+	case m.Key() != "":
+		return []string{m.Key(), ""}
+	}
+	return nil
+}
+
+// Ask appends a question and the placeholder of its answer, which records
+// the message the question follows when it is known.
 func (c *Conversation) Ask(client, text string) {
+	parent := ""
+	if n := len(c.Messages); n > 0 {
+		parent = c.Messages[n-1].Key()
+	}
 	c.Messages = append(c.Messages,
 		&Message{Role: RoleUser, Text: text, Client: client, Ended: true},
-		&Message{Role: RoleAssistant, Client: client},
+		&Message{Role: RoleAssistant, Client: client, Parent: parent},
 	)
 }
 
-// Replace removes answer's question and everything after it and asks text
-// in their place (edit and resend; regenerate asks the same question). It
-// reports false when answer is not in the conversation.
-func (c *Conversation) Replace(answer, client, text string) bool {
+// Replace asks text in the place of answer's question (edit and resend),
+// or with regenerate, its question again for a new answer in answer's
+// place. What it replaces stays on the server as another branch; the page
+// shows the new one, with the switcher back. It reports false when answer
+// is not in the conversation.
+func (c *Conversation) Replace(answer, client, text string, regenerate bool) bool {
 	i := c.answerAt(answer)
 	if i < 0 {
 		return false
 	}
+	if regenerate {
+		old := c.Messages[i]
+		c.Messages = append(c.Messages[:i], &Message{Role: RoleAssistant, Client: client, Replace: answer, Regenerate: true, Siblings: beside(old)})
+		return true
+	}
+	var siblings []string
 	if i > 0 && c.Messages[i-1].Role == RoleUser {
 		i--
+		siblings = beside(c.Messages[i])
 	}
 	c.Messages = c.Messages[:i]
 	c.Ask(client, text)
-	c.Messages[len(c.Messages)-1].Replace = answer
+	n := len(c.Messages)
+	c.Messages[n-2].Siblings = siblings
+	c.Messages[n-1].Replace, c.Messages[n-1].Parent = answer, ""
 	return true
+}
+
+// Branch returns where message m is among its siblings (nth of of; of 0
+// when it has none), and the ids of the siblings before and after it (""
+// when none, or not known).
+func (c *Conversation) Branch(m *Message) (nth, of int, prev, next string) {
+	i := slices.Index(m.Siblings, m.Key())
+	if i < 0 {
+		return 0, 0, "", ""
+	}
+	if i > 0 {
+		prev = m.Siblings[i-1]
+	}
+	if i+1 < len(m.Siblings) {
+		next = m.Siblings[i+1]
+	}
+	return i + 1, len(m.Siblings), prev, next
 }
 
 // Question returns the question answer answers, or "".
@@ -92,6 +162,12 @@ func (c *Conversation) Apply(f protocol.ServerFrame) (changed bool) {
 			c.ID = f.Conversation
 			if f.Model != "" {
 				m.Model = f.Model
+			}
+			known(m.Siblings, f.Answer)
+			if i := c.answerAt(f.Answer); i > 0 && c.Messages[i-1].Role == RoleUser && f.Question != "" {
+				q := c.Messages[i-1]
+				q.ID = f.Question
+				known(q.Siblings, f.Question)
 			}
 		}
 		return false
@@ -118,6 +194,13 @@ func (c *Conversation) Apply(f protocol.ServerFrame) (changed bool) {
 	return true
 }
 
+// known puts id in the place of the "" in siblings: a new message's id.
+func known(siblings []string, id string) {
+	if i := slices.Index(siblings, ""); i >= 0 && id != "" {
+		siblings[i] = id
+	}
+}
+
 // Streaming returns the answers that are still coming, for stop.
 func (c *Conversation) Streaming() []string {
 	var ids []string
@@ -140,7 +223,8 @@ func (c *Conversation) InFlight() (answers []*Message, asks []protocol.ClientFra
 			answers = append(answers, m)
 		} else if i > 0 {
 			asks = append(asks, protocol.ClientFrame{
-				Type: protocol.TypeAsk, ID: m.Client, Conversation: c.ID, Text: c.Messages[i-1].Text, Replace: m.Replace, Model: m.Model,
+				Type: protocol.TypeAsk, ID: m.Client, Conversation: c.ID, Text: c.Messages[i-1].Text, Model: m.Model,
+				Replace: m.Replace, Regenerate: m.Regenerate, Parent: m.Parent,
 				System: c.System, Temperature: c.Temperature,
 			})
 		}
@@ -187,7 +271,10 @@ func (c *Conversation) answerAt(id string) int {
 func fromStored(s protocol.Export) *Conversation {
 	c := &Conversation{ID: s.ID, Model: s.Model, System: s.System, Temperature: s.Temperature, Messages: make([]*Message, 0, len(s.Messages))}
 	for _, m := range s.Messages {
-		msg := &Message{Role: m.Role, Text: m.Text, Client: m.Client, Ended: true}
+		msg := &Message{Role: m.Role, Text: m.Text, Client: m.Client, Ended: true, Siblings: m.Siblings}
+		if m.Role == RoleUser {
+			msg.ID = m.ID
+		}
 		if m.Role == RoleAssistant {
 			msg.Answer = m.ID
 			msg.Ended = m.Status != protocol.MessageStreaming

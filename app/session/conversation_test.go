@@ -76,7 +76,7 @@ func TestConversationInFlight(t *testing.T) {
 	if len(answers) != 1 || answers[0].Answer != "a1" || answers[0].Text != "part" {
 		t.Errorf("answers in flight: %+v", answers)
 	}
-	want := protocol.ClientFrame{Type: protocol.TypeAsk, ID: "q3", Conversation: "k", Text: "third"}
+	want := protocol.ClientFrame{Type: protocol.TypeAsk, ID: "q3", Conversation: "k", Text: "third", Parent: "a2"}
 	if len(asks) != 1 || asks[0] != want {
 		t.Errorf("asks in flight: %+v, want %+v", asks, want)
 	}
@@ -139,22 +139,53 @@ func TestReplace(t *testing.T) {
 	if q := c.Question("ac1"); q != "two" {
 		t.Errorf("Question(ac1) = %q", q)
 	}
-	if c.Replace("no-such", "x", "y") || len(c.Messages) != 6 {
+	if c.Replace("no-such", "x", "y", false) || len(c.Messages) != 6 {
 		t.Fatal("replacing an unknown answer changed the conversation")
 	}
-	if !c.Replace("ac1", "c9", "two, edited") {
+	c.Messages[2].ID = "q1" // as loaded from the server
+	if !c.Replace("ac1", "c9", "two, edited", false) {
 		t.Fatal("replace of a known answer refused")
 	}
-	var got []string
-	for _, m := range c.Messages {
-		got = append(got, m.Role[:1]+":"+m.Text)
+	shown := func() string {
+		var got []string
+		for _, m := range c.Messages {
+			s := m.Role[:1] + ":" + m.Text
+			if nth, of, prev, next := c.Branch(m); of > 0 {
+				s += fmt.Sprintf("(%d/%d<%s>%s)", nth, of, prev, next)
+			}
+			got = append(got, s)
+		}
+		return strings.Join(got, "|")
 	}
-	if strings.Join(got, "|") != "u:one|a:answer one|u:two, edited|a:" {
+	if got := shown(); got != "u:one|a:answer one|u:two, edited(2/2<q1>)|a:" {
 		t.Errorf("after the edit: %q", got)
 	}
 	_, asks := c.InFlight()
-	if len(asks) != 1 || asks[0].Replace != "ac1" || asks[0].Text != "two, edited" || asks[0].ID != "c9" {
+	if len(asks) != 1 || asks[0].Replace != "ac1" || asks[0].Regenerate || asks[0].Parent != "" || asks[0].Text != "two, edited" || asks[0].ID != "c9" {
 		t.Errorf("in flight %+v, want the edited ask replacing ac1", asks)
+	}
+	// The ack names the new question: the switcher knows it.
+	c.Apply(protocol.ServerFrame{Status: protocol.StatusControl, Type: protocol.ControlAck, Client: "c9", Answer: "a9", Question: "q9", Conversation: "conv"})
+	c.Apply(protocol.ServerFrame{Status: protocol.StatusEnd, Answer: "a9", Content: "nine", Finish: protocol.FinishStop})
+	if got := shown(); got != "u:one|a:answer one|u:two, edited(2/2<q1>)|a:nine" || c.Messages[2].ID != "q9" || c.Messages[2].Siblings[1] != "q9" {
+		t.Errorf("after the ack: %q %+v", got, c.Messages[2])
+	}
+	// Regenerate: the question stays, the answer gets a sibling.
+	if !c.Replace("a9", "c10", "two, edited", true) {
+		t.Fatal("regenerate refused")
+	}
+	_, asks = c.InFlight()
+	if len(asks) != 1 || asks[0].Replace != "a9" || !asks[0].Regenerate || asks[0].Text != "two, edited" {
+		t.Errorf("in flight %+v, want the regenerate of a9", asks)
+	}
+	c.Apply(protocol.ServerFrame{Status: protocol.StatusControl, Type: protocol.ControlAck, Client: "c10", Answer: "a10", Question: "q9", Conversation: "conv"})
+	if got := shown(); got != "u:one|a:answer one|u:two, edited(2/2<q1>)|a:(2/2<a9>)" {
+		t.Errorf("after the regenerate: %q", got)
+	}
+	// A question after them follows the last answer.
+	c.Ask("c11", "three")
+	if _, asks = c.InFlight(); len(asks) != 1 || asks[0].Parent != "a10" {
+		t.Errorf("in flight %+v, want the ask after a10", asks)
 	}
 }
 

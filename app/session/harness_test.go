@@ -24,7 +24,7 @@ type harness struct {
 }
 
 var texts = session.Texts{
-	Loading: "Loading…", LoadFailed: "load failed: %s", RenameFailed: "rename failed: %s", DeleteFailed: "delete failed: %s",
+	Loading: "Loading…", LoadFailed: "load failed: %s", RenameFailed: "rename failed: %s", DeleteFailed: "delete failed: %s", BranchFailed: "switch failed: %s",
 	NotConnected: "not connected", ContinuePrompt: "continue", InstructionsFailed: "instructions failed: %s", ShareFailed: "share failed: %s",
 }
 
@@ -255,6 +255,15 @@ func (a *fakeAPI) List(ctx context.Context) ([]session.Summary, error) {
 	a.mu.Lock()
 	defer a.mu.Unlock()
 	return append([]session.Summary(nil), a.list...), nil
+}
+
+// Show shows what Get does: the fake keeps one branch per conversation.
+// (Branches are tested against the real server: TestSessionWithServer.)
+func (a *fakeAPI) Show(ctx context.Context, id, message string, limit int) (*session.Conversation, error) {
+	if err := a.enter(ctx, "show:"+id); err != nil {
+		return nil, err
+	}
+	return a.Get(ctx, id, limit)
 }
 
 func (a *fakeAPI) Get(ctx context.Context, id string, limit int) (*session.Conversation, error) {

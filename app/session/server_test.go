@@ -4,6 +4,7 @@ package session_test
 
 import (
 	"context"
+	"fmt"
 	"net/http/httptest"
 	"os"
 	"strings"
@@ -153,5 +154,89 @@ func eventually(t *testing.T, what string, cond func() bool) {
 		if time.Now().After(deadline) {
 			t.Fatalf("gave up waiting for %s", what)
 		}
+	}
+}
+
+// TestSessionBranches: against the real server, an edit and a regenerate
+// show their switcher at once, the switcher shows the other branch as the
+// server has it, and another page opening the conversation sees the
+// branch shown last.
+func TestSessionBranches(t *testing.T) {
+	t.Parallel()
+	url, token := realServer(t)
+	api := session.HTTP{Base: url, Token: token}
+	h := newHarness(t, nil, api)
+	connect(t, h, url, token)
+	h.until("the features", func() bool {
+		return h.s.Replaceable([]*session.Message{{Role: session.RoleAssistant, Ended: true, Answer: "x"}}, 0) != ""
+	})
+	ended := func(n int) func() bool {
+		return func() bool {
+			m := h.s.Conversation().Messages
+			return len(m) == n && m[n-1].Ended && !h.s.Conversation().Busy()
+		}
+	}
+	h.do(func() { h.s.Ask("first") })
+	h.until("the first answer", ended(2))
+	h.do(func() { h.s.Ask("second") })
+	h.until("the second answer", ended(4))
+	// The page shows what the server would: load it once, so every
+	// question's id is known.
+	var id string
+	h.do(func() { id = h.s.Conversation().ID; h.s.NewChat(); h.s.Open(id) })
+	h.until("the reloaded conversation", func() bool { m := h.s.Conversation().Messages; return len(m) == 4 && m[2].ID != "" })
+
+	shown := func(s *session.Session) string {
+		var out []string
+		for _, m := range s.Conversation().Messages {
+			text := m.Text
+			if nth, of, _, _ := s.Conversation().Branch(m); of > 0 {
+				text += fmt.Sprintf("(%d/%d)", nth, of)
+			}
+			out = append(out, text)
+		}
+		return strings.Join(out, "|")
+	}
+	var secondAnswer, secondQuestion string
+	h.do(func() {
+		m := h.s.Conversation().Messages
+		secondQuestion, secondAnswer = m[2].ID, m[3].Answer
+		h.s.Edit(secondAnswer, "second, edited")
+	})
+	var got string
+	h.do(func() { got = shown(h.s) })
+	if !strings.HasPrefix(got, "first|") || !strings.Contains(got, "|second, edited(2/2)|") {
+		t.Errorf("just after the edit: %q", got)
+	}
+	h.until("the edit's answer", ended(4))
+	var edited string
+	h.do(func() { edited = h.s.Conversation().Messages[3].Answer; h.s.Regenerate(edited) })
+	h.until("the regenerated answer", ended(4))
+	h.do(func() { got = shown(h.s) })
+	if !strings.Contains(got, "|second, edited(2/2)|") || !strings.HasSuffix(got, "(2/2)") {
+		t.Errorf("after the regenerate: %q", got)
+	}
+
+	// Back to the first version of the second question: as the server
+	// has it, with what followed it.
+	h.do(func() { h.s.ShowBranch(secondQuestion) })
+	h.until("the first branch", func() bool {
+		m := h.s.Conversation().Messages
+		return len(m) == 4 && m[2].Text == "second" && m[3].Answer == secondAnswer
+	})
+	h.do(func() { got = shown(h.s) })
+	if !strings.Contains(got, "|second(1/2)|") {
+		t.Errorf("switched: %q", got)
+	}
+	// Another page sees the branch shown last.
+	o := newHarness(t, nil, api)
+	o.do(func() { o.s.Open(id) })
+	o.until("the branch shown last", func() bool { m := o.s.Conversation().Messages; return len(m) == 4 && m[2].Text == "second" })
+	// A question now follows the branch shown.
+	h.do(func() { h.s.Ask("third") })
+	h.until("the third answer", ended(6))
+	stored, err := api.Get(context.Background(), id, 0)
+	if err != nil || len(stored.Messages) != 6 || stored.Messages[2].Text != "second" || stored.Messages[4].Text != "third" {
+		t.Errorf("the server's branch after the third question: %+v, %v", stored, err)
 	}
 }

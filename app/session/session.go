@@ -42,6 +42,7 @@ type Texts struct {
 	Loading                                string
 	LoadFailed, RenameFailed, DeleteFailed string // %s: the error
 	InstructionsFailed, ShareFailed        string // %s: the error
+	BranchFailed                           string // %s: the error
 	NotConnected                           string // a question asked with no server to send it to
 	ContinuePrompt                         string // the question Continue asks
 }

@@ -29,9 +29,10 @@ func storedTexts(tb testing.TB, a *testApp, id string) []string {
 	return out
 }
 
-// TestBrowserEditAndRegenerate: "regenerate" replaces the last answer, and
-// editing an earlier question drops it and everything after it and asks
-// the edited question in its place, on the page and on the server.
+// TestBrowserEditAndRegenerate: "regenerate" puts a new answer in the
+// last one's place, and editing an earlier question asks the edited
+// question in its place, on the page and in the branch the server shows
+// (what they replace stays as another branch: TestBrowserBranches).
 func TestBrowserEditAndRegenerate(t *testing.T) {
 	t.Parallel()
 	a := startApp(t, map[string]string{"WASMCHAT_DEMO_CPS": "5000"})
@@ -68,7 +69,7 @@ func TestBrowserEditAndRegenerate(t *testing.T) {
 		[...document.querySelectorAll('.message')].pop().dataset.status == "done" &&
 		document.querySelectorAll('.regenerate').length == 1`)
 
-	// Edit the first question: the rest goes. Opened, typed into and sent
+	// Edit the first question: the branch shown starts anew. Opened, typed into and sent
 	// in one turn of the page, once every answer shows done: now and then
 	// the last answer shows streaming again right after "Edit" (see the
 	// README's Known problems), which closes the editor.

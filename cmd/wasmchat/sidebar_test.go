@@ -87,6 +87,12 @@ func TestBrowserSidebar(t *testing.T) {
 	))
 	poll(t, ctx, "the first chat shown", `document.querySelector('.message[data-role="user"] .content')?.textContent == "First question about owls" &&
 		document.querySelector('.message[data-role="assistant"][data-status="done"]') != null && window.sameDocument`)
+	// And back to the second, in the row that listed the first before the
+	// second came: it opens what it shows now.
+	must(t, chromedp.Do(ctx, chromedp.Click(`#conversations li:nth-child(1) .open`)))
+	poll(t, ctx, "the second chat shown again", `document.querySelector('.message[data-role="user"] .content')?.textContent == "Second question about zebras"`)
+	must(t, chromedp.Do(ctx, chromedp.Click(`#conversations li:nth-child(2) .open`)))
+	poll(t, ctx, "the first chat shown again", `document.querySelector('.message[data-role="user"] .content')?.textContent == "First question about owls"`)
 
 	// Ctrl+K starts a new chat.
 	must(t, chromedp.Do(ctx, chromedp.KeyEvent("k", chromedp.KeyModifiers(chromedp.ModifierCtrl))))

@@ -184,13 +184,20 @@ func (f *fakeModels) last() string {
 // its Content-Security-Policy.
 func pageOnFake(t *testing.T, fake *fakeModels) context.Context {
 	t.Helper()
+	_, ctx := appOnFake(t, fake)
+	return ctx
+}
+
+// appOnFake is pageOnFake, and the app.
+func appOnFake(t *testing.T, fake *fakeModels) (*testApp, context.Context) {
+	t.Helper()
 	hs := httptest.NewServer(fake)
 	t.Cleanup(hs.Close)
 	a := startApp(t, map[string]string{"WASMCHAT_UPSTREAM": "openai", "OPENAI_BASE_URL": hs.URL + "/v1/", "OPENAI_API_KEY": "sk-test", "WASMCHAT_MODEL": "model-a"})
 	ctx := newBrowser(t)
 	watchCSP(t, ctx)
 	signIn(t, ctx, a.URL, a.Token)
-	return ctx
+	return a, ctx
 }
 
 // TestBrowserModelPicker: the page lists the server's models; a question
