@@ -53,7 +53,8 @@ type (
 	regenerate struct{ Answer string }
 	// branch shows the branch through message ID, a sibling of one shown.
 	branch struct{ ID string }
-	open   struct{ ID string }
+	// open opens conversation ID, showing Message when set (a search hit).
+	open   struct{ ID, Message string }
 	rename struct{ ID, Title string }
 	remove struct{ ID string }
 	search struct{ Query string }

@@ -140,7 +140,7 @@ func (c *Chat) handleActions(ctx app.Context) {
 	})
 	handle(ctx, actionOpen, func(_ app.Context, o open) {
 		c.drawer = false
-		c.s.Open(o.ID)
+		c.s.OpenAt(o.ID, o.Message)
 	})
 	handleBare(ctx, actionNew, c.newChat)
 	handle(ctx, actionRename, func(_ app.Context, r rename) { c.s.Rename(r.ID, r.Title) })

@@ -69,7 +69,9 @@ func (s *sidebar) Render() app.UI {
 					h := s.Hits[i]
 					return app.Li().Class("hit").Body(
 						app.Button().Type("button").Class("open").DataSet("id", h.Conversation).
-							OnClick(func(ctx app.Context, e app.Event) { ctx.NewActionWithValue(actionOpen, open{ID: h.Conversation}) }, h.Conversation).Body(
+							OnClick(func(ctx app.Context, e app.Event) {
+								ctx.NewActionWithValue(actionOpen, open{ID: h.Conversation, Message: h.Message})
+							}, h.Conversation, h.Message).Body(
 							app.Span().Class("title").Text(h.Title),
 							app.Span().Class("snippet").Text(h.Snippet),
 						),

@@ -426,6 +426,19 @@ func TestBranches(t *testing.T) {
 			t.Errorf("the other conversation has %d messages, want its 2", len(got))
 		}
 
+		// Search finds every branch, the one not shown too.
+		if hits := must[[]store.Hit](t)(s.Search(ctx, u, "q2e", 10)); len(hits) == 0 || hits[0].Conversation != c.ID {
+			t.Errorf("search in a branch not shown: %+v", hits)
+		}
+
+		// An export from before branches (no parents) is one branch.
+		old := store.Export{Conversation: store.Conversation{ID: "old", Title: "old"}, Messages: []store.Message{
+			{ID: "x1", Role: store.RoleUser, Text: "o1"}, {ID: "x2", Role: store.RoleAssistant, Text: "o2"}, {ID: "x3", Role: store.RoleUser, Text: "o3"}}}
+		must[int](t)(s.Import(ctx, u, []store.Export{old}))
+		if got := tree(t, must[[]store.Message](t)(s.Tree(ctx, u, "old"))); got != "o1<-- o2<-o1 o3<-o2" {
+			t.Errorf("an export without parents imported as %q", got)
+		}
+
 		// Export and import keep every branch and the one shown.
 		noErr(t, s.ShowBranch(ctx, u, c.ID, q2.ID))
 		exp := exportAll(t, s, u)

@@ -68,8 +68,19 @@ func (s *Session) Refresh() {
 
 // Open shows conversation id: at once from memory or the copy kept
 // offline, then as the server has it.
-func (s *Session) Open(id string) {
-	if id == "" || (id == s.conv.ID && !s.conv.Busy() && len(s.conv.Messages) > 0) {
+func (s *Session) Open(id string) { s.OpenAt(id, "") }
+
+// OpenAt opens conversation id showing message (a search hit, "": the
+// branch it shows): when the message is not among those shown, the
+// branch through it, which the server then shows from now on.
+func (s *Session) OpenAt(id, message string) {
+	if id == "" {
+		return
+	}
+	if id == s.conv.ID && !s.conv.Busy() && len(s.conv.Messages) > 0 {
+		if message != "" && !s.conv.shows(message) {
+			s.ShowBranch(message)
+		}
 		return
 	}
 	conv, ok := s.open[id]
@@ -80,7 +91,12 @@ func (s *Session) Open(id string) {
 		s.open[id] = conv
 	}
 	s.show(conv)
-	s.load(conv, PageSize)
+	if message == "" || conv.shows(message) || conv.Busy() {
+		s.load(conv, PageSize)
+		return
+	}
+	background(s, func(ctx context.Context, api API) (*Conversation, error) { return api.Show(ctx, id, message, PageSize) },
+		func(stored *Conversation, err error) { s.loaded(conv, stored, err, false) })
 }
 
 // load fetches conv's last limit messages (0: all) from the server.

@@ -125,6 +125,11 @@ func (c *Conversation) Replace(answer, client, text string, regenerate bool) boo
 	return true
 }
 
+// shows reports whether message id is one of c's.
+func (c *Conversation) shows(id string) bool {
+	return slices.ContainsFunc(c.Messages, func(m *Message) bool { return m.Key() == id })
+}
+
 // Branch returns where message m is among its siblings (nth of of; of 0
 // when it has none), and the ids of the siblings before and after it (""
 // when none, or not known).

@@ -232,6 +232,12 @@ func TestSessionBranches(t *testing.T) {
 	o := newHarness(t, nil, api)
 	o.do(func() { o.s.Open(id) })
 	o.until("the branch shown last", func() bool { m := o.s.Conversation().Messages; return len(m) == 4 && m[2].Text == "second" })
+	// A search hit opens the branch it is in (another page, so the branch
+	// the first shows stays its own: its next question names what it
+	// follows).
+	s := newHarness(t, nil, api)
+	s.do(func() { s.s.OpenAt(id, edited) })
+	s.until("the hit's branch", func() bool { m := s.s.Conversation().Messages; return len(m) == 4 && m[2].Text == "second, edited" })
 	// A question now follows the branch shown.
 	h.do(func() { h.s.Ask("third") })
 	h.until("the third answer", ended(6))

@@ -101,4 +101,9 @@ func TestBrowserBranches(t *testing.T) {
 	askInPage(t, ctx, "three")
 	shows("after a third question", "one (1 / 2)|Answered by|two|Answered by (1 / 2)|three|Answered by")
 	sent("the third question", "user:one|assistant:Answered by model-a|user:two|assistant:Answered by model-a|user:three")
+
+	// Search finds the other version, and its hit shows it.
+	must(t, chromedp.Do(ctx, chromedp.SendKeys(`#search`, "uno")))
+	click(`#hits .hit .open`)
+	shows("the search hit's version", "uno (2 / 2)|Answered by")
 }
