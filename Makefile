@@ -136,7 +136,8 @@ fuzz:
 	@for t in FuzzRender FuzzStream FuzzHighlight FuzzTeXToMathML; do \
 		$(GO) test -run='^$$' -fuzz="^$$t$$" -fuzztime=20s ./app/markdown || exit 1; done
 	$(GO) test -run='^$$' -fuzz='^FuzzDecodeImport$$' -fuzztime=20s ./store
-	$(GO) test -run='^$$' -fuzz='^FuzzAPIBodies$$' -fuzztime=20s ./server
+	@for t in FuzzAPIBodies FuzzSniff; do \
+		$(GO) test -run='^$$' -fuzz="^$$t$$" -fuzztime=20s ./server || exit 1; done
 	$(GO) test -run='^$$' -fuzz='^FuzzAPIAnswers$$' -fuzztime=20s ./app/session
 
 ## deps: Chromium for the browser tests, PostgreSQL for the store's and

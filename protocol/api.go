@@ -66,9 +66,39 @@ type Message struct {
 	// /api/conversations/{id}), are the ids of the messages with this
 	// one's parent, this one's among them, oldest first; only for a message
 	// with others beside it: the page's "‹ 2 / 3 ›".
-	Siblings []string  `json:"siblings,omitempty"`
-	Created  time.Time `json:"created"`
+	Siblings []string `json:"siblings,omitempty"`
+	// Attachments, on a question, are the files asked with it.
+	Attachments []Attachment `json:"attachments,omitempty"`
+	Created     time.Time    `json:"created"`
 }
+
+// Attachment is a file asked with a question (POST /api/files; its bytes
+// are GET /api/files/{id}, to its owner).
+type Attachment struct {
+	ID   string `json:"id"`
+	Name string `json:"name"`
+	Type string `json:"type"` // an image (FileImageTypes) or text/plain
+	Size int    `json:"size"` // bytes
+}
+
+// File is an attachment with its bytes, as an export file carries it
+// (base64 in JSON).
+type File struct {
+	Attachment
+	Data []byte `json:"data"`
+}
+
+// Limits of attachments.
+const (
+	MaxAttachments    = 10       // files on one question
+	MaxImageBytes     = 10 << 20 // an image as uploaded (the page sends it downscaled)
+	MaxTextFileBytes  = 1 << 20  // a text file
+	MaxImageDimension = 2048     // the long side the page downscales an image to
+)
+
+// FileImageTypes are the images a question may carry (never SVG, which is
+// a document that can run script).
+var FileImageTypes = []string{"image/png", "image/jpeg", "image/webp", "image/gif"}
 
 // Models is what GET /api/models lists: the models questions may name,
 // and the one a question that names none goes to.
@@ -106,4 +136,6 @@ type Hit struct {
 type Export struct {
 	Conversation
 	Messages []Message `json:"messages"`
+	// Files are the conversation's attachments, in an export file.
+	Files []File `json:"files,omitempty"`
 }

@@ -189,6 +189,9 @@ type ClientFrame struct {
 	// follows: the last one of the branch shown. "" for the conversation's
 	// Leaf (the seed page's asks, and a page that does not know it yet).
 	Parent string `json:"parent,omitempty"`
+	// Attachments, on an ask, are the ids of files uploaded for the
+	// question (POST /api/files), at most MaxAttachments.
+	Attachments []string `json:"attachments,omitempty"`
 	// Answer and Offset address an answer's text, for stop and resume.
 	Answer string `json:"answer,omitempty"`
 	Offset int    `json:"offset,omitempty"`
@@ -237,6 +240,9 @@ func (f ClientFrame) validate() error {
 		}
 		if f.Regenerate && f.Replace == "" {
 			return fmt.Errorf("%w: regenerate needs the answer it replaces", ErrMissingField)
+		}
+		if len(f.Attachments) > MaxAttachments {
+			return fmt.Errorf("%w: %d attachments, at most %d", ErrMalformed, len(f.Attachments), MaxAttachments)
 		}
 		return checkQuestion(f.Text)
 	case TypeStop:

@@ -2,6 +2,7 @@ package protocol
 
 import (
 	"errors"
+	"reflect"
 	"strings"
 	"testing"
 )
@@ -40,7 +41,7 @@ func TestDecodeClient(t *testing.T) {
 			if !errors.Is(err, tt.wantErr) {
 				t.Fatalf("err = %v, want %v", err, tt.wantErr)
 			}
-			if err == nil && got != tt.want {
+			if err == nil && !reflect.DeepEqual(got, tt.want) {
 				t.Errorf("got %+v, want %+v", got, tt.want)
 			}
 		})
@@ -71,7 +72,7 @@ func TestDecodeServer(t *testing.T) {
 			if !errors.Is(err, tt.wantErr) {
 				t.Fatalf("err = %v, want %v", err, tt.wantErr)
 			}
-			if err == nil && got != tt.want {
+			if err == nil && !reflect.DeepEqual(got, tt.want) {
 				t.Errorf("got %+v, want %+v", got, tt.want)
 			}
 		})
@@ -97,7 +98,7 @@ func TestRoundTrip(t *testing.T) {
 	}
 	c := ClientFrame{Type: TypeAsk, ID: "x", Text: "q", Conversation: "c", App: "tr"}
 	gotc, err := DecodeClient(c.Encode())
-	if err != nil || gotc != c {
+	if err != nil || !reflect.DeepEqual(gotc, c) {
 		t.Errorf("client round trip: got %+v, %v; want %+v", gotc, err, c)
 	}
 }
@@ -123,7 +124,7 @@ func TestParseEndpoint(t *testing.T) {
 	}
 	for _, tt := range tests {
 		got, err := ParseEndpoint(tt.path)
-		if (err == nil) != tt.ok || got != tt.want {
+		if (err == nil) != tt.ok || !reflect.DeepEqual(got, tt.want) {
 			t.Errorf("ParseEndpoint(%q) = %+v, %v; want %+v, ok=%v", tt.path, got, err, tt.want, tt.ok)
 		}
 	}

@@ -36,6 +36,8 @@ const MaxImportBytes = 64 << 20
 //	GET    /api/shares                       the user's share links
 //	GET    /api/conversations/{id}/markdown  it as a Markdown document, every branch
 //	GET    /api/search?q=...[&limit=N]       titles and messages containing q
+//	POST   /api/files?name=...               upload a file to ask with (files.go)
+//	GET    /api/files/{id}                   a file, to its owner
 //	GET    /api/export                       everything, as an import file
 //	POST   /api/import                       a wasmchat export or ChatGPT's conversations.json
 func (s *Server) routeAPI(mux *http.ServeMux) {
@@ -64,6 +66,8 @@ func (s *Server) routeAPI(mux *http.ServeMux) {
 	handle("GET /api/shares", s.apiShares)
 	handle("GET /api/conversations/{id}/markdown", s.apiMarkdown)
 	handle("GET /api/search", s.apiSearch)
+	handle("POST /api/files", s.apiUpload)
+	handle("GET /api/files/{id}", s.apiFile)
 	handle("GET /api/export", s.apiExport)
 	handle("POST /api/import", s.apiImport)
 	mux.HandleFunc("OPTIONS /api/", func(w http.ResponseWriter, r *http.Request) {

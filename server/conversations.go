@@ -1,7 +1,13 @@
 package server
 
 import (
+	"context"
+	"fmt"
+	"strings"
+	"time"
 	"unicode/utf8"
+
+	"github.com/wasmchat/wasmchat/upstream"
 
 	"github.com/wasmchat/wasmchat/store"
 )
@@ -18,8 +24,9 @@ type seat struct {
 }
 
 // history returns the turns of stored messages the model should see: the
-// text of questions and answers, failed ones too when they have text.
-func history(msgs []store.Message) []Turn {
+// text of questions and answers, failed ones too when they have text, each
+// question with its files (files, by id: those read).
+func history(msgs []store.Message, files map[string]store.FileData) []Turn {
 	turns := make([]Turn, 0, len(msgs))
 	for _, m := range msgs {
 		if m.Text == "" {
@@ -29,9 +36,51 @@ func history(msgs []store.Message) []Turn {
 		if m.Role == store.RoleAssistant {
 			role = RoleAssistant
 		}
-		turns = append(turns, Turn{Role: role, Text: m.Text})
+		t := Turn{Role: role, Text: m.Text}
+		if len(m.Attachments) > 0 {
+			var fs []store.FileData
+			for _, a := range m.Attachments {
+				if f, ok := files[a.ID]; ok {
+					fs = append(fs, f)
+				}
+			}
+			t.Text, t.Images = withFiles(t.Text, fs)
+		}
+		turns = append(turns, t)
 	}
 	return turns
+}
+
+// withFiles returns a question's text with its text files after it (each
+// named, in a fence longer than any run of backticks in it), and its
+// images.
+func withFiles(text string, files []store.FileData) (string, []upstream.Image) {
+	var b strings.Builder
+	b.WriteString(text)
+	var images []upstream.Image
+	for _, f := range files {
+		if f.Type != textType {
+			images = append(images, upstream.Image{Name: f.Name, Type: f.Type, Data: f.Data})
+			continue
+		}
+		fence := strings.Repeat("`", max(3, longestRun(f.Data, '`')+1))
+		fmt.Fprintf(&b, "\n\nAttached file %q:\n%s\n%s\n%s", f.Name, fence, strings.TrimRight(string(f.Data), "\n"), fence)
+	}
+	return b.String(), images
+}
+
+// longestRun is the length of the longest run of c in data.
+func longestRun(data []byte, c byte) int {
+	longest, run := 0, 0
+	for _, d := range data {
+		if d == c {
+			run++
+			longest = max(longest, run)
+		} else {
+			run = 0
+		}
+	}
+	return longest
 }
 
 // buildTurns returns the turns sent to the model: the system prompt (always
@@ -56,4 +105,25 @@ func buildTurns(system string, history []Turn, question string, budget int) []Tu
 	}
 	turns = append(turns, history[keep:]...)
 	return append(turns, Turn{Role: RoleUser, Text: question})
+}
+
+// historyFiles reads the files of the history's questions, for the model
+// to see them again with each question: the bytes are not kept in memory
+// between questions. A file that cannot be read is left out.
+func (h *hub) historyFiles(owner string, msgs []store.Message) map[string]store.FileData {
+	var files map[string]store.FileData
+	for _, m := range msgs {
+		for _, a := range m.Attachments {
+			if files == nil {
+				files = map[string]store.FileData{}
+			}
+			ctx, cancel := context.WithTimeout(h.ctx, 5*time.Second)
+			f, err := h.store.File(ctx, owner, a.ID)
+			cancel()
+			if err == nil {
+				files[a.ID] = f
+			}
+		}
+	}
+	return files
 }

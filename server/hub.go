@@ -36,6 +36,7 @@ var (
 	errUnsupported = &protocol.Error{Code: protocol.CodeUnsupported, Message: "This server cannot edit or regenerate: its model keeps its own context."}
 	errNoAnswer    = &protocol.Error{Code: protocol.CodeNotFound, Message: "That answer is no longer in this conversation."}
 	errNoParent    = &protocol.Error{Code: protocol.CodeNotFound, Message: "The message this question follows is not in this conversation."}
+	errNoFile      = &protocol.Error{Code: protocol.CodeNotFound, Message: "An attached file is not there: attach it again."}
 	errBusy        = &protocol.Error{Code: protocol.CodeBusy, Message: "An answer is still coming in this conversation: stop it first."}
 	errTooMany     = &protocol.Error{Code: protocol.CodeLimit, Message: "Too many answers are coming at once: wait for one to finish, or stop one."}
 	errTooFast     = &protocol.Error{Code: protocol.CodeLimit, Message: "Too many questions in the last minute: wait a moment and ask again."}
@@ -125,7 +126,7 @@ func (h *hub) ask(owner string, channel int, f protocol.ClientFrame) (*answer, e
 	if err != nil {
 		return nil, err
 	}
-	if !store.ValidID(f.Conversation) || !store.ValidID(f.Replace) || !store.ValidID(f.Parent) {
+	if !store.ValidID(f.Conversation) || !store.ValidID(f.Replace) || !store.ValidID(f.Parent) || slices.ContainsFunc(f.Attachments, func(id string) bool { return !store.ValidID(id) || id == "" }) {
 		// The client's mistake, not the store's: sending it again would
 		// not help.
 		return nil, errBadID
@@ -198,7 +199,7 @@ func (h *hub) ask(owner string, channel int, f protocol.ClientFrame) (*answer, e
 		clientID = ""
 	}
 	asked, err := h.record(store.Ask{
-		User: owner, Conversation: conv, Replace: f.Replace, Regenerate: f.Regenerate, Parent: f.Parent, Question: f.Text, Client: clientID, Answer: a.id, History: historyMessages,
+		User: owner, Conversation: conv, Replace: f.Replace, Regenerate: f.Regenerate, Parent: f.Parent, Question: f.Text, Client: clientID, Answer: a.id, History: historyMessages, Attachments: f.Attachments,
 		Model: f.Model, AnswerModel: a.model,
 	})
 
@@ -220,6 +221,8 @@ func (h *hub) ask(owner string, channel int, f protocol.ClientFrame) (*answer, e
 			err = errNoAnswer
 		case errors.Is(err, store.ErrNotFound) && f.Parent != "":
 			err = errNoParent
+		case errors.Is(err, store.ErrNotFound) && len(f.Attachments) > 0:
+			err = errNoFile
 		}
 		if err == nil {
 			// Asked before, here before a restart or on another
@@ -248,7 +251,9 @@ func (h *hub) ask(owner string, channel int, f protocol.ClientFrame) (*answer, e
 	if asked.Conversation.Temperature != nil {
 		req.Temperature = asked.Conversation.Temperature
 	}
-	req.Turns = buildTurns(system, history(asked.History), asked.Question, h.budget)
+	question, images := withFiles(asked.Question, asked.Files)
+	req.Turns = buildTurns(system, history(asked.History, h.historyFiles(owner, asked.History)), question, h.budget)
+	req.Turns[len(req.Turns)-1].Images = images
 	go h.generate(gctx, a, req)
 	return a, nil
 }

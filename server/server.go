@@ -71,6 +71,9 @@ type Config struct {
 	// slow; zero fields take DefaultTimeouts. Serve with HTTPServer, which
 	// sets the idle timeout.
 	Timeouts Timeouts
+	// FileQuota is how many bytes of attachments one user may keep
+	// (default DefaultFileQuota).
+	FileQuota int64
 	// MaxTransfers bounds the exports and imports running at once, all
 	// users together (each user runs one at a time); default 4.
 	MaxTransfers int
@@ -156,6 +159,9 @@ func New(cfg Config) (*Server, error) {
 	}
 	cfg.Limits = cfg.Limits.withDefaults()
 	cfg.Timeouts = cfg.Timeouts.withDefaults()
+	if cfg.FileQuota <= 0 {
+		cfg.FileQuota = DefaultFileQuota
+	}
 	if cfg.MaxTransfers <= 0 {
 		cfg.MaxTransfers = 4
 	}

@@ -413,7 +413,7 @@ func TestApps(t *testing.T) {
 	c.sendText("hi")
 	c.next()
 	c.answer(0)
-	if r := up.lastRequest(); r.App != "first" || r.Model != "m1" || r.Turns[0] != (server.Turn{Role: "system", Text: "be first"}) {
+	if r := up.lastRequest(); r.App != "first" || r.Model != "m1" || (r.Turns[0].Role != "system" || r.Turns[0].Text != "be first") {
 		t.Errorf("app channel request %+v", r)
 	}
 	// A typed ask names its app.

@@ -285,8 +285,10 @@ type place struct {
 	// unless shown: then it follows the last message of the branch shown.
 	parent string
 	shown  bool
-	// question and text, for a regenerate, are the question asked again.
+	// question, text and attachments, for a regenerate, are the question
+	// asked again.
 	question, text string
+	attachments    []Attachment
 }
 
 // parentOf finds where an ask in an existing conversation goes (see Ask).
@@ -305,9 +307,9 @@ func (s *sqlStore) parentOf(ctx context.Context, tx *sql.Tx, a Ask) (place, erro
 		if err != nil {
 			return place{}, err
 		}
-		var qParent, role, text string
-		err = tx.QueryRowContext(ctx, s.q(`SELECT parent, role, text FROM messages WHERE user_id = ? AND conversation_id = ? AND id = ?`),
-			user, conv, answerParent).Scan(&qParent, &role, &text)
+		var qParent, role, text, attachments string
+		err = tx.QueryRowContext(ctx, s.q(`SELECT parent, role, text, attachments FROM messages WHERE user_id = ? AND conversation_id = ? AND id = ?`),
+			user, conv, answerParent).Scan(&qParent, &role, &text, &attachments)
 		isQuestion := err == nil && role == RoleUser
 		if err != nil && !errors.Is(err, sql.ErrNoRows) {
 			return place{}, err
@@ -316,7 +318,7 @@ func (s *sqlStore) parentOf(ctx context.Context, tx *sql.Tx, a Ask) (place, erro
 		case a.Regenerate && !isQuestion:
 			return place{}, ErrNotFound // an answer to no question
 		case a.Regenerate:
-			return place{parent: qParent, question: answerParent, text: text}, nil
+			return place{parent: qParent, question: answerParent, text: text, attachments: parseAttachments(attachments)}, nil
 		case isQuestion:
 			return place{parent: qParent}, nil // the edit goes beside the question
 		}

@@ -1016,3 +1016,77 @@ func TestImportChatGPTBranches(t *testing.T) {
 		}
 	})
 }
+
+// TestFiles: a file is its uploader's alone, counts against their quota,
+// is asked with in one conversation (and its edits and regenerates), goes
+// with it, and an export carries it to an import.
+func TestFiles(t *testing.T) {
+	contract(t, func(t *testing.T, s store.Store) {
+		alice, bob := user(t, s, "alice"), user(t, s, "bob")
+		png := []byte("\x89PNG\r\n\x1a\n fake image bytes")
+		img := must[store.Attachment](t)(s.AddFile(ctx, alice, store.FileData{Attachment: store.Attachment{Name: "cat.png", Type: "image/png"}, Data: png}, 1000))
+		if img.ID == "" || img.Size != len(png) || img.Name != "cat.png" {
+			t.Fatalf("added %+v", img)
+		}
+		if got := must[store.FileData](t)(s.File(ctx, alice, img.ID)); string(got.Data) != string(png) || got.Type != "image/png" {
+			t.Errorf("read back %+v", got.Attachment)
+		}
+		if _, err := s.File(ctx, bob, img.ID); !errors.Is(err, store.ErrNotFound) {
+			t.Errorf("bob reads alice's file: %v", err)
+		}
+		if _, err := s.AddFile(ctx, alice, store.FileData{Attachment: store.Attachment{Name: "big.txt", Type: "text/plain"}, Data: make([]byte, 1000)}, 1000); !errors.Is(err, store.ErrQuota) {
+			t.Errorf("over the quota: %v", err)
+		}
+		if _, err := s.Ask(ctx, bob, store.Ask{Question: "mine?", Answer: "b1", Attachments: []string{img.ID}}); !errors.Is(err, store.ErrNotFound) {
+			t.Errorf("bob asks with alice's file: %v", err)
+		}
+
+		asked := must[store.Asked](t)(s.Ask(ctx, alice, store.Ask{Question: "what is this?", Answer: "a1", Attachments: []string{img.ID}}))
+		if len(asked.Files) != 1 || string(asked.Files[0].Data) != string(png) {
+			t.Fatalf("asked with %+v", asked.Files)
+		}
+		conv := asked.Conversation.ID
+		noErr(t, s.EndAnswer(ctx, alice, "a1", store.Message{Text: "a cat", Status: store.StatusDone}))
+		msgs := must[[]store.Message](t)(s.Messages(ctx, alice, conv, 0))
+		if len(msgs[0].Attachments) != 1 || msgs[0].Attachments[0] != img {
+			t.Errorf("the question lists %+v, want %+v", msgs[0].Attachments, img)
+		}
+		// Another conversation cannot take it; its own edits and
+		// regenerates can.
+		if _, err := s.Ask(ctx, alice, store.Ask{Question: "again", Answer: "x1", Attachments: []string{img.ID}}); !errors.Is(err, store.ErrNotFound) {
+			t.Errorf("asked in a second conversation: %v", err)
+		}
+		asked = must[store.Asked](t)(s.Ask(ctx, alice, store.Ask{Conversation: store.Conversation{ID: conv}, Replace: "a1", Regenerate: true, Answer: "a2"}))
+		if len(asked.Files) != 1 || asked.Files[0].ID != img.ID {
+			t.Errorf("regenerate asked with %+v", asked.Files)
+		}
+		noErr(t, s.EndAnswer(ctx, alice, "a2", store.Message{Text: "a cat, again", Status: store.StatusDone}))
+		asked = must[store.Asked](t)(s.Ask(ctx, alice, store.Ask{Conversation: store.Conversation{ID: conv}, Replace: "a2", Question: "what is it, edited", Answer: "a3", Attachments: []string{img.ID}}))
+		if len(asked.Files) != 1 {
+			t.Errorf("edit asked with %+v", asked.Files)
+		}
+		noErr(t, s.EndAnswer(ctx, alice, "a3", store.Message{Text: "still a cat", Status: store.StatusDone}))
+
+		// Export and import: bob gets a copy, under ids of his own.
+		var exp []store.Export
+		noErr(t, s.Export(ctx, alice, func(e store.Export) error { exp = append(exp, e); return nil }))
+		if len(exp) != 1 || len(exp[0].Files) != 1 || string(exp[0].Files[0].Data) != string(png) {
+			t.Fatalf("export %+v", exp)
+		}
+		must[int](t)(s.Import(ctx, bob, exp))
+		got := must[[]store.Message](t)(s.Messages(ctx, bob, conv, 0))
+		if len(got[0].Attachments) != 1 || got[0].Attachments[0].ID == img.ID {
+			t.Fatalf("imported question lists %+v", got[0].Attachments)
+		}
+		if f := must[store.FileData](t)(s.File(ctx, bob, got[0].Attachments[0].ID)); string(f.Data) != string(png) || f.Name != "cat.png" {
+			t.Errorf("imported file %+v", f.Attachment)
+		}
+
+		// Deleting the conversation deletes its file, and frees the quota.
+		noErr(t, s.DeleteConversation(ctx, alice, conv))
+		if _, err := s.File(ctx, alice, img.ID); !errors.Is(err, store.ErrNotFound) {
+			t.Errorf("a deleted conversation's file: %v", err)
+		}
+		must[store.Attachment](t)(s.AddFile(ctx, alice, store.FileData{Attachment: store.Attachment{Name: "big.txt", Type: "text/plain"}, Data: make([]byte, 1000)}, 1000))
+	})
+}

@@ -93,6 +93,23 @@ var postgresMigrations = []string{
 		WHERE p.user_id = messages.user_id AND p.conversation_id = messages.conversation_id AND p.n < messages.n
 		ORDER BY p.n DESC LIMIT 1), '');
 	ALTER TABLE conversations ADD COLUMN leaf TEXT NOT NULL DEFAULT '';`,
+	// 7: attachments: files uploaded for questions, each kept with the
+	// conversation it was asked in (none until then), and each question's
+	// list of them.
+	`CREATE TABLE files (
+		user_id TEXT NOT NULL,
+		id TEXT NOT NULL,
+		conversation_id TEXT,
+		name TEXT NOT NULL,
+		type TEXT NOT NULL,
+		size BIGINT NOT NULL,
+		data BYTEA NOT NULL,
+		created BIGINT NOT NULL,
+		PRIMARY KEY (user_id, id),
+		FOREIGN KEY (user_id, conversation_id) REFERENCES conversations (user_id, id) ON DELETE CASCADE
+	);
+	CREATE INDEX files_conversation ON files (user_id, conversation_id);
+	ALTER TABLE messages ADD COLUMN attachments TEXT NOT NULL DEFAULT '';`,
 }
 
 // OpenPostgres connects to the PostgreSQL database at url

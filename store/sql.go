@@ -155,6 +155,20 @@ func checkID(id string) error {
 	return nil
 }
 
+// checkIDs checks each of ids (checkID), and that they are at most
+// protocol.MaxAttachments.
+func checkIDs(ids []string) error {
+	if len(ids) > protocol.MaxAttachments {
+		return fmt.Errorf("store: %d attachments, at most %d", len(ids), protocol.MaxAttachments)
+	}
+	for _, id := range ids {
+		if err := checkID(id); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
 // Title returns a conversation title made from its first question: its
 // first line, trimmed to 60 characters.
 func Title(question string) string {
@@ -504,13 +518,15 @@ func (s *sqlStore) DeleteConversation(ctx context.Context, user, id string) erro
 
 // --- messages ---
 
-const msgColumns = `id, conversation_id, role, text, status, finish, error_code, error_text, usage_prompt, usage_completion, usage_total, client, model, parent, created`
+const msgColumns = `id, conversation_id, role, text, status, finish, error_code, error_text, usage_prompt, usage_completion, usage_total, client, model, parent, attachments, created`
 
 func scanMsg(row interface{ Scan(...any) error }) (Message, error) {
 	var m Message
 	var created int64
 	var up, uc, ut sql.NullInt64
-	err := row.Scan(&m.ID, &m.Conversation, &m.Role, &m.Text, &m.Status, &m.Finish, &m.ErrorCode, &m.ErrorText, &up, &uc, &ut, &m.Client, &m.Model, &m.Parent, &created)
+	var attachments string
+	err := row.Scan(&m.ID, &m.Conversation, &m.Role, &m.Text, &m.Status, &m.Finish, &m.ErrorCode, &m.ErrorText, &up, &uc, &ut, &m.Client, &m.Model, &m.Parent, &attachments, &created)
+	m.Attachments = parseAttachments(attachments)
 	if ut.Valid {
 		m.Usage = &protocol.Usage{Prompt: int(up.Int64), Completion: int(uc.Int64), Total: int(ut.Int64)}
 	}
@@ -577,9 +593,10 @@ func (s *sqlStore) insertMessage(ctx context.Context, tx *sql.Tx, user string, m
 		}
 	}
 	p, c, t := usageArgs(m.Usage)
-	_, err := tx.ExecContext(ctx, s.q(`INSERT INTO messages (user_id, id, conversation_id, role, text, status, finish, error_code, error_text, usage_prompt, usage_completion, usage_total, client, model, parent, created, updated)
-		VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`),
-		user, m.ID, m.Conversation, m.Role, s.d.clean(m.Text), m.Status, m.Finish, m.ErrorCode, s.d.clean(m.ErrorText), p, c, t, m.Client, m.Model, m.Parent, ms(m.Created), ms(m.Created))
+	_, err := tx.ExecContext(ctx, s.q(`INSERT INTO messages (user_id, id, conversation_id, role, text, status, finish, error_code, error_text, usage_prompt, usage_completion, usage_total, client, model, parent, attachments, created, updated)
+		VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`),
+		user, m.ID, m.Conversation, m.Role, s.d.clean(m.Text), m.Status, m.Finish, m.ErrorCode, s.d.clean(m.ErrorText), p, c, t, m.Client, m.Model, m.Parent,
+		attachmentsJSON(filesOf(m.Attachments)), ms(m.Created), ms(m.Created))
 	if err != nil {
 		return fmt.Errorf("store: add message: %w", err)
 	}
@@ -608,7 +625,7 @@ func (s *sqlStore) Asks(ctx context.Context, asks []Ask) ([]Asked, error) {
 		st := askStmts{s: s, tx: tx}
 		defer st.close()
 		for i, a := range asks {
-			if err := errors.Join(checkID(a.Conversation.ID), checkID(a.Answer), checkID(a.Client), checkID(a.Replace), checkID(a.Parent)); err != nil {
+			if err := errors.Join(checkID(a.Conversation.ID), checkID(a.Answer), checkID(a.Client), checkID(a.Replace), checkID(a.Parent), checkIDs(a.Attachments)); err != nil {
 				out[i].Err = err
 				continue
 			}
@@ -687,6 +704,7 @@ func (st *askStmts) ask(ctx context.Context, a Ask, now time.Time, out *Asked) e
 		}
 		if a.Regenerate {
 			out.QuestionID, out.Question = at.question, at.text
+			a.Attachments = attachmentIDs(at.attachments) // the question's, asked again
 		}
 		// The history, before the conversation's leaf is the new answer:
 		// the branch shown ends with the message the question follows.
@@ -702,6 +720,12 @@ func (st *askStmts) ask(ctx context.Context, a Ask, now time.Time, out *Asked) e
 				out.History = hist
 			}
 		}
+	}
+	// The files, read before anything is written: one not there refuses
+	// the ask.
+	var err error
+	if out.Files, err = s.files(ctx, st.tx, a.User, c.ID, a.Attachments); err != nil {
+		return err
 	}
 	conv, err := st.prepare(ctx, &st.conv, `INSERT INTO conversations (user_id, id, title, channel, app, model, system, temperature, leaf, created, updated)
 		VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) ON CONFLICT (user_id, id) DO UPDATE SET updated = excluded.updated, model = excluded.model, leaf = excluded.leaf
@@ -727,15 +751,15 @@ func (st *askStmts) ask(ctx context.Context, a Ask, now time.Time, out *Asked) e
 			return err
 		}
 	} else {
-		qa, err := st.prepare(ctx, &st.qa, `INSERT INTO messages (user_id, id, conversation_id, role, text, status, client, model, parent, created, updated)
-			VALUES (?, ?, ?, ?, ?, ?, ?, '', ?, ?, ?), (?, ?, ?, ?, '', ?, ?, ?, ?, ?, ?)
+		qa, err := st.prepare(ctx, &st.qa, `INSERT INTO messages (user_id, id, conversation_id, role, text, status, client, model, parent, attachments, created, updated)
+			VALUES (?, ?, ?, ?, ?, ?, ?, '', ?, ?, ?, ?), (?, ?, ?, ?, '', ?, ?, ?, ?, '', ?, ?)
 			ON CONFLICT (user_id, client) WHERE role = 'assistant' AND client <> '' DO NOTHING RETURNING role`)
 		if err != nil {
 			return err
 		}
 		out.QuestionID = newID()
 		rows, err = qa.QueryContext(ctx,
-			a.User, out.QuestionID, c.ID, RoleUser, s.d.clean(a.Question), StatusDone, a.Client, at.parent, ms(now), ms(now),
+			a.User, out.QuestionID, c.ID, RoleUser, s.d.clean(a.Question), StatusDone, a.Client, at.parent, attachmentsJSON(out.Files), ms(now), ms(now),
 			a.User, a.Answer, c.ID, RoleAssistant, StatusStreaming, a.Client, a.AnswerModel, out.QuestionID, ms(now), ms(now))
 		if err != nil {
 			return err
@@ -751,7 +775,7 @@ func (st *askStmts) ask(ctx context.Context, a Ask, now time.Time, out *Asked) e
 		return err
 	}
 	if n == 1 {
-		return nil
+		return s.keepFiles(ctx, st.tx, a.User, c.ID, out.Files)
 	}
 	// Lost the race: take back the question (and the conversation made
 	// for it) and join the answer that won. (The leaf set above names no
@@ -968,7 +992,11 @@ func (s *sqlStore) Export(ctx context.Context, user string, each func(Export) er
 		if err != nil {
 			return fmt.Errorf("store: export: %w", err)
 		}
-		if err := each(Export{Conversation: c, Messages: msgs}); err != nil {
+		files, err := s.convFiles(ctx, user, c.ID)
+		if err != nil {
+			return fmt.Errorf("store: export: %w", err)
+		}
+		if err := each(Export{Conversation: c, Messages: msgs, Files: files}); err != nil {
 			return err
 		}
 	}
@@ -1020,6 +1048,7 @@ func (s *sqlStore) Import(ctx context.Context, user string, convs []Export) (int
 		}
 		msgs := slices.Clone(e.Messages)
 		c.Leaf = relink(msgs, c.Leaf)
+		files := relinkFiles(msgs, e.Files)
 		// A conversation already there is skipped, so importing twice adds
 		// nothing; a new one's messages follow in this batch and, when it
 		// is longer than a batch, the next ones.
@@ -1036,6 +1065,17 @@ func (s *sqlStore) Import(ctx context.Context, user string, convs []Export) (int
 			return nil
 		})
 		size++
+		for _, f := range files {
+			batch = append(batch, func(tx *sql.Tx) error {
+				if !*added {
+					return nil
+				}
+				_, err := tx.ExecContext(ctx, s.q(`INSERT INTO files (user_id, id, conversation_id, name, type, size, data, created) VALUES (?, ?, ?, ?, ?, ?, ?, ?)`),
+					user, f.ID, c.ID, CleanTitle(f.Name), f.Type, len(f.Data), f.Data, ms(c.Created))
+				return err
+			})
+			size++
+		}
 		for _, m := range msgs {
 			m.Conversation = c.ID
 			if m.Created.IsZero() {

@@ -102,6 +102,11 @@ type Ask struct {
 	// History is how many of the last messages before the question to
 	// return (0: none).
 	History int
+	// Attachments are the ids of files the user uploaded (AddFile) to ask
+	// with the question: each kept with the conversation from then on. A
+	// file not the user's, or asked in another conversation, is
+	// ErrNotFound. A regenerate asks with its question's.
+	Attachments []string
 }
 
 // Asked is what Store.Ask recorded.
@@ -109,8 +114,10 @@ type Asked struct {
 	Conversation Conversation
 	History      []Message // the last messages of the branch before the question, oldest first
 	// QuestionID is the question's id; Question its text: the ask's, or
-	// for a regenerate the one asked again.
+	// for a regenerate the one asked again. Files are its attachments,
+	// with their bytes.
 	QuestionID, Question string
+	Files                []FileData
 	// Existing is the id of the answer an earlier ask of the same client
 	// id started (on this instance or another): then nothing was written,
 	// and Conversation is that answer's (its ID only).
@@ -221,6 +228,12 @@ type Store interface {
 	Unshare(ctx context.Context, user, id string) error
 	Shares(ctx context.Context, user string) (map[string]string, error)
 	Shared(ctx context.Context, secret string) ([]byte, error)
+	// AddFile keeps a file the user uploads to ask with (Ask.Attachments)
+	// and returns it as listed, with a new ID; ErrQuota when the user's
+	// files would then take more than quota bytes. File returns one of the
+	// user's files with its bytes, or ErrNotFound.
+	AddFile(ctx context.Context, user string, f FileData, quota int64) (Attachment, error)
+	File(ctx context.Context, user, id string) (FileData, error)
 	// Search finds q in the user's titles and messages, case-insensitively
 	// as a substring (so Chinese needs no word segmentation), most recent
 	// first. It looks through each message's first SearchChars, and stops

@@ -57,6 +57,16 @@ type Request struct {
 type Turn struct {
 	Role string // RoleSystem, RoleUser or RoleAssistant
 	Text string
+	// Images, on a question, are the images asked with it (the question's
+	// text files are in Text).
+	Images []Image
+}
+
+// Image is an image asked with a question: one of
+// protocol.FileImageTypes.
+type Image struct {
+	Name, Type string
+	Data       []byte
 }
 
 // Roles of a Turn.

@@ -2,6 +2,7 @@ package session
 
 import (
 	"fmt"
+	"reflect"
 	"strings"
 	"testing"
 	"time"
@@ -77,7 +78,7 @@ func TestConversationInFlight(t *testing.T) {
 		t.Errorf("answers in flight: %+v", answers)
 	}
 	want := protocol.ClientFrame{Type: protocol.TypeAsk, ID: "q3", Conversation: "k", Text: "third", Parent: "a2"}
-	if len(asks) != 1 || asks[0] != want {
+	if len(asks) != 1 || !reflect.DeepEqual(asks[0], want) {
 		t.Errorf("asks in flight: %+v, want %+v", asks, want)
 	}
 }

@@ -93,6 +93,7 @@ type serveFlags struct {
 	appsFile     string
 	contextChars int
 	models       []string // the only models questions may name; none: all the upstream lists
+	fileQuotaMB  int64    // bytes of attachments one user may keep, in MB
 }
 
 func parseServe(args []string, getenv func(string) string, stderr io.Writer) (serveFlags, error) {
@@ -150,6 +151,7 @@ func serveFlagSet(f *serveFlags) *flag.FlagSet {
 	fs.StringVar(&f.ollamaURL, "ollama-url", "", "where auto looks for Ollama (env WASMCHAT_OLLAMA_URL; default http://127.0.0.1:11434/v1/)")
 	fs.StringVar(&f.appsFile, "apps", "", "JSON or YAML file of apps (env WASMCHAT_APPS); default: the built-in apps")
 	fs.IntVar(&f.contextChars, "context-chars", 24000, "characters of the conversation sent with each question")
+	fs.Int64Var(&f.fileQuotaMB, "file-quota", server.DefaultFileQuota>>20, "MB of attached files one user may keep")
 	fs.Func("models", "a `model` questions may name, of those the upstream lists (repeatable; default: all it lists)", func(s string) error {
 		f.models = append(f.models, s)
 		return nil
@@ -256,6 +258,7 @@ func serve(ctx context.Context, args []string, getenv func(string) string, stdou
 		Apps:           apps,
 		ContextChars:   f.contextChars,
 		Models:         f.models,
+		FileQuota:      f.fileQuotaMB << 20,
 		Limits:         f.limits,
 		Logger:         log,
 	})

@@ -58,10 +58,27 @@ func (d *Demo) DefaultModel() string { return Model }
 // conversations may be edited and regenerated.
 func (d *Demo) Stateless() bool { return true }
 
+// lastImages names the images of the request's question.
+func lastImages(req upstream.Request) []string {
+	var names []string
+	for i := len(req.Turns) - 1; i >= 0; i-- {
+		if t := req.Turns[i]; t.Role == upstream.RoleUser {
+			for _, img := range t.Images {
+				names = append(names, img.Name)
+			}
+			break
+		}
+	}
+	return names
+}
+
 // Stream emits the answer to the request's last user turn at d.Rate until
 // it is done or ctx ends.
 func (d *Demo) Stream(ctx context.Context, req upstream.Request, emit func(string)) (upstream.Result, error) {
 	text := Answer(req.Question())
+	if imgs := lastImages(req); len(imgs) > 0 {
+		text += "\nImages attached (the demo does not look at them): " + strings.Join(imgs, ", ") + ".\n"
+	}
 	start := time.Now()
 	t := time.NewTicker(tick)
 	defer t.Stop()

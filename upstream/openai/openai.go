@@ -10,6 +10,7 @@ package openai
 
 import (
 	"context"
+	"encoding/base64"
 	"errors"
 	"fmt"
 	"net"
@@ -82,7 +83,7 @@ func (c *Client) Models(ctx context.Context) ([]string, error) {
 		ids = append(ids, pager.Current().ID)
 	}
 	if err := pager.Err(); err != nil {
-		return nil, c.classify(err, c.model, false)
+		return nil, c.classify(err, c.model, false, false)
 	}
 	slices.Sort(ids)
 	return ids, nil
@@ -128,7 +129,8 @@ func (c *Client) Stream(ctx context.Context, req upstream.Request, emit func(str
 		if ctx.Err() != nil {
 			return res, ctx.Err()
 		}
-		return res, c.classify(err, model, emitted)
+		images := slices.ContainsFunc(req.Turns, func(t upstream.Turn) bool { return len(t.Images) > 0 })
+		return res, c.classify(err, model, emitted, images)
 	}
 	if res.Finish == "" && emitted {
 		// The stream ended without a finish reason: the server closed it
@@ -149,8 +151,20 @@ func messages(turns []upstream.Turn) []oai.ChatCompletionMessageParamUnion {
 			out = append(out, oai.SystemMessage(t.Text))
 		case upstream.RoleAssistant:
 			out = append(out, oai.AssistantMessage(t.Text))
-		default:
-			out = append(out, oai.UserMessage(t.Text))
+		case upstream.RoleUser:
+			if len(t.Images) == 0 {
+				out = append(out, oai.UserMessage(t.Text))
+				continue
+			}
+			// A question with images: its text, then each image as a
+			// data URL (the server has the bytes; no URL to fetch).
+			parts := []oai.ChatCompletionContentPartUnionParam{oai.TextContentPart(t.Text)}
+			for _, img := range t.Images {
+				parts = append(parts, oai.ImageContentPart(oai.ChatCompletionContentPartImageImageURLParam{
+					URL: "data:" + img.Type + ";base64," + base64.StdEncoding.EncodeToString(img.Data),
+				}))
+			}
+			out = append(out, oai.UserMessage(parts))
 		}
 	}
 	return out
@@ -164,13 +178,13 @@ func finish(reason string) string {
 }
 
 // classify turns an SDK error into a failure a person can act on.
-func (c *Client) classify(err error, model string, emitted bool) *upstream.Error {
+func (c *Client) classify(err error, model string, emitted, images bool) *upstream.Error {
 	ue := &upstream.Error{Err: err}
 	var apiErr *oai.Error
 	var netErr net.Error
 	switch {
 	case errors.As(err, &apiErr):
-		c.classifyAPI(ue, apiErr, model)
+		c.classifyAPI(ue, apiErr, model, images)
 	case emitted:
 		ue.Code, ue.Message = protocol.CodeBroken, "The connection to the model broke in the middle of the answer. The text so far is kept."
 	case errors.As(err, &netErr) && netErr.Timeout(), errors.Is(err, context.DeadlineExceeded):
@@ -181,7 +195,9 @@ func (c *Client) classify(err error, model string, emitted bool) *upstream.Error
 	return ue
 }
 
-func (c *Client) classifyAPI(ue *upstream.Error, e *oai.Error, model string) {
+// classifyAPI names what the model service refused; images tells whether
+// the request carried any.
+func (c *Client) classifyAPI(ue *upstream.Error, e *oai.Error, model string, images bool) {
 	text := strings.ToLower(e.Code + " " + e.Message)
 	switch {
 	case e.StatusCode == http.StatusUnauthorized || e.StatusCode == http.StatusForbidden:
@@ -200,6 +216,8 @@ func (c *Client) classifyAPI(ue *upstream.Error, e *oai.Error, model string) {
 		ue.Code, ue.Message = protocol.CodeNoModel, fmt.Sprintf("The model %q does not exist on this server, or this key cannot use it. Set WASMCHAT_MODEL to one it has.", model)
 	case strings.Contains(text, "context_length") || strings.Contains(text, "context length") || strings.Contains(text, "maximum context") || strings.Contains(text, "too many tokens"):
 		ue.Code, ue.Message = protocol.CodeTooLong, "This conversation is longer than the model can read. Start a new chat, or shorten the question."
+	case images && e.StatusCode == http.StatusBadRequest && strings.Contains(text, "image"):
+		ue.Code, ue.Message = protocol.CodeUnsupported, fmt.Sprintf("The model %q does not take images. Pick a model that can see them, or ask without the image.", model)
 	case e.StatusCode == http.StatusRequestTimeout || e.StatusCode == http.StatusGatewayTimeout:
 		ue.Code, ue.Message = protocol.CodeTimeout, "The model took too long to answer. Try again in a moment."
 	default:

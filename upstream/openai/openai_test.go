@@ -57,6 +57,8 @@ var errorBodies = map[string]struct {
 	"404": {404, `{"error":{"message":"The model ` + "`gpt-nope`" + ` does not exist or you do not have access to it.","type":"invalid_request_error","param":null,"code":"model_not_found"}}`},
 	"400": {400, `{"error":{"message":"This model's maximum context length is 128000 tokens. However, your messages resulted in 130412 tokens. Please reduce the length of the messages.","type":"invalid_request_error","param":"messages","code":"context_length_exceeded"}}`},
 	"500": {500, `{"error":{"message":"The server had an error while processing your request. Sorry about that!","type":"server_error","param":null,"code":null}}`},
+	// A model without vision, as OpenAI says it.
+	"no-images": {400, `{"error":{"message":"Invalid content type. image_url is only supported by certain models.","type":"invalid_request_error","param":"messages.[1].content.[1].type","code":null}}`},
 }
 
 func (f *fakeOpenAI) ServeHTTP(w http.ResponseWriter, r *http.Request) {
@@ -322,5 +324,30 @@ func TestModels(t *testing.T) {
 	var ue *upstream.Error
 	if _, err := bad.Models(context.Background()); !errors.As(err, &ue) || ue.Code != protocol.CodeInvalidKey {
 		t.Errorf("a refused key: %v", err)
+	}
+}
+
+// TestImages: a question's images go as image parts, data URLs of their
+// bytes, after its text; a model that refuses images says so.
+func TestImages(t *testing.T) {
+	f, c := newFake(t, "ok")
+	req := request()
+	last := &req.Turns[len(req.Turns)-1]
+	last.Images = []upstream.Image{{Name: "a.png", Type: "image/png", Data: []byte("\x89PNG fake")}}
+	if _, _, err := collect(t, c, context.Background(), req); err != nil {
+		t.Fatal(err)
+	}
+	f.mu.Lock()
+	msgs, _ := json.Marshal(f.body["messages"])
+	f.mu.Unlock()
+	want := `{"content":[{"text":"how are you?","type":"text"},{"image_url":{"url":"data:image/png;base64,iVBORyBmYWtl"},"type":"image_url"}],"role":"user"}]`
+	if !strings.HasSuffix(string(msgs), want) {
+		t.Errorf("messages %s\nwant the last %s", msgs, want)
+	}
+	_, c = newFake(t, "no-images")
+	_, _, err := collect(t, c, context.Background(), req)
+	var ue *upstream.Error
+	if !errors.As(err, &ue) || ue.Code != protocol.CodeUnsupported || !strings.Contains(ue.Message, "does not take images") {
+		t.Errorf("a model without vision: %v", err)
 	}
 }

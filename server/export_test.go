@@ -1,0 +1,4 @@
+package server
+
+// Sniff is sniff, for the fuzz test.
+var Sniff = sniff
