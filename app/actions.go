@@ -42,6 +42,8 @@ const (
 	actionUnshare      = "wasmchat/unshare"      // unshare: end it
 	actionSwitch       = "wasmchat/switch"       // sign in with the login link's token
 	actionStay         = "wasmchat/stay"         // keep the token in use
+	actionAttach       = "wasmchat/attach"       // attachFiles: files pasted, dropped or chosen
+	actionUnattach     = "wasmchat/unattach"     // unattach: drop one before asking
 )
 
 // Payloads of the actions.

@@ -1,6 +1,7 @@
 package app
 
 import (
+	"slices"
 	"time"
 
 	"github.com/maxence-charriere/go-app/v9/pkg/app"
@@ -49,6 +50,12 @@ type Chat struct {
 	// in use, until the reader says whether to switch (switch.go);
 	// offeredName is whom it signs in as, once the server said.
 	offered, offeredName string
+
+	api session.HTTP // the server's API with the token, for uploads
+	// attaching are the files for the next question (attach.go);
+	// waiting is a question sent while one of them uploads.
+	attaching []*attachment
+	waiting   string
 }
 
 var (
@@ -99,8 +106,11 @@ func (c *Chat) OnMount(ctx app.Context) {
 		},
 	}
 	if token != "" && c.servers.Base != "" {
-		cfg.API = session.HTTP{Base: c.servers.Base, Token: token}
+		c.api = session.HTTP{Base: c.servers.Base, Token: token}
+		cfg.API = c.api
+		c.view.base, c.view.token = c.servers.Base, token
 	}
+	c.view.post = func(f func()) { ctx.Dispatch(func(app.Context) { f() }) }
 	c.s = session.New(cfg)
 	c.s.Texts = sessionTexts(tr(c.lang))
 	if !app.Window().Get("WebSocket").Truthy() {
@@ -121,7 +131,14 @@ func (c *Chat) OnMount(ctx app.Context) {
 // handleActions registers what Chat does for each action of its
 // components (actions.go).
 func (c *Chat) handleActions(ctx app.Context) {
-	handle(ctx, actionSend, func(_ app.Context, a ask) { c.s.Ask(a.Text) })
+	handle(ctx, actionSend, func(_ app.Context, a ask) { c.ask(a.Text) })
+	handle(ctx, actionAttach, func(_ app.Context, f attachFiles) { c.attach(f.Files) })
+	handle(ctx, actionUnattach, func(_ app.Context, u unattach) {
+		if u.Index >= 0 && u.Index < len(c.attaching) {
+			c.attaching = slices.Delete(c.attaching, u.Index, u.Index+1)
+			c.sendWaiting()
+		}
+	})
 	handleBare(ctx, actionContinue, func(app.Context) { c.s.Continue() })
 	handle(ctx, actionEdit, func(_ app.Context, e edit) { c.s.Edit(e.Answer, e.Text) })
 	handle(ctx, actionRegen, func(_ app.Context, r regenerate) { c.s.Regenerate(r.Answer) })

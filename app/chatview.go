@@ -67,6 +67,7 @@ func (c *Chat) renderChat() app.UI {
 				v := &messageView{Role: m.Role, Text: m.Text, Ended: m.Ended, Finish: m.Finish, Error: m.Error, Usage: m.Usage, Model: m.Model, Lang: c.lang, Msg: m,
 					View: c.view, Replace: c.s.Replaceable(msgs, i)}
 				v.Branch, v.Branches, v.PrevBranch, v.NextBranch = conv.Branch(m)
+				v.Attachments = m.Attachments
 				if busy {
 					v.PrevBranch, v.NextBranch = "", "" // the page's copy is ahead of the server's
 				}
@@ -77,7 +78,7 @@ func (c *Chat) renderChat() app.UI {
 			app.Button().ID("jump").Class("jump").Type("button").Text(t.JumpToLatest).OnClick(c.jumpToLatest),
 		),
 		slot(conv.Notice != "", app.P().Class("notice").Role("alert").Text(conv.Notice)),
-		&composer{Streaming: streaming, Lang: c.lang},
+		&composer{Streaming: streaming, Lang: c.lang, Files: c.chips(), Waiting: c.waiting != ""},
 	)
 }
 

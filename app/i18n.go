@@ -20,6 +20,7 @@ type texts struct {
 	Stopped, CutShort, Interrupted, Continue                          string
 	Edit, EditLabel, Regenerate                                       string
 	PrevBranch, NextBranch, BranchLabel, BranchFailed                 string // BranchLabel: %d of %d; BranchFailed: %s the error
+	Attach, Remove, Uploading                                         string
 	Tokens                                                            string // %d total, %d prompt, %d completion
 	App, PlainChat, Theme, SystemTheme, Light, Dark, Language         string
 	Model                                                             string
@@ -56,6 +57,7 @@ var english = texts{
 	Interrupted: "Interrupted: the server stopped before this answer was finished. ", Continue: "Continue",
 	Edit: "Edit", EditLabel: "Edit the question: Enter sends it again, Esc cancels", Regenerate: "Regenerate",
 	PrevBranch: "Previous version", NextBranch: "Next version", BranchLabel: "Version %d of %d", BranchFailed: "Could not switch versions: %s",
+	Attach: "Attach images or text files (or paste, or drop them here)", Remove: "Remove", Uploading: "Uploading…",
 	Tokens:    "%d tokens (%d + %d)",
 	ReadAloud: "Read aloud", StopReading: "Stop reading",
 	Share: "Share", ShareTitle: "Share “%s” by link", Sharing: "Making a link…", ShareLink: "Open link", Unshare: "Stop sharing", Done: "Done",
@@ -94,6 +96,7 @@ var chinese = texts{
 	Interrupted: "已中断：服务器在回答完成前停止了。", Continue: "继续",
 	Edit: "编辑", EditLabel: "编辑问题：Enter 重新发送，Esc 取消", Regenerate: "重新生成",
 	PrevBranch: "上一个版本", NextBranch: "下一个版本", BranchLabel: "第 %d 个版本，共 %d 个", BranchFailed: "无法切换版本：%s",
+	Attach: "附加图片或文本文件（也可粘贴或拖放到这里）", Remove: "移除", Uploading: "上传中…",
 	Tokens:    "%d 个 token（%d + %d）",
 	ReadAloud: "朗读", StopReading: "停止朗读",
 	Share: "分享", ShareTitle: "通过链接分享“%s”", Sharing: "正在生成链接…", ShareLink: "打开链接", Unshare: "停止分享", Done: "完成",

@@ -36,6 +36,8 @@ type messageView struct {
 	// not now).
 	Branch, Branches       int
 	PrevBranch, NextBranch string
+	// Attachments are a question's files.
+	Attachments []protocol.Attachment
 	// Msg is the message shown, for refresh: a chunk updates this view
 	// alone, from the message, without rendering the page again.
 	Msg *session.Message
@@ -225,7 +227,14 @@ func (m *messageView) content(status string) app.UI {
 		return m.editor()
 	}
 	if m.Role != session.RoleAssistant {
-		return app.Div().Class("content").Text(m.shown)
+		text := app.Div().Class("content").Text(m.shown)
+		if len(m.Attachments) == 0 {
+			return text
+		}
+		return app.Div().Class("question").Body(
+			attachmentList(m.Attachments, func(id string) string { return m.View.fileURL(id, m.Update) }),
+			text,
+		)
 	}
 	m.md.Renderer.CopyLabel = tr(m.Lang).CopyCode
 	if status != "streaming" {

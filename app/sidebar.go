@@ -98,6 +98,8 @@ func (s *sidebar) Render() app.UI {
 const (
 	iconRename = `<svg class="glyph" viewBox="0 0 24 24" aria-hidden="true"><path d="M4 17.5V20h2.5L17 9.5 14.5 7zM19.7 6.8a1 1 0 0 0 0-1.4l-1.1-1.1a1 1 0 0 0-1.4 0L16 5.5 18.5 8z"/></svg>`
 	iconShare  = `<svg class="glyph" viewBox="0 0 24 24" aria-hidden="true"><path d="M10.6 13.4a1 1 0 0 1 0-1.4l3.5-3.5a1 1 0 1 1 1.4 1.4L12 13.4a1 1 0 0 1-1.4 0zM7.8 18.4a3.5 3.5 0 0 1-2.5-6l2.5-2.4 1.4 1.4-2.5 2.5a1.5 1.5 0 0 0 2.1 2.1l2.5-2.5 1.4 1.4-2.4 2.5a3.5 3.5 0 0 1-2.5 1zM16.2 14l-1.4-1.4 2.5-2.5a1.5 1.5 0 0 0-2.1-2.1l-2.5 2.5-1.4-1.4 2.5-2.5a3.5 3.5 0 0 1 4.9 4.9z"/></svg>`
+	iconAttach = `<svg class="glyph" viewBox="0 0 24 24" aria-hidden="true"><path d="M16.5 6.5v10a4.5 4.5 0 0 1-9 0V5a3 3 0 0 1 6 0v10.5a1.5 1.5 0 0 1-3 0V6.5H9v9a3 3 0 0 0 6 0V5a4.5 4.5 0 0 0-9 0v11.5a6 6 0 0 0 12 0v-10z"/></svg>`
+	iconFile   = `<svg class="glyph" viewBox="0 0 24 24" aria-hidden="true"><path d="M6 2h8l6 6v14H6zm7 1.5V9h5.5zM8 12v1.5h8V12zm0 3v1.5h8V15zm0 3v1.5h5V18z"/></svg>`
 	iconDelete = `<svg class="glyph" viewBox="0 0 24 24" aria-hidden="true"><path d="M9 3h6l1 2h4v2H4V5h4zM6 8h12l-1 13H7z"/></svg>`
 )
 

@@ -24,10 +24,16 @@ type view struct {
 	reducedMotion app.Value
 	// speaks is whether the browser can read aloud, once asked.
 	speaks *bool
+	// files are the blob: URLs of attached images by file id ("": being
+	// fetched), and base and token what fetches them (fileURL); post runs
+	// a function on the UI goroutine.
+	files       map[string]string
+	base, token string
+	post        func(func())
 }
 
 func newView() *view {
-	return &view{live: make(map[*session.Message]*messageView), following: true}
+	return &view{live: make(map[*session.Message]*messageView), following: true, files: map[string]string{}}
 }
 
 // messages returns the message list's element, or a falsy value.

@@ -244,7 +244,7 @@ func manifest(page *app.Handler, a *assets, prefix string) []byte {
 func contentSecurityPolicy(connect []string, meta bool) string {
 	src := append([]string{"'self'"}, connect...)
 	p := "default-src 'self'; script-src 'self' 'wasm-unsafe-eval' " + earlyHash + "; style-src 'self'; " +
-		"img-src 'self' data:; connect-src " + strings.Join(src, " ") + "; manifest-src 'self'; worker-src 'self'; font-src 'self'; " +
+		"img-src 'self' data: blob:; connect-src " + strings.Join(src, " ") + "; manifest-src 'self'; worker-src 'self'; font-src 'self'; " +
 		"object-src 'none'; base-uri 'none'; form-action 'self'"
 	if !meta {
 		p += "; frame-ancestors 'none'"

@@ -7,7 +7,7 @@ import (
 )
 
 // Ask asks a question in the conversation on screen.
-func (s *Session) Ask(text string) { s.ask(text, "", false) }
+func (s *Session) Ask(text string, files ...protocol.Attachment) { s.ask(text, "", false, files...) }
 
 // Continue asks the model to continue an interrupted answer.
 func (s *Session) Continue() { s.ask(s.Texts.ContinuePrompt, "", false) }
@@ -29,11 +29,11 @@ func (s *Session) Regenerate(answer string) {
 // a reload before the ack sends it again rather than losing it. With
 // replace (an answer id), the question takes the place of that answer's
 // question (edit and resend), or with regenerate the answer's place.
-func (s *Session) ask(text, replace string, regenerate bool) {
+func (s *Session) ask(text, replace string, regenerate bool, files ...protocol.Attachment) {
 	id := rand.Text()
 	wasNew := s.conv.ID == "" && len(s.conv.Messages) == 0
 	if replace == "" {
-		s.conv.Ask(id, text)
+		s.conv.Ask(id, text, files...)
 	} else if !s.conv.Replace(replace, id, text, regenerate) {
 		return
 	}
@@ -56,9 +56,13 @@ func (s *Session) ask(text, replace string, regenerate bool) {
 	if s.client == nil {
 		s.conv.Apply(protocol.ServerFrame{Status: protocol.StatusError, Client: id, Content: s.Texts.NotConnected})
 	} else {
-		last := s.conv.Messages[len(s.conv.Messages)-1]
+		n := len(s.conv.Messages)
+		last := s.conv.Messages[n-1]
 		f := protocol.ClientFrame{Type: protocol.TypeAsk, ID: id, Conversation: s.conv.ID, Text: text, App: s.app, Model: model,
 			Replace: replace, Regenerate: regenerate, Parent: last.Parent}
+		if !regenerate {
+			f.Attachments = ids(s.conv.Messages[n-2].Attachments)
+		}
 		if s.conv.ID == "" {
 			f.System, f.Temperature = s.conv.System, s.conv.Temperature // a new chat's instructions
 		}

@@ -38,6 +38,8 @@ type Message struct {
 	// the branches it can switch to. "" stands for this one before its id
 	// is known. Empty when there is no other.
 	Siblings []string `json:",omitempty"`
+	// Attachments, on a question, are the files asked with it.
+	Attachments []protocol.Attachment `json:",omitempty"`
 	// Model, on an answer, is the model asked for ("" the default) until
 	// the ack names the one it comes from.
 	Model string `json:",omitempty"`
@@ -84,15 +86,15 @@ func beside(m *Message) []string {
 	return nil
 }
 
-// Ask appends a question and the placeholder of its answer, which records
-// the message the question follows when it is known.
-func (c *Conversation) Ask(client, text string) {
+// Ask appends a question (with its files) and the placeholder of its
+// answer, which records the message the question follows when it is known.
+func (c *Conversation) Ask(client, text string, files ...protocol.Attachment) {
 	parent := ""
 	if n := len(c.Messages); n > 0 {
 		parent = c.Messages[n-1].Key()
 	}
 	c.Messages = append(c.Messages,
-		&Message{Role: RoleUser, Text: text, Client: client, Ended: true},
+		&Message{Role: RoleUser, Text: text, Client: client, Ended: true, Attachments: files},
 		&Message{Role: RoleAssistant, Client: client, Parent: parent},
 	)
 }
@@ -113,12 +115,13 @@ func (c *Conversation) Replace(answer, client, text string, regenerate bool) boo
 		return true
 	}
 	var siblings []string
+	var files []protocol.Attachment
 	if i > 0 && c.Messages[i-1].Role == RoleUser {
 		i--
-		siblings = beside(c.Messages[i])
+		siblings, files = beside(c.Messages[i]), c.Messages[i].Attachments // an edit keeps the files
 	}
 	c.Messages = c.Messages[:i]
-	c.Ask(client, text)
+	c.Ask(client, text, files...)
 	n := len(c.Messages)
 	c.Messages[n-2].Siblings = siblings
 	c.Messages[n-1].Replace, c.Messages[n-1].Parent = answer, ""
@@ -199,6 +202,15 @@ func (c *Conversation) Apply(f protocol.ServerFrame) (changed bool) {
 	return true
 }
 
+// ids returns the ids of files (nil for none).
+func ids(files []protocol.Attachment) []string {
+	var out []string
+	for _, f := range files {
+		out = append(out, f.ID)
+	}
+	return out
+}
+
 // known puts id in the place of the "" in siblings: a new message's id.
 func known(siblings []string, id string) {
 	if i := slices.Index(siblings, ""); i >= 0 && id != "" {
@@ -229,7 +241,7 @@ func (c *Conversation) InFlight() (answers []*Message, asks []protocol.ClientFra
 		} else if i > 0 {
 			asks = append(asks, protocol.ClientFrame{
 				Type: protocol.TypeAsk, ID: m.Client, Conversation: c.ID, Text: c.Messages[i-1].Text, Model: m.Model,
-				Replace: m.Replace, Regenerate: m.Regenerate, Parent: m.Parent,
+				Replace: m.Replace, Regenerate: m.Regenerate, Parent: m.Parent, Attachments: ids(c.Messages[i-1].Attachments),
 				System: c.System, Temperature: c.Temperature,
 			})
 		}
@@ -276,7 +288,7 @@ func (c *Conversation) answerAt(id string) int {
 func fromStored(s protocol.Export) *Conversation {
 	c := &Conversation{ID: s.ID, Model: s.Model, System: s.System, Temperature: s.Temperature, Messages: make([]*Message, 0, len(s.Messages))}
 	for _, m := range s.Messages {
-		msg := &Message{Role: m.Role, Text: m.Text, Client: m.Client, Ended: true, Siblings: m.Siblings}
+		msg := &Message{Role: m.Role, Text: m.Text, Client: m.Client, Ended: true, Siblings: m.Siblings, Attachments: m.Attachments}
 		if m.Role == RoleUser {
 			msg.ID = m.ID
 		}

@@ -229,3 +229,21 @@ func TestLocalCacheEvicts(t *testing.T) {
 		t.Error("a full storage did not make room for the latest conversation by dropping the oldest")
 	}
 }
+
+// TestAskWithFiles: a question's files go with its ask and with the ask
+// sent again after a reload; an edit asks them again.
+func TestAskWithFiles(t *testing.T) {
+	t.Parallel()
+	files := []protocol.Attachment{{ID: "f1", Name: "a.png", Type: "image/png", Size: 3}, {ID: "f2", Name: "b.txt", Type: "text/plain", Size: 4}}
+	c := &Conversation{ID: "conv"}
+	c.Ask("c1", "look", files...)
+	if _, asks := c.InFlight(); len(asks) != 1 || !reflect.DeepEqual(asks[0].Attachments, []string{"f1", "f2"}) {
+		t.Fatalf("in flight %+v", asks)
+	}
+	c.Apply(protocol.ServerFrame{Status: protocol.StatusControl, Type: protocol.ControlAck, Client: "c1", Answer: "a1", Question: "q1", Conversation: "conv"})
+	c.Apply(protocol.ServerFrame{Status: protocol.StatusEnd, Answer: "a1", Content: "seen", Finish: protocol.FinishStop})
+	c.Replace("a1", "c2", "look again", false)
+	if _, asks := c.InFlight(); len(asks) != 1 || !reflect.DeepEqual(asks[0].Attachments, []string{"f1", "f2"}) || !reflect.DeepEqual(c.Messages[0].Attachments, files) {
+		t.Errorf("the edit: in flight %+v, shows %+v", asks, c.Messages[0].Attachments)
+	}
+}
