@@ -22,8 +22,8 @@ import (
 // sent while one still uploads waits for it. The bytes never pass through
 // Go: the browser's Blob goes to fetch as it is, and a thumbnail is that
 // Blob's blob: URL (the page's CSP allows blob: images and nothing else
-// new). Not yet: a reload while a file uploads loses that file (it is
-// offered again by choosing it again), and the question waiting for it.
+// new). Not yet: a reload while a file uploads loses that file (choose it
+// again), and the question waiting for it.
 
 // attachment is a file in the composer: uploading, uploaded (File.ID set)
 // or refused (Err).
@@ -87,20 +87,26 @@ func (c *Chat) sendWaiting() {
 	c.ask(text)
 }
 
-// ask asks text with the files uploaded (one refused is left out, its
-// chip with it); while one uploads, the question waits for it.
+// ask asks text with the files uploaded; while one uploads, the question
+// waits for it. One refused (its chip says why) holds the question back
+// in the box: it is not asked without a file the reader meant it to have.
 func (c *Chat) ask(text string) {
 	if slices.ContainsFunc(c.attaching, (*attachment).uploading) {
 		c.waiting = text
 		return
 	}
+	if slices.ContainsFunc(c.attaching, func(a *attachment) bool { return a.Err != "" }) {
+		c.waiting = ""
+		if box := app.Window().GetElementByID("composer"); box.Truthy() && box.Get("value").String() == "" {
+			box.Set("value", text)
+		}
+		return
+	}
 	var files []protocol.Attachment
 	for _, a := range c.attaching {
-		if a.Err == "" {
-			files = append(files, a.File)
-			if a.Preview != "" {
-				c.view.files[a.File.ID] = a.Preview
-			}
+		files = append(files, a.File)
+		if a.Preview != "" {
+			c.view.files[a.File.ID] = a.Preview
 		}
 	}
 	c.attaching = nil

@@ -131,13 +131,16 @@ func (c *Chat) OnMount(ctx app.Context) {
 // handleActions registers what Chat does for each action of its
 // components (actions.go).
 func (c *Chat) handleActions(ctx app.Context) {
-	handle(ctx, actionSend, func(_ app.Context, a ask) { c.ask(a.Text) })
-	handle(ctx, actionAttach, func(_ app.Context, f attachFiles) { c.attach(f.Files) })
+	// The composer's files and a question waiting for them are Chat's:
+	// it draws them again (an ask draws through the session's change).
+	handle(ctx, actionSend, func(_ app.Context, a ask) { c.ask(a.Text); c.Update() })
+	handle(ctx, actionAttach, func(_ app.Context, f attachFiles) { c.attach(f.Files); c.Update() })
 	handle(ctx, actionUnattach, func(_ app.Context, u unattach) {
 		if u.Index >= 0 && u.Index < len(c.attaching) {
 			c.attaching = slices.Delete(c.attaching, u.Index, u.Index+1)
 			c.sendWaiting()
 		}
+		c.Update()
 	})
 	handleBare(ctx, actionContinue, func(app.Context) { c.s.Continue() })
 	handle(ctx, actionEdit, func(_ app.Context, e edit) { c.s.Edit(e.Answer, e.Text) })

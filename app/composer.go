@@ -87,7 +87,10 @@ func (c *composer) Render() app.UI {
 	t := tr(c.Lang)
 	return app.Form().Class("composer").OnSubmit(c.onSubmit).
 		OnDragOver(func(ctx app.Context, e app.Event) { e.PreventDefault() }).OnDrop(c.onDrop).Body(
-		app.If(len(c.Files) > 0, c.chips(t)),
+		// Always there, empty without files: go-app diffs children by
+		// place, and a row that came and went would make the box after it
+		// a new element, losing what is typed in it.
+		c.chips(t),
 		app.Label().Class("attach").Title(t.Attach).Aria("label", t.Attach).Body(
 			app.Raw(iconAttach),
 			app.Input().ID("attach-input").Type("file").Multiple(true).

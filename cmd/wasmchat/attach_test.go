@@ -70,6 +70,19 @@ func TestBrowserAttachments(t *testing.T) {
 		t.Errorf("the image sent is %d × %d, want 2048 × 819", cfg.Width, cfg.Height)
 	}
 
+	// What is typed stays when a file is pasted: the chip row does not
+	// make the box a new element.
+	must(t, chromedp.Do(ctx, chromedp.SendKeys(`#composer`, "a draft"), chromedp.Evaluate[chromedp.Void](`(() => {
+		window.box = document.querySelector("#composer");
+		const dt = new DataTransfer();
+		dt.items.add(new File(["x"], "x.txt", {type: "text/plain"}));
+		window.box.dispatchEvent(new ClipboardEvent("paste", {clipboardData: dt, bubbles: true, cancelable: true}));
+	})()`)))
+	poll(t, ctx, "the draft kept beside the chip", `document.querySelectorAll('.composer .chip').length == 1 && !document.querySelector('.composer .chip.uploading') &&
+		document.querySelector('#composer') === window.box && window.box.value == "a draft"`)
+	must(t, chromedp.Do(ctx, chromedp.Evaluate[chromedp.Void](`document.querySelector('.composer .unattach').click(); window.box.value = ""`)))
+	poll(t, ctx, "the chip taken back", `document.querySelectorAll('.composer .chip').length == 0`)
+
 	// A question sent while its file still uploads waits for it.
 	must(t, chromedp.Do(ctx, chromedp.Evaluate[chromedp.Void](`(() => {
 		const dt = new DataTransfer();
