@@ -186,6 +186,12 @@ func (s *Server) apiList(w http.ResponseWriter, r *http.Request, user string) er
 }
 
 func (s *Server) apiGet(w http.ResponseWriter, r *http.Request, user string) error {
+	return s.writeConversation(w, r, user)
+}
+
+// writeConversation answers the conversation of the request's path with
+// its branch's last ?limit messages.
+func (s *Server) writeConversation(w http.ResponseWriter, r *http.Request, user string) error {
 	limit, err := limitParam(r)
 	if err != nil {
 		return err
@@ -202,9 +208,8 @@ func (s *Server) apiGet(w http.ResponseWriter, r *http.Request, user string) err
 // regenerate made another): to the one through the message named, its
 // newest message, unless that message is on the branch shown already.
 func (s *Server) apiShow(w http.ResponseWriter, r *http.Request, user string) error {
-	limit, err := limitParam(r)
-	if err != nil {
-		return err
+	if _, err := limitParam(r); err != nil {
+		return err // before anything changes
 	}
 	var body struct {
 		Message string `json:"message"`
@@ -215,12 +220,7 @@ func (s *Server) apiShow(w http.ResponseWriter, r *http.Request, user string) er
 	if err := s.cfg.Store.ShowBranch(r.Context(), user, r.PathValue("id"), body.Message); err != nil {
 		return err
 	}
-	e, err := s.conversation(r, user, limit)
-	if err != nil {
-		return err
-	}
-	writeJSON(w, http.StatusOK, e)
-	return nil
+	return s.writeConversation(w, r, user)
 }
 
 func (s *Server) conversation(r *http.Request, user string, limit int) (store.Export, error) {

@@ -57,24 +57,31 @@ func BenchmarkListConversations(b *testing.B) {
 	})
 }
 
+// longConversation gives a new user a conversation of 1,000 messages
+// (500 questions and 500 answers of about 1 KB) and returns both ids.
+func longConversation(b *testing.B, s store.Store) (userID, conv string) {
+	b.Helper()
+	u := user(b, s, "alice")
+	e := store.Export{Conversation: store.Conversation{Title: "long"}}
+	for i := range 1000 {
+		role := store.RoleUser
+		if i%2 == 1 {
+			role = store.RoleAssistant
+		}
+		e.Messages = append(e.Messages, store.Message{Role: role, Text: strings.Repeat("lorem ipsum ", 85), Status: store.StatusDone})
+	}
+	if _, err := s.Import(ctx, u, []store.Export{e}); err != nil {
+		b.Fatal(err)
+	}
+	return u, must[[]store.Conversation](b)(s.Conversations(ctx, u, 1))[0].ID
+}
+
 // BenchmarkLoadConversation: opening a conversation of 1,000 messages
 // (500 questions and 500 answers of about 1 KB): all of them, and the last
 // 51 (the page's first load).
 func BenchmarkLoadConversation(b *testing.B) {
 	bench(b, func(b *testing.B, s store.Store) {
-		u := user(b, s, "alice")
-		e := store.Export{Conversation: store.Conversation{Title: "long"}}
-		for i := range 1000 {
-			role := store.RoleUser
-			if i%2 == 1 {
-				role = store.RoleAssistant
-			}
-			e.Messages = append(e.Messages, store.Message{Role: role, Text: strings.Repeat("lorem ipsum ", 85), Status: store.StatusDone})
-		}
-		if _, err := s.Import(ctx, u, []store.Export{e}); err != nil {
-			b.Fatal(err)
-		}
-		id := must[[]store.Conversation](b)(s.Conversations(ctx, u, 1))[0].ID
+		u, id := longConversation(b, s)
 		for _, limit := range []int{0, 51} { // all, and what the page opens with
 			b.Run(fmt.Sprintf("limit=%d", limit), func(b *testing.B) {
 				b.ReportAllocs()
@@ -93,19 +100,7 @@ func BenchmarkLoadConversation(b *testing.B) {
 // historyMessages), then its answer ended.
 func BenchmarkAsk(b *testing.B) {
 	bench(b, func(b *testing.B, s store.Store) {
-		u := user(b, s, "alice")
-		e := store.Export{Conversation: store.Conversation{Title: "long"}}
-		for i := range 1000 {
-			role := store.RoleUser
-			if i%2 == 1 {
-				role = store.RoleAssistant
-			}
-			e.Messages = append(e.Messages, store.Message{Role: role, Text: strings.Repeat("lorem ipsum ", 85), Status: store.StatusDone})
-		}
-		if _, err := s.Import(ctx, u, []store.Export{e}); err != nil {
-			b.Fatal(err)
-		}
-		id := must[[]store.Conversation](b)(s.Conversations(ctx, u, 1))[0].ID
+		u, id := longConversation(b, s)
 		b.ReportAllocs()
 		for i := 0; b.Loop(); i++ {
 			answer := fmt.Sprintf("a%d", i)
