@@ -107,22 +107,29 @@ func buildTurns(system string, history []Turn, question string, budget int) []Tu
 	return append(turns, Turn{Role: RoleUser, Text: question})
 }
 
-// historyFiles reads the files of the history's questions, for the model
-// to see them again with each question: the bytes are not kept in memory
-// between questions. A file that cannot be read is left out.
-func (h *hub) historyFiles(owner string, msgs []store.Message) map[string]store.FileData {
+// readFiles reads the bytes of the question's files and of the history's
+// questions', for the model to see them with each question: they are not
+// kept in memory between questions. A file that cannot be read is left
+// out.
+func (h *hub) readFiles(owner string, msgs []store.Message, own []store.FileData) map[string]store.FileData {
 	var files map[string]store.FileData
+	read := func(id string) {
+		if files == nil {
+			files = map[string]store.FileData{}
+		}
+		ctx, cancel := context.WithTimeout(h.ctx, 5*time.Second)
+		f, err := h.store.File(ctx, owner, id)
+		cancel()
+		if err == nil {
+			files[id] = f
+		}
+	}
+	for _, f := range own {
+		read(f.ID)
+	}
 	for _, m := range msgs {
 		for _, a := range m.Attachments {
-			if files == nil {
-				files = map[string]store.FileData{}
-			}
-			ctx, cancel := context.WithTimeout(h.ctx, 5*time.Second)
-			f, err := h.store.File(ctx, owner, a.ID)
-			cancel()
-			if err == nil {
-				files[a.ID] = f
-			}
+			read(a.ID)
 		}
 	}
 	return files

@@ -251,10 +251,21 @@ func (h *hub) ask(owner string, channel int, f protocol.ClientFrame) (*answer, e
 	if asked.Conversation.Temperature != nil {
 		req.Temperature = asked.Conversation.Temperature
 	}
-	question, images := withFiles(asked.Question, asked.Files)
-	req.Turns = buildTurns(system, history(asked.History, h.historyFiles(owner, asked.History)), question, h.budget)
-	req.Turns[len(req.Turns)-1].Images = images
-	go h.generate(gctx, a, req)
+	go func() {
+		// The files' bytes are read here, not in the ask's transaction
+		// nor before its ack: the model gets them, the ack waits for none.
+		files := h.readFiles(owner, asked.History, asked.Files)
+		var own []store.FileData
+		for _, f := range asked.Files {
+			if d, ok := files[f.ID]; ok {
+				own = append(own, d)
+			}
+		}
+		question, images := withFiles(asked.Question, own)
+		req.Turns = buildTurns(system, history(asked.History, files), question, h.budget)
+		req.Turns[len(req.Turns)-1].Images = images
+		h.generate(gctx, a, req)
+	}()
 	return a, nil
 }
 

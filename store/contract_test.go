@@ -1042,7 +1042,7 @@ func TestFiles(t *testing.T) {
 		}
 
 		asked := must[store.Asked](t)(s.Ask(ctx, alice, store.Ask{Question: "what is this?", Answer: "a1", Attachments: []string{img.ID}}))
-		if len(asked.Files) != 1 || string(asked.Files[0].Data) != string(png) {
+		if len(asked.Files) != 1 || asked.Files[0].Attachment != img {
 			t.Fatalf("asked with %+v", asked.Files)
 		}
 		conv := asked.Conversation.ID

@@ -68,8 +68,9 @@ func (s *sqlStore) File(ctx context.Context, user, id string) (FileData, error) 
 	return f, nil
 }
 
-// files reads the user's files ids, with their bytes, in that order, for an
-// ask in conversation conv: each must be the user's, and not asked in
+// files reads the user's files ids (without their bytes: they are read
+// out of the ask's transaction, File), in that order, for an ask in
+// conversation conv: each must be the user's, and not asked in
 // another conversation (one asked in conv already may be asked again: an
 // edit of its question). ErrNotFound otherwise.
 func (s *sqlStore) files(ctx context.Context, q querier, user, conv string, ids []string) ([]FileData, error) {
@@ -80,7 +81,7 @@ func (s *sqlStore) files(ctx context.Context, q querier, user, conv string, ids 
 	for _, id := range ids {
 		args = append(args, id)
 	}
-	rows, err := q.QueryContext(ctx, s.q(`SELECT id, name, type, size, data, COALESCE(conversation_id, '') FROM files
+	rows, err := q.QueryContext(ctx, s.q(`SELECT id, name, type, size, COALESCE(conversation_id, '') FROM files
 		WHERE user_id = ? AND id IN (?`+strings.Repeat(", ?", len(ids)-1)+`)`), args...)
 	if err != nil {
 		return nil, err
@@ -90,7 +91,7 @@ func (s *sqlStore) files(ctx context.Context, q querier, user, conv string, ids 
 	for rows.Next() {
 		var f FileData
 		var in string
-		if err := rows.Scan(&f.ID, &f.Name, &f.Type, &f.Size, &f.Data, &in); err != nil {
+		if err := rows.Scan(&f.ID, &f.Name, &f.Type, &f.Size, &in); err != nil {
 			return nil, err
 		}
 		if in == "" || in == conv {

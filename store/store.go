@@ -114,8 +114,8 @@ type Asked struct {
 	Conversation Conversation
 	History      []Message // the last messages of the branch before the question, oldest first
 	// QuestionID is the question's id; Question its text: the ask's, or
-	// for a regenerate the one asked again. Files are its attachments,
-	// with their bytes.
+	// for a regenerate the one asked again. Files are its attachments
+	// (without their bytes: File reads them).
 	QuestionID, Question string
 	Files                []FileData
 	// Existing is the id of the answer an earlier ask of the same client
