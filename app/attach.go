@@ -53,10 +53,6 @@ func (c *Chat) chips() []chip {
 // unattach is the actionUnattach payload: the index of the file to drop.
 type unattach struct{ Index int }
 
-// imageTypes are the images the page readies; anything else is sent as
-// text, which the server checks.
-var imageTypes = protocol.FileImageTypes
-
 // attach readies and uploads each file of list, each on its own
 // goroutine: its chip shows at once, and changes when it is up.
 func (c *Chat) attach(list app.Value) {
@@ -119,7 +115,7 @@ func (c *Chat) ask(text string) {
 func upload(base, token string, file app.Value) (preview string, a protocol.Attachment, err error) {
 	name, typ := file.Get("name").String(), file.Get("type").String()
 	body := file
-	if slices.Contains(imageTypes, typ) {
+	if slices.Contains(protocol.FileImageTypes, typ) {
 		if body, typ, err = downscale(file, typ); err != nil {
 			return "", a, err
 		}
@@ -259,7 +255,7 @@ func attachmentList(files []protocol.Attachment, url func(id string) string) app
 	return app.Div().Class("attachments").Body(
 		app.Range(files).Slice(func(i int) app.UI {
 			f := files[i]
-			if slices.Contains(imageTypes, f.Type) {
+			if slices.Contains(protocol.FileImageTypes, f.Type) {
 				if u := url(f.ID); strings.HasPrefix(u, "blob:") {
 					return app.Img().Class("thumb").Src(u).Alt(f.Name).Title(f.Name)
 				}

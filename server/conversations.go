@@ -107,10 +107,19 @@ func buildTurns(system string, history []Turn, question string, budget int) []Tu
 	return append(turns, Turn{Role: RoleUser, Text: question})
 }
 
+// History files sent again with each question: the newest first, at most
+// these many and bytes, so a conversation of many images costs each
+// question a bounded read (and the model a bounded request); older ones
+// are named by their question's text alone.
+const (
+	maxHistoryFiles     = 8
+	maxHistoryFileBytes = 16 << 20
+)
+
 // readFiles reads the bytes of the question's files and of the history's
-// questions', for the model to see them with each question: they are not
-// kept in memory between questions. A file that cannot be read is left
-// out.
+// questions' (the newest, within maxHistoryFiles and maxHistoryFileBytes),
+// for the model to see them with each question: they are not kept in
+// memory between questions. A file that cannot be read is left out.
 func (h *hub) readFiles(owner string, msgs []store.Message, own []store.FileData) map[string]store.FileData {
 	var files map[string]store.FileData
 	read := func(id string) {
@@ -127,8 +136,13 @@ func (h *hub) readFiles(owner string, msgs []store.Message, own []store.FileData
 	for _, f := range own {
 		read(f.ID)
 	}
-	for _, m := range msgs {
-		for _, a := range m.Attachments {
+	count, size := 0, 0
+	for i := len(msgs) - 1; i >= 0; i-- {
+		for _, a := range msgs[i].Attachments {
+			if count++; count > maxHistoryFiles || size+a.Size > maxHistoryFileBytes {
+				return files
+			}
+			size += a.Size
 			read(a.ID)
 		}
 	}

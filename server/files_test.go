@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"encoding/base64"
 	"encoding/json"
+	"fmt"
 	"image"
 	"image/png"
 	"net/http"
@@ -133,6 +134,26 @@ func TestAttachments(t *testing.T) {
 			t.Errorf("an ask with %s's file %s: %+v", who, id, f)
 		}
 	}
+	// A later question is sent the history's files within a bound: of ten
+	// on one question, eight.
+	var ids []string
+	for i := range protocol.MaxAttachments {
+		_, f, _ := upload(t, ts, "alice-token", fmt.Sprintf("f%d.txt", i), "text/plain", []byte(fmt.Sprintf("file number %d", i)))
+		ids = append(ids, f.ID)
+	}
+	c.send(protocol.ClientFrame{Type: protocol.TypeAsk, ID: "q3", Text: "ten files", Attachments: ids})
+	ten := c.next()
+	c.answer(0)
+	if q := up.lastRequest().Turns; strings.Count(q[len(q)-1].Text, "file number") != 10 {
+		t.Errorf("the question with ten files was sent %d", strings.Count(q[len(q)-1].Text, "file number"))
+	}
+	c.send(protocol.ClientFrame{Type: protocol.TypeAsk, ID: "q4", Conversation: ten.Conversation, Text: "and?"})
+	c.next()
+	c.answer(0)
+	if q := up.lastRequest().Turns; strings.Count(q[0].Text, "file number") != 8 {
+		t.Errorf("the next question's history carried %d of the ten files, want 8", strings.Count(q[0].Text, "file number"))
+	}
+
 	// An export carries the files.
 	code, exp := call(t, ts, "GET", "/api/export", "alice-token", nil, nil)
 	if code != 200 || !strings.Contains(exp, base64.StdEncoding.EncodeToString(pic)) {
