@@ -1087,6 +1087,26 @@ func TestFiles(t *testing.T) {
 		if _, err := s.File(ctx, alice, img.ID); !errors.Is(err, store.ErrNotFound) {
 			t.Errorf("a deleted conversation's file: %v", err)
 		}
-		must[store.Attachment](t)(s.AddFile(ctx, alice, store.FileData{Attachment: store.Attachment{Name: "big.txt", Type: "text/plain"}, Data: make([]byte, 1000)}, 1000))
+		big := must[store.Attachment](t)(s.AddFile(ctx, alice, store.FileData{Attachment: store.Attachment{Name: "big.txt", Type: "text/plain"}, Data: make([]byte, 1000)}, 1000))
+
+		// A file never asked with is kept a day, then goes at the next
+		// upload and no longer counts; one asked with stays.
+		kept := must[store.Attachment](t)(s.AddFile(ctx, bob, store.FileData{Attachment: store.Attachment{Name: "b.txt", Type: "text/plain"}, Data: []byte("b")}, 1000))
+		noErr(t, store.AgeFiles(s, alice, store.UnaskedFileAge-time.Minute))
+		if _, err := s.AddFile(ctx, alice, store.FileData{Attachment: store.Attachment{Name: "small.txt", Type: "text/plain"}, Data: []byte("x")}, 1000); !errors.Is(err, store.ErrQuota) {
+			t.Errorf("a file not asked with for a day less a minute was swept: %v", err)
+		}
+		noErr(t, store.AgeFiles(s, alice, 2*time.Minute))
+		noErr(t, store.AgeFiles(s, bob, 2*store.UnaskedFileAge))
+		must[store.Attachment](t)(s.AddFile(ctx, alice, store.FileData{Attachment: store.Attachment{Name: "small.txt", Type: "text/plain"}, Data: []byte("x")}, 1000))
+		if _, err := s.File(ctx, alice, big.ID); !errors.Is(err, store.ErrNotFound) {
+			t.Errorf("a file not asked with for a day: %v", err)
+		}
+		if _, err := s.File(ctx, bob, kept.ID); err != nil {
+			t.Errorf("alice's upload swept bob's file: %v", err)
+		}
+		if _, err := s.File(ctx, bob, got[0].Attachments[0].ID); err != nil {
+			t.Errorf("a file asked with: %v", err)
+		}
 	})
 }

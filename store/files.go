@@ -8,6 +8,7 @@ import (
 	"fmt"
 	"slices"
 	"strings"
+	"time"
 
 	"github.com/wasmchat/wasmchat/protocol"
 )
@@ -26,6 +27,11 @@ type (
 	FileData   = protocol.File
 )
 
+// UnaskedFileAge is how long an uploaded file is kept for a question
+// that has not asked with it yet: a page keeps its composer's files over a
+// reload, not for days.
+const UnaskedFileAge = 24 * time.Hour
+
 // ErrQuota is AddFile's refusal of a file that would take the user's files
 // over their quota.
 var ErrQuota = errors.New("store: over the quota for files")
@@ -34,7 +40,12 @@ func (s *sqlStore) AddFile(ctx context.Context, user string, f FileData, quota i
 	a := f.Attachment
 	a.ID, a.Size = newID(), len(f.Data)
 	a.Name = CleanTitle(a.Name)
+	now := s.now()
 	err := s.tx(ctx, func(tx *sql.Tx) error {
+		if _, err := tx.ExecContext(ctx, s.q(`DELETE FROM files WHERE user_id = ? AND conversation_id IS NULL AND created < ?`),
+			user, ms(now.Add(-UnaskedFileAge))); err != nil {
+			return err
+		}
 		var used int64
 		if err := tx.QueryRowContext(ctx, s.q(`SELECT COALESCE(SUM(size), 0) FROM files WHERE user_id = ?`), user).Scan(&used); err != nil {
 			return err
@@ -43,7 +54,7 @@ func (s *sqlStore) AddFile(ctx context.Context, user string, f FileData, quota i
 			return ErrQuota
 		}
 		_, err := tx.ExecContext(ctx, s.q(`INSERT INTO files (user_id, id, name, type, size, data, created) VALUES (?, ?, ?, ?, ?, ?, ?)`),
-			user, a.ID, a.Name, a.Type, a.Size, f.Data, ms(s.now()))
+			user, a.ID, a.Name, a.Type, a.Size, f.Data, ms(now))
 		return err
 	})
 	if errors.Is(err, ErrQuota) {

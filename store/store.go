@@ -230,8 +230,10 @@ type Store interface {
 	Shared(ctx context.Context, secret string) ([]byte, error)
 	// AddFile keeps a file the user uploads to ask with (Ask.Attachments)
 	// and returns it as listed, with a new ID; ErrQuota when the user's
-	// files would then take more than quota bytes. File returns one of the
-	// user's files with its bytes, or ErrNotFound.
+	// files would then take more than quota bytes. A file not asked with
+	// within UnaskedFileAge (taken back, or its page closed for good) is
+	// deleted at the user's next upload, before the quota is counted.
+	// File returns one of the user's files with its bytes, or ErrNotFound.
 	AddFile(ctx context.Context, user string, f FileData, quota int64) (Attachment, error)
 	File(ctx context.Context, user, id string) (FileData, error)
 	// Search finds q in the user's titles and messages, case-insensitively
