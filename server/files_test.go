@@ -122,6 +122,13 @@ func TestAttachments(t *testing.T) {
 	if len(msgs[0].Attachments) != 2 || msgs[0].Attachments[0].ID != img.ID {
 		t.Errorf("the stored question lists %+v", msgs[0].Attachments)
 	}
+	// A share link names the files, and shares none of their bytes.
+	var share protocol.Share
+	call(t, ts, "POST", "/api/conversations/"+ack.Conversation+"/share", "alice-token", nil, &share)
+	if _, _, page := getShare(t, ts, share.Path); !strings.Contains(page, `<span class="file">cat.png</span><span class="file">notes.md</span>`) ||
+		strings.Contains(page, img.ID) || strings.Contains(page, "fmt.Println") {
+		t.Errorf("the share page shows the files as %.2000s", page)
+	}
 	// A file that is not there (or another user's) refuses the ask.
 	for _, who := range []string{"alice-token", "bob-token"} {
 		bc := dialOwn(t, ts, who)

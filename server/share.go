@@ -21,7 +21,10 @@ import (
 // DELETE …/share ends it, as deleting the conversation does. The link's
 // page is rendered here, read-only, for anyone who has it, without a token
 // and without the wasm: the answers through the page's own markdown and
-// math renderer, and under a policy that allows no script at all.
+// math renderer, and under a policy that allows no script at all. A
+// question's files show by name only: their bytes stay their owner's
+// (GET /api/files/{id} is the owner's alone), so a link shares the words
+// of a conversation and not the screenshots or files asked with it.
 
 // sharePrefix is where share links live.
 const sharePrefix = "/s/"
@@ -32,6 +35,7 @@ main{max-width:48rem;margin:0 auto;padding:1.5rem 1rem 3rem}
 h1{font-size:1.4rem;margin:0 0 .25rem}.when{color:#656d76;font-size:.85rem;margin:0 0 1.5rem}
 .message{margin:1rem 0}.user .content{background:#f3f4f6;border-radius:1rem;padding:.6rem 1rem;white-space:pre-wrap;margin-left:auto;max-width:85%;width:fit-content}
 .assistant .content{overflow-wrap:anywhere}.note{color:#656d76;font-size:.85rem}
+.files{text-align:right;color:#656d76;font-size:.85rem;margin:0 0 .25rem}.file{border:1px solid #d8dee4;border-radius:.5rem;padding:.1rem .5rem;margin-left:.35rem}
 pre{background:#f6f8fa;padding:.75rem;border-radius:.5rem;overflow-x:auto}code{font-family:ui-monospace,monospace;font-size:.9em}
 .code-head{display:flex;justify-content:space-between;font-size:.8rem;color:#656d76}.copy-code{display:none}
 table{border-collapse:collapse}th,td{border:1px solid #d8dee4;padding:.3rem .6rem}
@@ -126,7 +130,15 @@ func sharePage(e store.Export) string {
 		if m.Role == store.RoleAssistant {
 			role = "assistant"
 		}
-		b.WriteString(`<article class="message ` + role + `"><div class="content">`)
+		b.WriteString(`<article class="message ` + role + `">`)
+		if len(m.Attachments) > 0 {
+			b.WriteString(`<p class="files">`)
+			for _, f := range m.Attachments {
+				b.WriteString(`<span class="file">` + html.EscapeString(f.Name) + `</span>`)
+			}
+			b.WriteString(`</p>`)
+		}
+		b.WriteString(`<div class="content">`)
 		if role == "user" {
 			b.WriteString(html.EscapeString(m.Text))
 		} else {
