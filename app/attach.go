@@ -7,6 +7,8 @@ import (
 	"math"
 	"slices"
 	"strings"
+	"sync/atomic"
+	"time"
 
 	"github.com/maxence-charriere/go-app/v9/pkg/app"
 
@@ -22,8 +24,9 @@ import (
 // sent while one still uploads waits for it. The bytes never pass through
 // Go: the browser's Blob goes to fetch as it is, and a thumbnail is that
 // Blob's blob: URL (the page's CSP allows blob: images and nothing else
-// new). Not yet: a reload while a file uploads loses that file (choose it
-// again), and the question waiting for it.
+// new). An upload the network breaks off is tried again until it is up or
+// taken back; the files and a question waiting for them survive a reload
+// (pending.go).
 
 // attachment is a file in the composer: uploading, uploaded (File.ID set)
 // or refused (Err).
@@ -32,6 +35,16 @@ type attachment struct {
 	Preview string // a blob: URL of the image, "" for a text file
 	File    protocol.Attachment
 	Err     string
+	// retrying is set while the network keeps the upload from the
+	// server: it is tried again.
+	retrying bool
+
+	key  string    // its name in the composer's keeping (pending.go)
+	typ  string    // the type of blob
+	blob app.Value // the file readied: nil until it is
+	// dropped is set, on the UI goroutine, once the file is taken back or
+	// asked with: its upload stops trying.
+	dropped atomic.Bool
 }
 
 // uploading reports whether the file is still on its way.
@@ -45,7 +58,7 @@ type attachFiles struct{ Files app.Value }
 func (c *Chat) chips() []chip {
 	var out []chip
 	for _, a := range c.attaching {
-		out = append(out, chip{Name: a.Name, Preview: a.Preview, Err: a.Err, Uploading: a.uploading()})
+		out = append(out, chip{Name: a.Name, Preview: a.Preview, Err: a.Err, Uploading: a.uploading(), Retrying: a.retrying})
 	}
 	return out
 }
@@ -54,23 +67,76 @@ func (c *Chat) chips() []chip {
 type unattach struct{ Index int }
 
 // attach readies and uploads each file of list, each on its own
-// goroutine: its chip shows at once, and changes when it is up.
+// goroutine: its chip shows at once, and changes when it is readied and
+// when it is up.
 func (c *Chat) attach(list app.Value) {
 	for i := 0; i < list.Length(); i++ {
 		file := list.Index(i)
-		a := &attachment{Name: file.Get("name").String()}
+		a := &attachment{Name: file.Get("name").String(), key: newKey()}
 		c.attaching = append(c.attaching, a)
 		go func() {
-			preview, up, err := upload(c.api.Base, c.api.Token, file)
+			blob, typ, err := ready(file)
 			c.ctx.Dispatch(func(app.Context) {
-				a.Preview, a.File = preview, up
 				if err != nil {
 					a.Err = err.Error()
+				} else if !a.dropped.Load() {
+					a.typ = typ
+					a.ready(blob)
+					c.pending.put(a)
+					c.upload(a)
 				}
+				c.keepComposer()
 				c.sendWaiting()
 			})
 		}()
 	}
+	c.keepComposer()
+}
+
+// ready sets the file's readied Blob, and an image's blob: URL.
+func (a *attachment) ready(blob app.Value) {
+	a.blob = blob
+	if slices.Contains(protocol.FileImageTypes, a.typ) {
+		a.Preview = app.Window().Get("URL").Call("createObjectURL", blob).String()
+	}
+}
+
+// upload sends a readied file, on a goroutine of its own. An upload the
+// network broke off is tried again, a second later, then less and less
+// often, until it is up, refused, or the file taken back.
+func (c *Chat) upload(a *attachment) {
+	base, token, name, typ, blob := c.api.Base, c.api.Token, a.Name, a.typ, a.blob
+	go func() {
+		up, err := send(base, token, name, typ, blob)
+		for wait := time.Second; errors.Is(err, errUnreachable) && !a.dropped.Load(); wait = min(2*wait, 30*time.Second) {
+			if wait == time.Second {
+				c.ctx.Dispatch(func(app.Context) { a.retrying = true; c.Update() })
+			}
+			time.Sleep(wait)
+			up, err = send(base, token, name, typ, blob)
+		}
+		c.ctx.Dispatch(func(app.Context) {
+			a.File, a.retrying = up, false
+			if err != nil {
+				a.Err = err.Error()
+			}
+			c.keepComposer()
+			c.sendWaiting()
+		})
+	}()
+}
+
+// unattach takes back the composer's file i.
+func (c *Chat) unattach(i int) {
+	if i < 0 || i >= len(c.attaching) {
+		return
+	}
+	a := c.attaching[i]
+	a.dropped.Store(true)
+	c.attaching = slices.Delete(c.attaching, i, i+1)
+	c.pending.remove(a.key)
+	c.keepComposer()
+	c.sendWaiting()
 }
 
 // sendWaiting asks the question sent while files uploaded, once none is.
@@ -86,7 +152,9 @@ func (c *Chat) sendWaiting() {
 // ask asks text with the files uploaded; while one uploads, the question
 // waits for it. One refused (its chip says why) holds the question back
 // in the box: it is not asked without a file the reader meant it to have.
+// What the composer holds then is kept over a reload.
 func (c *Chat) ask(text string) {
+	defer c.keepComposer()
 	if slices.ContainsFunc(c.attaching, (*attachment).uploading) {
 		c.waiting = text
 		return
@@ -99,33 +167,42 @@ func (c *Chat) ask(text string) {
 		return
 	}
 	var files []protocol.Attachment
+	var keys []string
 	for _, a := range c.attaching {
-		files = append(files, a.File)
+		a.dropped.Store(true)
+		files, keys = append(files, a.File), append(keys, a.key)
 		if a.Preview != "" {
 			c.view.files[a.File.ID] = a.Preview
 		}
 	}
 	c.attaching = nil
-	c.s.Ask(text, files...)
+	c.s.Ask(text, files...) // kept with the conversation: the files may go
+	c.pending.remove(keys...)
 }
 
-// upload readies a file and uploads it; it returns the image's blob: URL
-// and the server's attachment, or why not. It blocks: call it off the UI
-// goroutine.
-func upload(base, token string, file app.Value) (preview string, a protocol.Attachment, err error) {
+// ready readies a file for upload: an image drawn anew (downscale), a
+// text file as it is. It blocks: call it off the UI goroutine.
+func ready(file app.Value) (blob app.Value, typ string, err error) {
 	name, typ := file.Get("name").String(), file.Get("type").String()
-	body := file
 	if slices.Contains(protocol.FileImageTypes, typ) {
-		if body, typ, err = downscale(file, typ); err != nil {
-			return "", a, err
-		}
-		preview = app.Window().Get("URL").Call("createObjectURL", body).String()
-	} else if size := file.Get("size").Int(); size > protocol.MaxTextFileBytes {
-		return "", a, fmt.Errorf("%s is over %d MB", name, protocol.MaxTextFileBytes>>20)
+		return downscale(file, typ)
+	}
+	if size := file.Get("size").Int(); size > protocol.MaxTextFileBytes {
+		return nil, "", fmt.Errorf("%s is over %d MB", name, protocol.MaxTextFileBytes>>20)
 	}
 	if typ == "" {
 		typ = "text/plain"
 	}
+	return file, typ, nil
+}
+
+// errUnreachable is an upload the network broke off, or a server not
+// there (a proxy's 502, 503 or 504): worth trying again.
+var errUnreachable = errors.New("the server cannot be reached")
+
+// send uploads a readied file and returns the server's attachment, or
+// why not. It blocks: call it off the UI goroutine.
+func send(base, token, name, typ string, body app.Value) (a protocol.Attachment, err error) {
 	w := app.Window()
 	headers := w.Get("Object").New()
 	headers.Set("Content-Type", typ)
@@ -138,23 +215,27 @@ func upload(base, token string, file app.Value) (preview string, a protocol.Atta
 	opts.Set("body", body)
 	res, err := await(w.Call("fetch", base+"/api/files?name="+w.Call("encodeURIComponent", name).String(), opts))
 	if err != nil {
-		return preview, a, errors.New("the server cannot be reached")
+		return a, errUnreachable
 	}
 	text, err := await(res.Call("text"))
 	if err != nil {
-		return preview, a, errors.New("the upload broke off")
+		return a, errUnreachable
 	}
-	if status := res.Get("status").Int(); status != 201 {
+	switch status := res.Get("status").Int(); status {
+	case 201:
+	case 502, 503, 504:
+		return a, errUnreachable
+	default:
 		var refusal struct{ Error string }
 		if json.Unmarshal([]byte(text.String()), &refusal) != nil || refusal.Error == "" {
 			refusal.Error = fmt.Sprintf("the server refused it (HTTP %d)", status)
 		}
-		return preview, a, errors.New(refusal.Error)
+		return a, errors.New(refusal.Error)
 	}
 	if err := json.Unmarshal([]byte(text.String()), &a); err != nil || a.ID == "" {
-		return preview, a, errors.New("the server's answer is unreadable")
+		return a, errors.New("the server's answer is unreadable")
 	}
-	return preview, a, nil
+	return a, nil
 }
 
 // downscale draws an image anew, at most protocol.MaxImageDimension on its

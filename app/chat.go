@@ -1,7 +1,6 @@
 package app
 
 import (
-	"slices"
 	"time"
 
 	"github.com/maxence-charriere/go-app/v9/pkg/app"
@@ -53,9 +52,13 @@ type Chat struct {
 
 	api session.HTTP // the server's API with the token, for uploads
 	// attaching are the files for the next question (attach.go);
-	// waiting is a question sent while one of them uploads.
-	attaching []*attachment
-	waiting   string
+	// waiting is a question sent while one of them uploads. Both are
+	// kept over a reload under composerKey, the files' Blobs in pending
+	// (pending.go; nil until it opens, or without IndexedDB).
+	attaching   []*attachment
+	waiting     string
+	composerKey string
+	pending     *pendingDB
 }
 
 var (
@@ -93,7 +96,7 @@ func (c *Chat) OnMount(ctx app.Context) {
 	c.lang = loadLanguage()
 	token := c.start.token
 	cfg := session.Config{
-		Local:    session.Local{Storage: localStorage{}, Site: sitePrefix(), Account: session.AccountOf(token)},
+		Local:    session.Local{Storage: localStorage, Site: sitePrefix(), Account: session.AccountOf(token)},
 		OnChange: c.changed,
 		Version:  app.Getenv("GOAPP_VERSION"),
 		Context:  ctx,
@@ -125,6 +128,7 @@ func (c *Chat) OnMount(ctx app.Context) {
 	}
 	c.connect(ctx, protocol.WebSocketURL(c.servers.Base, protocol.ChannelChat), token)
 	c.s.Refresh()
+	c.restoreComposer(session.AccountOf(token))
 	c.offerSwitch(ctx, c.start.offered)
 }
 
@@ -135,13 +139,7 @@ func (c *Chat) handleActions(ctx app.Context) {
 	// it draws them again (an ask draws through the session's change).
 	handle(ctx, actionSend, func(_ app.Context, a ask) { c.ask(a.Text); c.Update() })
 	handle(ctx, actionAttach, func(_ app.Context, f attachFiles) { c.attach(f.Files); c.Update() })
-	handle(ctx, actionUnattach, func(_ app.Context, u unattach) {
-		if u.Index >= 0 && u.Index < len(c.attaching) {
-			c.attaching = slices.Delete(c.attaching, u.Index, u.Index+1)
-			c.sendWaiting()
-		}
-		c.Update()
-	})
+	handle(ctx, actionUnattach, func(_ app.Context, u unattach) { c.unattach(u.Index); c.Update() })
 	handleBare(ctx, actionContinue, func(app.Context) { c.s.Continue() })
 	handle(ctx, actionEdit, func(_ app.Context, e edit) { c.s.Edit(e.Answer, e.Text) })
 	handle(ctx, actionRegen, func(_ app.Context, r regenerate) { c.s.Regenerate(r.Answer) })

@@ -25,8 +25,8 @@ type composer struct {
 
 // chip is a file in the composer as it shows.
 type chip struct {
-	Name, Preview, Err string
-	Uploading          bool
+	Name, Preview, Err  string
+	Uploading, Retrying bool
 }
 
 // onFiles takes the files of a paste, a drop or the file picker; a paste
@@ -118,10 +118,12 @@ func (c *composer) chips(t *texts) app.UI {
 	return app.Div().Class("chips").Body(
 		app.Range(c.Files).Slice(func(i int) app.UI {
 			f := c.Files[i]
-			return app.Span().Class("chip").Class(map[bool]string{true: "uploading"}[f.Uploading]).Class(map[bool]string{true: "refused"}[f.Err != ""]).Title(f.Err).Body(
+			note := map[bool]string{true: t.UploadRetrying}[f.Retrying]
+			return app.Span().Class("chip").Class(map[bool]string{true: "uploading"}[f.Uploading]).Class(map[bool]string{true: "retrying"}[f.Retrying]).
+				Class(map[bool]string{true: "refused"}[f.Err != ""]).Title(f.Err+note).Body(
 				app.If(f.Preview != "", app.Img().Class("thumb").Src(f.Preview).Alt(f.Name)).Else(app.Raw(iconFile)),
 				app.Span().Class("chip-name").Text(f.Name),
-				app.If(f.Err != "", app.Span().Class("chip-error").Text(f.Err)),
+				app.If(f.Err != "", app.Span().Class("chip-error").Text(f.Err)).ElseIf(f.Retrying, app.Span().Class("chip-note").Text(note)),
 				app.Button().Type("button").Class("unattach").Title(t.Remove).Aria("label", t.Remove+" "+f.Name).Text("×").
 					OnClick(func(ctx app.Context, e app.Event) { ctx.NewActionWithValue(actionUnattach, unattach{Index: i}) }, i),
 			)

@@ -20,7 +20,7 @@ type texts struct {
 	Stopped, CutShort, Interrupted, Continue                          string
 	Edit, EditLabel, Regenerate                                       string
 	PrevBranch, NextBranch, BranchLabel, BranchFailed                 string // BranchLabel: %d of %d; BranchFailed: %s the error
-	Attach, Remove, Uploading                                         string
+	Attach, Remove, Uploading, UploadRetrying, FileLost               string
 	Tokens                                                            string // %d total, %d prompt, %d completion
 	App, PlainChat, Theme, SystemTheme, Light, Dark, Language         string
 	Model                                                             string
@@ -58,6 +58,7 @@ var english = texts{
 	Edit: "Edit", EditLabel: "Edit the question: Enter sends it again, Esc cancels", Regenerate: "Regenerate",
 	PrevBranch: "Previous version", NextBranch: "Next version", BranchLabel: "Version %d of %d", BranchFailed: "Could not switch versions: %s",
 	Attach: "Attach images or text files (or paste, or drop them here)", Remove: "Remove", Uploading: "Uploading…",
+	UploadRetrying: "cannot reach the server: trying again", FileLost: "not kept over the reload: attach it again",
 	Tokens:    "%d tokens (%d + %d)",
 	ReadAloud: "Read aloud", StopReading: "Stop reading",
 	Share: "Share", ShareTitle: "Share “%s” by link", Sharing: "Making a link…", ShareLink: "Open link", Unshare: "Stop sharing", Done: "Done",
@@ -97,6 +98,7 @@ var chinese = texts{
 	Edit: "编辑", EditLabel: "编辑问题：Enter 重新发送，Esc 取消", Regenerate: "重新生成",
 	PrevBranch: "上一个版本", NextBranch: "下一个版本", BranchLabel: "第 %d 个版本，共 %d 个", BranchFailed: "无法切换版本：%s",
 	Attach: "附加图片或文本文件（也可粘贴或拖放到这里）", Remove: "移除", Uploading: "上传中…",
+	UploadRetrying: "无法连接服务器：正在重试", FileLost: "重新加载时未能保留：请重新附加",
 	Tokens:    "%d 个 token（%d + %d）",
 	ReadAloud: "朗读", StopReading: "停止朗读",
 	Share: "分享", ShareTitle: "通过链接分享“%s”", Sharing: "正在生成链接…", ShareLink: "打开链接", Unshare: "停止分享", Done: "完成",

@@ -52,7 +52,7 @@ func pageServers() servers {
 		s.Allowed = append([]string{built}, s.Allowed...)
 	}
 	s.Base, s.Home = built, built
-	if v := (localStorage{}).Get(siteKey(serverKey)); v != "" {
+	if v := localStorage.Get(siteKey(serverKey)); v != "" {
 		if stored, err := protocol.ServerURL(v); err == nil && protocol.ServerAllowed(stored, s.Allowed) {
 			s.Base = stored
 		}
@@ -143,15 +143,15 @@ func (c *Chat) keepSettings(ctx app.Context, v saveSettings) {
 			return
 		}
 	}
-	if token == "" && (localStorage{}).Get(c.servers.tokenKey(base)) == "" {
+	if token == "" && localStorage.Get(c.servers.tokenKey(base)) == "" {
 		c.settingsErr = fmt.Sprintf(t.NeedToken, base)
 		return
 	}
 	if base != c.servers.Base {
-		localStorage{}.Set(siteKey(serverKey), base)
+		localStorage.Set(siteKey(serverKey), base)
 	}
 	if token != "" {
-		localStorage{}.Set(c.servers.tokenKey(base), token)
+		localStorage.Set(c.servers.tokenKey(base), token)
 	}
 	ctx.Reload()
 }

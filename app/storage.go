@@ -19,16 +19,23 @@ func siteKey(name string) string { return session.SiteKey(sitePrefix(), name) }
 // sitePrefix is the path the site is served under.
 func sitePrefix() string { return app.Getenv("GOAPP_ROOT_PREFIX") }
 
-// localStorage is the browser's localStorage as a session.Storage. A
-// value is stored raw, as the seed page stored its token, not
-// JSON-encoded as go-app's LocalStorage would.
-type localStorage struct{}
+// webStorage is one of the browser's storages as a session.Storage:
+// localStorage (kept until removed, shared by the site's tabs) or
+// sessionStorage (this tab's, kept over a reload). A value is stored raw,
+// as the seed page stored its token, not JSON-encoded as go-app's
+// LocalStorage would.
+type webStorage string
 
-var _ session.Storage = localStorage{}
+const (
+	localStorage webStorage = "localStorage"
+	tabStorage   webStorage = "sessionStorage"
+)
+
+var _ session.Storage = localStorage
 
 // Get reads key: "" when it is not there.
-func (localStorage) Get(key string) string {
-	if v := app.Window().Get("localStorage").Call("getItem", key); v.Truthy() {
+func (s webStorage) Get(key string) string {
+	if v := app.Window().Get(string(s)).Call("getItem", key); v.Truthy() {
 		return v.String()
 	}
 	return ""
@@ -36,19 +43,19 @@ func (localStorage) Get(key string) string {
 
 // Set writes key and reports whether it could: a full storage throws,
 // which must not take the page down.
-func (localStorage) Set(key, value string) (ok bool) {
+func (s webStorage) Set(key, value string) (ok bool) {
 	defer func() {
 		if recover() != nil {
 			ok = false
 		}
 	}()
-	app.Window().Get("localStorage").Call("setItem", key, value)
+	app.Window().Get(string(s)).Call("setItem", key, value)
 	return true
 }
 
 // Remove deletes key.
-func (localStorage) Remove(key string) {
-	app.Window().Get("localStorage").Call("removeItem", key)
+func (s webStorage) Remove(key string) {
+	app.Window().Get(string(s)).Call("removeItem", key)
 }
 
 // takeToken returns the token to sign in with, stored under key, and a
@@ -62,12 +69,12 @@ func (localStorage) Remove(key string) {
 func takeToken(key string) (token, offered string) {
 	w := app.Window()
 	loc := w.Get("location")
-	token = localStorage{}.Get(key)
+	token = localStorage.Get(key)
 	if link, ok := strings.CutPrefix(loc.Get("hash").String(), "#token="); ok && link != "" {
 		w.Get("history").Call("replaceState", nil, "", loc.Get("pathname").String()+loc.Get("search").String())
 		switch token {
 		case "", link:
-			localStorage{}.Set(key, link)
+			localStorage.Set(key, link)
 			token = link
 		default:
 			offered = link
@@ -81,7 +88,7 @@ const themeKey = "wasmchat.theme"
 
 // loadTheme applies and returns the theme kept in browser storage.
 func loadTheme() string {
-	return setTheme(localStorage{}.Get(themeKey))
+	return setTheme(localStorage.Get(themeKey))
 }
 
 // setTheme applies a theme to the page and keeps it: "light" and "dark" set
@@ -97,7 +104,7 @@ func setTheme(theme string) string {
 		theme = "system"
 		root.Call("removeAttribute", "data-theme")
 	}
-	localStorage{}.Set(themeKey, theme)
+	localStorage.Set(themeKey, theme)
 	return theme
 }
 
@@ -108,7 +115,7 @@ const languageKey = "wasmchat.lang"
 // the page, else the first of the browser's languages the page speaks.
 func loadLanguage() string {
 	w := app.Window()
-	lang := localStorage{}.Get(languageKey)
+	lang := localStorage.Get(languageKey)
 	if lang != langEnglish && lang != langChinese {
 		var preferred []string
 		if langs := w.Get("navigator").Get("languages"); langs.Truthy() {
@@ -125,7 +132,7 @@ func loadLanguage() string {
 // setLanguage applies a language chosen in the page and keeps it.
 func setLanguage(lang string) {
 	applyLanguage(lang)
-	localStorage{}.Set(languageKey, lang)
+	localStorage.Set(languageKey, lang)
 }
 
 // applyLanguage sets <html lang>: screen readers and fonts follow it.

@@ -37,7 +37,7 @@ func (c *Chat) switchAccount(ctx app.Context) {
 	if c.offered == "" {
 		return
 	}
-	localStorage{}.Set(c.servers.tokenKey(c.servers.Base), c.offered)
+	localStorage.Set(c.servers.tokenKey(c.servers.Base), c.offered)
 	ctx.Reload()
 }
 

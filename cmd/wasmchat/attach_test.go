@@ -4,12 +4,16 @@ package main
 
 import (
 	"bytes"
+	"context"
 	"encoding/base64"
 	"encoding/json"
+	"fmt"
 	"image/png"
 	"strings"
 	"testing"
 
+	"github.com/chromedp/cdproto/cdp"
+	"github.com/chromedp/cdproto/network"
 	"github.com/chromedp/chromedp"
 )
 
@@ -84,14 +88,7 @@ func TestBrowserAttachments(t *testing.T) {
 	poll(t, ctx, "the chip taken back", `document.querySelectorAll('.composer .chip').length == 0`)
 
 	// A question sent while its file still uploads waits for it.
-	must(t, chromedp.Do(ctx, chromedp.Evaluate[chromedp.Void](`(() => {
-		const dt = new DataTransfer();
-		dt.items.add(new File(["just text"], "later.txt", {type: "text/plain"}));
-		const box = document.querySelector("#composer");
-		box.dispatchEvent(new ClipboardEvent("paste", {clipboardData: dt, bubbles: true, cancelable: true}));
-		box.value = "and this one?";
-		box.dispatchEvent(new KeyboardEvent("keydown", {key: "Enter", bubbles: true, cancelable: true}));
-	})()`)))
+	must(t, chromedp.Do(ctx, pasteAndSend("later.txt", "just text", "and this one?")))
 	waitAnswers(t, ctx, 2, "done")
 	fake.mu.Lock()
 	second, _ := json.Marshal(fake.bodies[len(fake.bodies)-1]["messages"])
@@ -105,4 +102,100 @@ func TestBrowserAttachments(t *testing.T) {
 	poll(t, ctx, "the question's thumbnail", shows)
 	must(t, chromedp.Do(ctx, chromedp.Reload(), chromedp.WaitVisible(selOpen)))
 	poll(t, ctx, "the thumbnail after a reload", shows+` && document.querySelector('.message.user .attachments img.thumb').naturalWidth == 2048`)
+
+	// A reload while an upload cannot get through (the page tries again
+	// and again), with a question waiting for it: the reloaded page shows
+	// the file, uploads it once the network lets it, and asks.
+	must(t, chromedp.Do(ctx, uploads(failUploads), pasteAndSend("kept.txt", "kept over a reload", "read the file")))
+	waiting := func(messages int) string {
+		return fmt.Sprintf(`document.querySelector('.composer .chip.uploading') != null &&
+			document.querySelector('.composer .send').textContent == "Uploading…" && document.querySelectorAll('.message').length == %d`, messages)
+	}
+	retrying := ` && document.querySelector('.composer .chip.retrying .chip-note')?.textContent == "cannot reach the server: trying again"`
+	poll(t, ctx, "the question waiting for its upload, tried again", waiting(4)+retrying)
+	poll(t, ctx, "the file kept in IndexedDB", keptFiles+` == 1`)
+	must(t, chromedp.Do(ctx, chromedp.Reload(), chromedp.WaitVisible(selOpen)))
+	poll(t, ctx, "the file and its question after the reload", waiting(4)+retrying+
+		` && document.querySelector('.composer .chip-name').textContent == "kept.txt"`)
+	must(t, chromedp.Do(ctx, uploads(passUploads)))
+	waitAnswers(t, ctx, 3, "done")
+	poll(t, ctx, "the question with its file, nothing left kept", `document.querySelectorAll('.message.user .file-chip')[2]?.textContent.includes("kept.txt") &&
+		document.querySelectorAll('.message.user .content')[2].textContent == "read the file" &&
+		document.querySelectorAll('.composer .chip').length == 0 && sessionStorage.length == 0`)
+	if got := fake.lastTurns(); !strings.Contains(got, "user:read the file") || !strings.Contains(got, "kept over a reload") {
+		t.Errorf("the model was sent %q", got)
+	}
+	poll(t, ctx, "the Blob gone from IndexedDB", keptFiles+` == 0`)
+
+	// A file whose Blob IndexedDB did not have yet when the page went
+	// (here: taken out of it), its upload on its way, is offered again,
+	// with its question.
+	must(t, chromedp.Do(ctx, uploads(holdUploads), pasteAndSend("lost.txt", "not kept", "and this file?")))
+	poll(t, ctx, "the second question waiting", waiting(6))
+	poll(t, ctx, "the Blob kept", keptFiles+` == 1`)
+	poll(t, ctx, "the Blob taken out", `(() => {
+		if (!window.clearing) window.clearing = openKept().then(db => new Promise(done => {
+			const tx = db.transaction("pending", "readwrite");
+			tx.objectStore("pending").clear();
+			tx.oncomplete = () => { window.cleared = true; db.close(); done(); };
+		}));
+		return window.cleared === true;
+	})()`)
+	must(t, chromedp.Do(ctx, chromedp.Reload(), chromedp.WaitVisible(selOpen), uploads(passUploads)))
+	poll(t, ctx, "the file offered again", `document.querySelector('.composer .chip.refused .chip-error')?.textContent.includes("attach it again") &&
+		document.querySelector('#composer').value == "and this file?" && document.querySelectorAll('.message').length == 6 &&
+		document.querySelector('.composer .send').textContent != "Uploading…"`)
+}
+
+// keptFiles is a JavaScript expression: how many Blobs the page keeps in
+// IndexedDB for the composer (-1 until it knows; poll it). It defines
+// openKept, which opens that database.
+const keptFiles = `(() => {
+	window.openKept = () => indexedDB.databases().then(dbs => new Promise((done, fail) => {
+		const d = dbs.find(d => d.name.startsWith("wasmchat.files"));
+		if (!d) return fail("no database");
+		const q = indexedDB.open(d.name);
+		q.onsuccess = () => done(q.result);
+		q.onerror = fail;
+	}));
+	openKept().then(db => {
+		const c = db.transaction("pending").objectStore("pending").count();
+		c.onsuccess = () => { window.keptCount = c.result; db.close(); };
+	}, () => { window.keptCount = -1; });
+	return window.keptCount ?? -1;
+})()`
+
+// pasteAndSend pastes a text file into the box and sends a question.
+func pasteAndSend(name, content, question string) chromedp.Action[chromedp.Void] {
+	return chromedp.Evaluate[chromedp.Void](fmt.Sprintf(`(() => {
+		const dt = new DataTransfer();
+		dt.items.add(new File([%q], %q, {type: "text/plain"}));
+		const box = document.querySelector("#composer");
+		box.dispatchEvent(new ClipboardEvent("paste", {clipboardData: dt, bubbles: true, cancelable: true}));
+		box.value = %q;
+		box.dispatchEvent(new KeyboardEvent("keydown", {key: "Enter", bubbles: true, cancelable: true}));
+	})()`, content, name, question))
+}
+
+// What the browser's network does to uploads (POST /api/files): let them
+// through, hold each a minute before its answer, or fail them as offline.
+const (
+	passUploads = iota
+	holdUploads
+	failUploads
+)
+
+// uploads sets what the browser's network does to uploads.
+func uploads(what int) chromedp.Action[chromedp.Void] {
+	return chromedp.Func(func(ctx context.Context, t *chromedp.Target) error {
+		if _, err := cdp.Call(ctx, t, network.Enable, network.EnableParams{}); err != nil {
+			return err
+		}
+		var rules []*network.Conditions
+		if what != passUploads {
+			rules = []*network.Conditions{{URLPattern: "*://*:*/api/files*", Offline: what == failUploads, Latency: 60000, DownloadThroughput: -1, UploadThroughput: -1}}
+		}
+		_, err := cdp.Call(ctx, t, network.EmulateNetworkConditionsByRule, network.EmulateNetworkConditionsByRuleParams{MatchedNetworkConditions: rules})
+		return err
+	})
 }
