@@ -112,21 +112,24 @@ func (l Limits) withDefaults() Limits {
 
 // Server serves the page, its assets and the WebSocket endpoint.
 type Server struct {
-	cfg           Config
-	log           *slog.Logger
-	hub           *hub
-	perUser       counter       // open WebSockets per user
-	imports       counter       // imports running per user: at most one
-	exports       counter       // exports running per user: at most one
-	transfers     chan struct{} // a slot per export or import running: MaxTransfers
-	searching     counter       // searches running per user: at most one
-	searches      chan struct{} // a slot per search running: MaxSearches
-	sockets       sockets       // open WebSockets by token
-	refusals      throttle      // the log lines of refusals
-	metrics       *metrics
-	assets        *assets
-	mux           *http.ServeMux
-	version       string
+	cfg       Config
+	log       *slog.Logger
+	hub       *hub
+	perUser   counter       // open WebSockets per user
+	imports   counter       // imports running per user: at most one
+	exports   counter       // exports running per user: at most one
+	transfers chan struct{} // a slot per export or import running: MaxTransfers
+	searching counter       // searches running per user: at most one
+	searches  chan struct{} // a slot per search running: MaxSearches
+	sockets   sockets       // open WebSockets by token
+	refusals  throttle      // the log lines of refusals
+	metrics   *metrics
+	assets    *assets
+	mux       *http.ServeMux
+	version   string
+	// csp is the Content-Security-Policy of everything the server serves:
+	// its page talks to the server alone.
+	csp           string
 	appsFrame     protocol.ServerFrame // lists the apps, after hello
 	featuresFrame protocol.ServerFrame // what the server supports, after the apps
 
@@ -173,7 +176,7 @@ func New(cfg Config) (*Server, error) {
 		return nil, err
 	}
 	s := &Server{cfg: cfg, log: cfg.Logger, assets: a, transfers: make(chan struct{}, cfg.MaxTransfers), searches: make(chan struct{}, cfg.MaxSearches)}
-	s.version = buildVersion(cfg.Version, a.wasm())
+	s.version = buildVersion(cfg.Version, a)
 	if a.wasm() == nil {
 		s.log.Warn("no " + WasmPath + ": the page will not start; build with `make build`")
 	}
@@ -222,12 +225,18 @@ func New(cfg Config) (*Server, error) {
 		defer s.conns.Done()
 		s.serveWS(w, r)
 	})
-	s.mux.Handle("/", newSite(cfg.Page, a, s.version, siteOptions{}))
+	site := newSite(cfg.Page, a, s.version, siteOptions{})
+	s.csp = contentSecurityPolicy(nil, false, site.style.hash)
+	s.mux.Handle("/", site)
 	return s, nil
 }
 
-func buildVersion(version string, wasm []byte) string {
-	sum := sha256.Sum256(wasm)
+// buildVersion is the page's version: the stamped version, and a hash of
+// every web file (their content-hashed names), so a change of the wasm or
+// of the style (inline in the page) is a new version, which browsers and
+// the worker fetch anew.
+func buildVersion(version string, a *assets) string {
+	sum := sha256.Sum256([]byte(strings.Join(a.hashedURLs(), "\n")))
 	h := hex.EncodeToString(sum[:6])
 	if version == "" {
 		return h
@@ -252,7 +261,7 @@ func (s *Server) Version() string { return s.version }
 
 func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	h := w.Header()
-	h.Set("Content-Security-Policy", serverCSP)
+	h.Set("Content-Security-Policy", s.csp)
 	h.Set("X-Content-Type-Options", "nosniff")
 	h.Set("Referrer-Policy", "no-referrer")
 	if r.TLS != nil {
@@ -264,10 +273,6 @@ func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	}
 	s.withDeadlines(w, r, s.mux)
 }
-
-// serverCSP is the policy of everything the server serves: its page talks
-// to the server alone.
-var serverCSP = contentSecurityPolicy(nil, false)
 
 func (s *Server) serveHealth(w http.ResponseWriter, r *http.Request) {
 	if s.connCtx.Err() != nil {

@@ -76,6 +76,7 @@ type site struct {
 	assets   *assets
 	manifest []byte
 	appJS    appJS
+	style    inlineStyle
 	mux      *http.ServeMux
 	handler  http.Handler // mux, its documents compressed
 }
@@ -86,9 +87,15 @@ func newSite(page *app.Handler, a *assets, version string, o siteOptions) *site 
 	page.Resources = p
 	page.Version = version
 	page.ServiceWorkerTemplate = workerJS
-	for i, s := range page.Styles {
-		page.Styles[i] = a.url(s)
+	// The style sheets are inline (pageStyle), not linked: a linked sheet
+	// holds the first paint until it has come.
+	var sheets []string
+	for _, s := range page.Styles {
+		if f, ok := a.files[s]; ok {
+			sheets = append(sheets, string(f.raw))
+		}
 	}
+	page.Styles = nil
 	icon := &page.Icon
 	icon.Default, icon.Large, icon.SVG, icon.AppleTouch = a.url(icon.Default), a.url(icon.Large), a.url(icon.SVG), a.url(icon.AppleTouch)
 	// The worker caches every web file but the glue (served at /wasm_exec.js).
@@ -102,11 +109,17 @@ func newSite(page *app.Handler, a *assets, version string, o siteOptions) *site 
 	}
 	page.Env[protocol.EnvServer] = o.server
 	page.Env[protocol.EnvConnect] = strings.Join(o.connect, " ")
+
+	s := &site{page: page, assets: a, manifest: manifest(page, a, o.prefix), mux: http.NewServeMux()}
+	s.appJS = loaderJS(page, len(a.wasm())) // go-app readies itself here
+	s.style = pageStyle(page, sheets)
+	page.Styles = nil // go-app's link to its app.css: inline too
 	if o.metaCSP {
 		page.RawHeaders = append(page.RawHeaders,
-			`<meta http-equiv="Content-Security-Policy" content="`+contentSecurityPolicy(connectOrigins(o.server, o.connect), true)+`">`)
+			`<meta http-equiv="Content-Security-Policy" content="`+contentSecurityPolicy(connectOrigins(o.server, o.connect), true, s.style.hash)+`">`)
 	}
 	page.RawHeaders = append(page.RawHeaders,
+		s.style.tag,
 		// The wasm's download starts with the document, not when the
 		// deferred app.js runs after it; go-app's fetch (mode cors, same
 		// origin credentials) takes the preloaded response.
@@ -114,7 +127,6 @@ func newSite(page *app.Handler, a *assets, version string, o siteOptions) *site 
 		earlyScript(o),
 	)
 
-	s := &site{page: page, assets: a, manifest: manifest(page, a, o.prefix), mux: http.NewServeMux()}
 	s.mux.HandleFunc("GET /manifest.webmanifest", func(w http.ResponseWriter, r *http.Request) {
 		w.Header().Set("Content-Type", "application/manifest+json")
 		w.Header().Set("Cache-Control", "no-cache")
@@ -130,7 +142,6 @@ func newSite(page *app.Handler, a *assets, version string, o siteOptions) *site 
 			a.ServeHTTP(w, r2)
 		})
 	}
-	s.appJS = loaderJS(page, len(a.wasm()))
 	s.mux.HandleFunc("GET /app.js", func(w http.ResponseWriter, r *http.Request) {
 		h := w.Header()
 		h.Set("Content-Type", s.appJS.ctype)
@@ -146,6 +157,25 @@ func newSite(page *app.Handler, a *assets, version string, o siteOptions) *site 
 	s.mux.Handle("/", page)
 	s.handler = newCompressing(s.mux)
 	return s
+}
+
+// inlineStyle is the page's style: one <style> in its head, and its hash
+// for the Content-Security-Policy.
+type inlineStyle struct{ tag, hash string }
+
+// pageStyle returns go-app's app.css (its loader, restyled by ours) and
+// sheets, the page's style sheets, as one inline style. Inline, the first
+// paint waits for no request: a linked sheet, however small, took 40–50
+// ms to come on loopback in a fresh Chromium, and a round trip on a slow
+// link, and the early script (parser-blocking) waited for it too. go-app
+// must be ready (its app.css is served from then on).
+func pageStyle(page *app.Handler, sheets []string) inlineStyle {
+	rec := httptest.NewRecorder()
+	page.ServeHTTP(rec, httptest.NewRequest(http.MethodGet, "/app.css", nil))
+	css := strings.Join(append([]string{rec.Body.String()}, sheets...), "\n")
+	css = strings.ReplaceAll(css, "</", `<\/`) // "\/" is "/" to CSS; no "</style>" ends it early
+	sum := sha256.Sum256([]byte(css))
+	return inlineStyle{tag: "<style>" + css + "</style>", hash: "'sha256-" + base64.StdEncoding.EncodeToString(sum[:]) + "'"}
 }
 
 // loaderTotal is the line of go-app's app.js that takes the wasm's length
@@ -234,16 +264,17 @@ func manifest(page *app.Handler, a *assets, prefix string) []byte {
 
 // contentSecurityPolicy allows what the page needs and nothing else: its
 // own scripts and the wasm ('wasm-unsafe-eval', never 'unsafe-eval'; no
-// inline script but the early script, by its hash), its own styles,
+// inline script but the early script, by its hash), its own styles (the
+// page's inline style by its hash, styleHash; no style attributes),
 // images from itself and inline data: images (markdown's only images),
 // connections to itself (fetch and the WebSocket: CSP 3's 'self' covers
 // ws: and wss: of the same host) and to the servers in connect, its
 // manifest and worker. No plugins, no <base>, no framing (clickjacking),
 // forms only to itself. In a <meta> (meta), frame-ancestors is left out:
 // browsers ignore it there.
-func contentSecurityPolicy(connect []string, meta bool) string {
+func contentSecurityPolicy(connect []string, meta bool, styleHash string) string {
 	src := append([]string{"'self'"}, connect...)
-	p := "default-src 'self'; script-src 'self' 'wasm-unsafe-eval' " + earlyHash + "; style-src 'self'; " +
+	p := "default-src 'self'; script-src 'self' 'wasm-unsafe-eval' " + earlyHash + "; style-src 'self' " + styleHash + "; " +
 		"img-src 'self' data: blob:; connect-src " + strings.Join(src, " ") + "; manifest-src 'self'; worker-src 'self'; font-src 'self'; " +
 		"object-src 'none'; base-uri 'none'; form-action 'self'"
 	if !meta {

@@ -58,25 +58,44 @@ func body(t *testing.T, url string, header http.Header) (*http.Response, string)
 
 var hashedName = regexp.MustCompile(`/web/[a-z0-9-]+\.[0-9a-f]{12}\.[a-z]+`)
 
-// The page names its files by content hash; those are cached for good,
-// the plain names are revalidated.
+// checkInlineStyle checks that page carries its style sheets inline, one
+// <style> with go-app's app.css and the page's own (which has want), and
+// links none; and that policy allows that style by its hash.
+func checkInlineStyle(t *testing.T, page, policy, want string) {
+	t.Helper()
+	if regexp.MustCompile(`<link[^>]*(stylesheet|\.css")`).MatchString(page) {
+		t.Errorf("the page links a style sheet:\n%.3000s", page)
+	}
+	m := regexp.MustCompile(`(?s)<style>(.*?)</style>`).FindAllStringSubmatch(page, -1)
+	if len(m) != 1 || !strings.Contains(m[0][1], ".goapp-app-info") || !strings.Contains(m[0][1], want) {
+		t.Fatalf("the page's inline style: %d, %.300q", len(m), m)
+	}
+	sum := sha256.Sum256([]byte(m[0][1]))
+	if hash := "'sha256-" + base64.StdEncoding.EncodeToString(sum[:]) + "'"; !strings.Contains(policy, "style-src 'self' "+hash+";") {
+		t.Errorf("the policy %q does not allow the inline style (%s)", policy, hash)
+	}
+}
+
+// The page carries its style inline; it names its other files by content
+// hash, and those are cached for good, the plain names revalidated.
 func TestHashedAssets(t *testing.T) {
 	ts := newPageServer(t)
-	_, page := body(t, ts.URL+"/", nil)
-	style := regexp.MustCompile(`href="(/web/style\.[0-9a-f]{12}\.css)"`).FindStringSubmatch(page)
-	if style == nil {
-		t.Fatalf("the page links no content-hashed style sheet:\n%.2000s", page)
+	res, page := body(t, ts.URL+"/", nil)
+	checkInlineStyle(t, page, res.Header.Get("Content-Security-Policy"), "color: red")
+	icon := regexp.MustCompile(`href="(/web/icon-192\.[0-9a-f]{12}\.png)"`).FindStringSubmatch(page)
+	if icon == nil {
+		t.Fatalf("the page links no content-hashed icon:\n%.2000s", page)
 	}
-	res, hashed := body(t, ts.URL+style[1], nil)
+	res, hashed := body(t, ts.URL+icon[1], nil)
 	if cc := res.Header.Get("Cache-Control"); cc != "public, max-age=31536000, immutable" {
-		t.Errorf("%s: Cache-Control %q", style[1], cc)
+		t.Errorf("%s: Cache-Control %q", icon[1], cc)
 	}
-	res, plain := body(t, ts.URL+"/web/style.css", nil)
+	res, plain := body(t, ts.URL+"/web/icon-192.png", nil)
 	if cc := res.Header.Get("Cache-Control"); cc != "no-cache" {
-		t.Errorf("/web/style.css: Cache-Control %q", cc)
+		t.Errorf("/web/icon-192.png: Cache-Control %q", cc)
 	}
-	if hashed != plain || !strings.Contains(plain, "color: red") {
-		t.Errorf("hashed and plain style sheets differ")
+	if hashed != plain || plain == "" {
+		t.Errorf("hashed and plain icons differ")
 	}
 	if res, _ := body(t, ts.URL+"/web/style.000000000000.css", nil); res.StatusCode != http.StatusNotFound {
 		t.Errorf("a stale hash: %d, want 404", res.StatusCode)
@@ -271,9 +290,11 @@ func TestWriteStatic(t *testing.T) {
 			t.Errorf("index.html lacks %s", want)
 		}
 	}
-	if !regexp.MustCompile(`href="/repo/web/style\.[0-9a-f]{12}\.css"`).MatchString(index) {
-		t.Error("index.html links no hashed style sheet under /repo/")
+	policy := regexp.MustCompile(`<meta http-equiv="Content-Security-Policy" content="([^"]*)">`).FindStringSubmatch(index)
+	if policy == nil {
+		t.Fatal("index.html has no policy")
 	}
+	checkInlineStyle(t, index, policy[1], "color: red")
 	if strings.Contains(index, "og:url") || strings.Contains(index, "frame-ancestors") || strings.Contains(index, "'unsafe-eval'") {
 		t.Errorf("index.html names the build's host, or a policy a meta cannot carry:\n%s", index)
 	}

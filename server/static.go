@@ -81,7 +81,7 @@ func WriteStatic(dir string, cfg StaticConfig) error {
 	if a.wasm() == nil {
 		return errors.New("static: the web files have no app.wasm: build it first (make wasm)")
 	}
-	version := buildVersion(cfg.Version, a.wasm())
+	version := buildVersion(cfg.Version, a)
 	s := newSite(cfg.Page, a, version, siteOptions{prefix: prefix, server: cfg.Server, connect: cfg.Connect, metaCSP: true})
 
 	if err := os.MkdirAll(filepath.Join(dir, "web"), 0o755); err != nil {

@@ -76,7 +76,7 @@ func TestBrowserLoginLinkAsks(t *testing.T) {
 	if kept[0] != a.Token || kept[1] != "" {
 		t.Fatalf("while asking: token %.8q…, address hash %q; want the owner's kept and the link's gone from the address", kept[0], kept[1])
 	}
-	must(t, chromedp.Do(ctx, chromedp.Click(`#switch-no`)))
+	must(t, chromedp.Do(ctx, chromedp.Click(chromedp.CSS(`#switch-no`))))
 	poll(t, ctx, "the question gone, the owner's conversation still shown", `!document.getElementById("switch") &&
 		document.querySelector('.message[data-role="user"] .content')?.textContent == "asked as the owner"`)
 
@@ -88,7 +88,7 @@ func TestBrowserLoginLinkAsks(t *testing.T) {
 	poll(t, ctx, "the question waiting", `[...document.querySelectorAll('.message[data-role="user"] .content')].some(e => e.textContent == "waiting in the owner's outbox")`)
 	must(t, chromedp.Do(ctx, openLink(a.URL+"/#token="+bob)))
 	poll(t, ctx, "the question whether to switch, offline", `document.getElementById("switch-text")?.textContent.includes("another account")`)
-	must(t, chromedp.Do(ctx, chromedp.Click(`#switch-yes`)))
+	must(t, chromedp.Do(ctx, chromedp.Click(chromedp.CSS(`#switch-yes`))))
 	poll(t, ctx, "bob's page, showing none of the owner's", `document.readyState == "complete" && !document.getElementById("switch") &&
 		document.querySelectorAll('.message').length == 0 && document.querySelectorAll('#conversations li').length == 0`)
 
@@ -107,7 +107,7 @@ func TestBrowserLoginLinkAsks(t *testing.T) {
 
 	// The owner signs in again: the question that waited goes, as the owner.
 	must(t, chromedp.Do(ctx, openLink(a.URL+"/#token="+a.Token)))
-	must(t, chromedp.Do(ctx, chromedp.Click(`#switch-yes`)))
+	must(t, chromedp.Do(ctx, chromedp.Click(chromedp.CSS(`#switch-yes`))))
 	poll(t, ctx, "the owner's waiting question answered", `[...document.querySelectorAll('.message')].length == 4 &&
 		[...document.querySelectorAll('.message[data-role="assistant"]')].every(m => m.dataset.status == "done")`)
 	if got := conversationsOf(t, a, a.Token); len(got) != 1 {
@@ -129,7 +129,7 @@ func TestBrowserShareLink(t *testing.T) {
 	askInPage(t, ctx, "worth sharing")
 	waitAnswers(t, ctx, 1, "done")
 	poll(t, ctx, "the conversation in the sidebar", `document.querySelectorAll('#conversations .share-btn').length == 1`)
-	must(t, chromedp.Do(ctx, chromedp.Click(`#conversations .share-btn`)))
+	must(t, chromedp.Do(ctx, chromedp.Click(chromedp.CSS(`#conversations .share-btn`))))
 	poll(t, ctx, "the share link", `document.querySelector('#conversations .share-link')?.href.includes("/s/")`)
 	link, err := chromedp.Run(ctx, chromedp.Evaluate[string](`document.querySelector('#conversations .share-link').href`))
 	must(t, err)
@@ -145,7 +145,7 @@ func TestBrowserShareLink(t *testing.T) {
 		t.Errorf("the shared page shows %q", shown)
 	}
 
-	must(t, chromedp.Do(ctx, chromedp.Click(`#conversations .unshare`)))
+	must(t, chromedp.Do(ctx, chromedp.Click(chromedp.CSS(`#conversations .unshare`))))
 	poll(t, ctx, "the link gone from the row", `!document.querySelector('#conversations .share-link') && !document.querySelector('#conversations .share-btn.shared')`)
 	for deadline := time.Now().Add(10 * time.Second); ; time.Sleep(50 * time.Millisecond) {
 		res, err := http.Get(link)
@@ -178,13 +178,13 @@ func TestBrowserReadAloud(t *testing.T) {
 		return true;
 	})()`))
 	must(t, err)
-	must(t, chromedp.Do(ctx, chromedp.Click(`.message[data-role="assistant"] .read-aloud`)))
+	must(t, chromedp.Do(ctx, chromedp.Click(chromedp.CSS(`.message[data-role="assistant"] .read-aloud`))))
 	poll(t, ctx, "the answer read", `utterances.length == 1 && utterances[0].lang == "en" &&
 		utterances[0].text == document.querySelector('.message[data-role="assistant"] .content').textContent &&
 		document.querySelector('.read-aloud').getAttribute('aria-pressed') == "true" && document.querySelector('.read-aloud').textContent == "Stop reading"`)
-	must(t, chromedp.Do(ctx, chromedp.Click(`.message[data-role="assistant"] .read-aloud`)))
+	must(t, chromedp.Do(ctx, chromedp.Click(chromedp.CSS(`.message[data-role="assistant"] .read-aloud`))))
 	poll(t, ctx, "the reading stopped", `cancels >= 2 && document.querySelector('.read-aloud').textContent == "Read aloud"`)
-	must(t, chromedp.Do(ctx, chromedp.Click(`.message[data-role="assistant"] .read-aloud`)))
+	must(t, chromedp.Do(ctx, chromedp.Click(chromedp.CSS(`.message[data-role="assistant"] .read-aloud`))))
 	poll(t, ctx, "read again", `utterances.length == 2 && document.querySelector('.read-aloud').textContent == "Stop reading"`)
 	_, err = chromedp.Run(ctx, chromedp.Evaluate[bool](`(utterances[1].onend(), true)`))
 	must(t, err)

@@ -76,7 +76,7 @@ func TestBrowserAttachments(t *testing.T) {
 
 	// What is typed stays when a file is pasted: the chip row does not
 	// make the box a new element.
-	must(t, chromedp.Do(ctx, chromedp.SendKeys(`#composer`, "a draft"), chromedp.Evaluate[chromedp.Void](`(() => {
+	must(t, chromedp.Do(ctx, chromedp.SendKeys(chromedp.CSS(`#composer`), "a draft"), chromedp.Evaluate[chromedp.Void](`(() => {
 		window.box = document.querySelector("#composer");
 		const dt = new DataTransfer();
 		dt.items.add(new File(["x"], "x.txt", {type: "text/plain"}));
@@ -100,7 +100,7 @@ func TestBrowserAttachments(t *testing.T) {
 	shows := `document.querySelector('.message.user .attachments img.thumb')?.src.startsWith("blob:") &&
 		document.querySelector('.message.user .file-chip')?.textContent.includes("cities.csv")`
 	poll(t, ctx, "the question's thumbnail", shows)
-	must(t, chromedp.Do(ctx, chromedp.Reload(), chromedp.WaitVisible(selOpen)))
+	must(t, chromedp.Do(ctx, chromedp.Reload(), chromedp.WaitVisible(chromedp.CSS(selOpen))))
 	poll(t, ctx, "the thumbnail after a reload", shows+` && document.querySelector('.message.user .attachments img.thumb').naturalWidth == 2048`)
 
 	// A reload while an upload cannot get through (the page tries again
@@ -114,7 +114,7 @@ func TestBrowserAttachments(t *testing.T) {
 	retrying := ` && document.querySelector('.composer .chip.retrying .chip-note')?.textContent == "cannot reach the server: trying again"`
 	poll(t, ctx, "the question waiting for its upload, tried again", waiting(4)+retrying)
 	poll(t, ctx, "the file kept in IndexedDB", keptFiles+` == 1`)
-	must(t, chromedp.Do(ctx, chromedp.Reload(), chromedp.WaitVisible(selOpen)))
+	must(t, chromedp.Do(ctx, chromedp.Reload(), chromedp.WaitVisible(chromedp.CSS(selOpen))))
 	poll(t, ctx, "the file and its question after the reload", waiting(4)+retrying+
 		` && document.querySelector('.composer .chip-name').textContent == "kept.txt"`)
 	must(t, chromedp.Do(ctx, uploads(passUploads)))
@@ -141,7 +141,7 @@ func TestBrowserAttachments(t *testing.T) {
 		}));
 		return window.cleared === true;
 	})()`)
-	must(t, chromedp.Do(ctx, chromedp.Reload(), chromedp.WaitVisible(selOpen), uploads(passUploads)))
+	must(t, chromedp.Do(ctx, chromedp.Reload(), chromedp.WaitVisible(chromedp.CSS(selOpen)), uploads(passUploads)))
 	poll(t, ctx, "the file offered again", `document.querySelector('.composer .chip.refused .chip-error')?.textContent.includes("attach it again") &&
 		document.querySelector('#composer').value == "and this file?" && document.querySelectorAll('.message').length == 6 &&
 		document.querySelector('.composer .send').textContent != "Uploading…"`)

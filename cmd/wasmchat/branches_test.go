@@ -96,14 +96,14 @@ func TestBrowserBranches(t *testing.T) {
 
 	// The server remembers it: a reload shows the same, and a question
 	// goes on from it.
-	must(t, chromedp.Do(ctx, chromedp.Reload(), chromedp.WaitVisible(selOpen)))
+	must(t, chromedp.Do(ctx, chromedp.Reload(), chromedp.WaitVisible(chromedp.CSS(selOpen))))
 	shows("after a reload", "one (1 / 2)|Answered by|two|Answered by (1 / 2)")
 	askInPage(t, ctx, "three")
 	shows("after a third question", "one (1 / 2)|Answered by|two|Answered by (1 / 2)|three|Answered by")
 	sent("the third question", "user:one|assistant:Answered by model-a|user:two|assistant:Answered by model-a|user:three")
 
 	// Search finds the other version, and its hit shows it.
-	must(t, chromedp.Do(ctx, chromedp.SendKeys(`#search`, "uno")))
+	must(t, chromedp.Do(ctx, chromedp.SendKeys(chromedp.CSS(`#search`), "uno")))
 	click(`#hits .hit .open`)
 	shows("the search hit's version", "uno (2 / 2)|Answered by")
 }

@@ -34,7 +34,7 @@ func TestBrowserAskStreamsAnswer(t *testing.T) {
 	start := time.Now()
 	must(t, chromedp.Do(ctx,
 		chromedp.Navigate(a.URL+"/#token="+a.Token),
-		chromedp.WaitVisible(`#connection[data-state="open"]`),
+		chromedp.WaitVisible(chromedp.CSS(`#connection[data-state="open"]`)),
 	))
 	ready := time.Since(start)
 
@@ -50,14 +50,14 @@ func TestBrowserAskStreamsAnswer(t *testing.T) {
 		t.Errorf("localStorage Authorization = %q, want the token", stored)
 	}
 
-	must(t, chromedp.Do(ctx, chromedp.SendKeys(`#composer`, question)))
+	must(t, chromedp.Do(ctx, chromedp.SendKeys(chromedp.CSS(`#composer`), question)))
 	asked := time.Now()
 	must(t, chromedp.Do(ctx, pressEnter(false)))
 	_, err = chromedp.Run(ctx, chromedp.Poll[bool](
 		`(document.querySelector('.message[data-role="assistant"] .content')?.textContent || "").length > 0`))
 	must(t, err)
 	firstChunk := time.Since(asked)
-	must(t, chromedp.Do(ctx, chromedp.WaitVisible(`.message[data-role="assistant"][data-status="done"]`)))
+	must(t, chromedp.Do(ctx, chromedp.WaitVisible(chromedp.CSS(`.message[data-role="assistant"][data-status="done"]`))))
 	done := time.Since(asked)
 
 	got := waitAnswers(t, ctx, 1, "done")[0]
@@ -92,10 +92,10 @@ func TestBrowserShiftEnterIsNewline(t *testing.T) {
 	ctx := newBrowser(t)
 	must(t, chromedp.Do(ctx,
 		chromedp.Navigate(a.URL+"/#token="+a.Token),
-		chromedp.WaitVisible(`#connection[data-state="open"]`),
-		chromedp.SendKeys(`#composer`, "line one"),
+		chromedp.WaitVisible(chromedp.CSS(`#connection[data-state="open"]`)),
+		chromedp.SendKeys(chromedp.CSS(`#composer`), "line one"),
 		pressEnter(true),
-		chromedp.SendKeys(`#composer`, "line two"),
+		chromedp.SendKeys(chromedp.CSS(`#composer`), "line two"),
 	))
 	n, err := chromedp.Run(ctx, chromedp.Evaluate[int](`document.querySelectorAll('.message').length`))
 	must(t, err)
@@ -104,7 +104,7 @@ func TestBrowserShiftEnterIsNewline(t *testing.T) {
 	}
 	must(t, chromedp.Do(ctx,
 		pressEnter(false),
-		chromedp.WaitVisible(`.message[data-role="assistant"][data-status="done"]`),
+		chromedp.WaitVisible(chromedp.CSS(`.message[data-role="assistant"][data-status="done"]`)),
 	))
 	user, err := chromedp.Run(ctx, chromedp.Evaluate[string](
 		`document.querySelector('.message[data-role="user"] .content').textContent`))
@@ -121,7 +121,7 @@ func TestBrowserWithoutTokenAsksToSignIn(t *testing.T) {
 	ctx := newBrowser(t)
 	must(t, chromedp.Do(ctx,
 		chromedp.Navigate(a.URL+"/"),
-		chromedp.WaitVisible(`#connection[data-state="closed"]`),
+		chromedp.WaitVisible(chromedp.CSS(`#connection[data-state="closed"]`)),
 	))
 	label, err := chromedp.Run(ctx, chromedp.Evaluate[string](`document.querySelector('#connection').textContent`))
 	must(t, err)
@@ -132,7 +132,7 @@ func TestBrowserWithoutTokenAsksToSignIn(t *testing.T) {
 	must(t, chromedp.Do(ctx,
 		chromedp.Navigate("about:blank"),
 		chromedp.Navigate(a.URL+"/#token=not-a-token"),
-		chromedp.WaitVisible(`#connection[data-state="closed"]`),
+		chromedp.WaitVisible(chromedp.CSS(`#connection[data-state="closed"]`)),
 	))
 	label, err = chromedp.Run(ctx, chromedp.Evaluate[string](`document.querySelector('#connection').textContent`))
 	must(t, err)
@@ -147,8 +147,8 @@ func TestBrowserWithoutTokenAsksToSignIn(t *testing.T) {
 		t.Error("signed out, the settings are folded or offer a server")
 	}
 	must(t, chromedp.Do(ctx,
-		chromedp.SendKeys(`#token-input`, a.Token),
-		chromedp.Click(`#save-settings`),
+		chromedp.SendKeys(chromedp.CSS(`#token-input`), a.Token),
+		chromedp.Click(chromedp.CSS(`#save-settings`)),
 	))
 	poll(t, ctx, "signing in with the pasted token", `document.querySelector('#connection')?.dataset.state == "open"`)
 }
@@ -163,7 +163,7 @@ func TestBrowserStoppedProgram(t *testing.T) {
 	ctx := newBrowser(t)
 	must(t, chromedp.Do(ctx,
 		chromedp.Navigate(a.URL+"/"),
-		chromedp.WaitVisible(`#connection[data-state="closed"]`),
+		chromedp.WaitVisible(chromedp.CSS(`#connection[data-state="closed"]`)),
 	))
 	for _, stop := range []string{
 		`(() => {
@@ -200,7 +200,7 @@ func TestBrowserWithoutWebSocket(t *testing.T) {
 	})))
 	must(t, chromedp.Do(ctx,
 		chromedp.Navigate(a.URL+"/#token="+a.Token),
-		chromedp.WaitVisible(`#connection[data-state="closed"]`),
+		chromedp.WaitVisible(chromedp.CSS(`#connection[data-state="closed"]`)),
 	))
 	label, err := chromedp.Run(ctx, chromedp.Evaluate[string](`document.querySelector('#connection').textContent`))
 	must(t, err)
@@ -223,7 +223,7 @@ func TestBrowserStop(t *testing.T) {
 	}
 	for i, stop := range []chromedp.Action[chromedp.Void]{
 		chromedp.KeyEvent(kb.Escape),
-		chromedp.Click(`#stop`),
+		chromedp.Click(chromedp.CSS(`#stop`)),
 	} {
 		q := fmt.Sprint("stop me ", i)
 		askInPage(t, ctx, q)
@@ -257,8 +257,8 @@ func TestBrowserCopy(t *testing.T) {
 	askInPage(t, ctx, q)
 	waitAnswers(t, ctx, 1, "done")
 	must(t, chromedp.Do(ctx,
-		chromedp.Click(selAssistants+` .copy-code`),
-		chromedp.Click(selAssistants+` .copy-answer`),
+		chromedp.Click(chromedp.CSS(selAssistants+` .copy-code`)),
+		chromedp.Click(chromedp.CSS(selAssistants+` .copy-answer`)),
 	))
 	copied, err := chromedp.Run(ctx, chromedp.Evaluate[[]string](`window.__copied`))
 	must(t, err)
@@ -298,7 +298,7 @@ func TestBrowserJumpToLatest(t *testing.T) {
 	if top != 0 {
 		t.Errorf("the view moved to %v while the reader was scrolled up", top)
 	}
-	must(t, chromedp.Do(ctx, chromedp.Click(`#jump`)))
+	must(t, chromedp.Do(ctx, chromedp.Click(chromedp.CSS(`#jump`))))
 	gap, err := chromedp.Run(ctx, chromedp.Evaluate[float64](
 		`(() => { const m = document.getElementById("messages"); return m.scrollHeight - m.scrollTop - m.clientHeight })()`))
 	must(t, err)
@@ -315,7 +315,7 @@ func TestBrowserKeepsWhatIsTyped(t *testing.T) {
 	t.Parallel()
 	ctx := slowLongAnswer(t)
 	const draft = "my next question, half typed"
-	must(t, chromedp.Do(ctx, chromedp.SendKeys(`#composer`, draft)))
+	must(t, chromedp.Do(ctx, chromedp.SendKeys(chromedp.CSS(`#composer`), draft)))
 	_, err := chromedp.Run(ctx, chromedp.Evaluate[bool](`(() => {
 		window.kept = {box: document.getElementById("composer"), list: document.getElementById("messages"), token: document.getElementById("token-input")};
 		kept.token.value = "half a token";
@@ -342,7 +342,7 @@ func TestBrowserKeepsWhatIsTyped(t *testing.T) {
 	must(t, chromedp.Do(ctx, chromedp.Evaluate[chromedp.Void](`document.getElementById("messages").scrollTop = 0`)))
 	poll(t, ctx, "the jump button", `!!document.getElementById("jump")`)
 	kept("the jump button showed")
-	must(t, chromedp.Do(ctx, chromedp.Click(`#jump`)))
+	must(t, chromedp.Do(ctx, chromedp.Click(chromedp.CSS(`#jump`))))
 	poll(t, ctx, "the jump button to go", `!document.getElementById("jump")`)
 	kept("the jump button went")
 

@@ -189,7 +189,7 @@ func TestBrowserTypeAcrossStart(t *testing.T) {
 	const viaSend = "sent with the button"
 	_, err = chromedp.Run(ctx, chromedp.Evaluate[bool](`window.sameDocument = true`))
 	must(t, err)
-	must(t, chromedp.Do(ctx, typeText(viaSend), chromedp.Click(`button.send`)))
+	must(t, chromedp.Do(ctx, typeText(viaSend), chromedp.Click(chromedp.CSS(`button.send`))))
 	waitAnswers(t, ctx, 2, "done")
 	questions, err := chromedp.Run(ctx, chromedp.Evaluate[string](`[...document.querySelectorAll('.message[data-role="user"] .content')].map(e => e.textContent).join("|") + "|" + (window.sameDocument === true)`))
 	must(t, err)

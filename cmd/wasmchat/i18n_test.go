@@ -58,7 +58,7 @@ func TestBrowserLanguages(t *testing.T) {
 	})()`))
 	must(t, err)
 	poll(t, ctx, "English after the switch", `document.querySelector('#new-chat').textContent == "+ New chat"`)
-	must(t, chromedp.Do(ctx, chromedp.Reload(), chromedp.WaitVisible(selOpen)))
+	must(t, chromedp.Do(ctx, chromedp.Reload(), chromedp.WaitVisible(chromedp.CSS(selOpen))))
 	got = uiTexts(t, ctx)
 	for k, v := range map[string]string{"lang": "en", "newChat": "+ New chat", "placeholder": "Ask anything…", "send": "Send", "connection": "Connected", "code": "Copy code"} {
 		if got[k] != v {

@@ -72,7 +72,7 @@ func TestBrowserBehindNginx(t *testing.T) {
 	const q = "through nginx"
 	askInPage(t, ctx, q)
 	waitShown(t, ctx, 200)
-	must(t, chromedp.Do(ctx, chromedp.Reload(), chromedp.WaitVisible(selOpen)))
+	must(t, chromedp.Do(ctx, chromedp.Reload(), chromedp.WaitVisible(chromedp.CSS(selOpen))))
 	got := waitAnswers(t, ctx, 1, "done")
 	checkShown(t, ctx, got[0], demo.Answer(q), true)
 }

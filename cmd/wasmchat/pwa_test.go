@@ -230,9 +230,9 @@ func TestBrowserStaticSite(t *testing.T) {
 	must(t, err)
 	must(t, chromedp.Do(ctx, chromedp.Navigate(site.URL+"/two/")))
 	poll(t, ctx, "the settings to ask for a server", `document.querySelector('#settings')?.open && document.querySelector('#server-url')?.value === ""`)
-	must(t, chromedp.Do(ctx, chromedp.SendKeys(`#token-input`, b.Token), chromedp.Click(`#save-settings`)))
+	must(t, chromedp.Do(ctx, chromedp.SendKeys(chromedp.CSS(`#token-input`), b.Token), chromedp.Click(chromedp.CSS(`#save-settings`))))
 	poll(t, ctx, "the page to ask for the server first", `(document.querySelector('#settings-error')?.textContent || "").includes("server")`)
-	must(t, chromedp.Do(ctx, chromedp.SendKeys(`#server-url`, b.URL+"/"), chromedp.Click(`#save-settings`)))
+	must(t, chromedp.Do(ctx, chromedp.SendKeys(chromedp.CSS(`#server-url`), b.URL+"/"), chromedp.Click(chromedp.CSS(`#save-settings`))))
 	poll(t, ctx, "the page to connect to the server set in its settings", `document.querySelector('#connection')?.dataset.state == "open"`)
 	const other = "Hello from the second site"
 	askInPage(t, ctx, other)
@@ -325,7 +325,7 @@ func TestBrowserUpdatePrompt(t *testing.T) {
 	setVersion("v2")
 	restart()
 	poll(t, ctx, "the new-version prompt", `document.querySelector('#update') !== null`)
-	must(t, chromedp.Do(ctx, chromedp.Click(`#reload`)))
+	must(t, chromedp.Do(ctx, chromedp.Click(chromedp.CSS(`#reload`))))
 	poll(t, ctx, "the reload into the new version", `typeof goappGetenv == "function" && goappGetenv("GOAPP_VERSION").startsWith("v2-")`)
 	poll(t, ctx, "the page to connect", `document.querySelector('#connection').dataset.state == "open"`)
 	if ok, _ := chromedp.Run(ctx, chromedp.Evaluate[bool](`document.querySelector('#update') === null`)); !ok {
@@ -371,7 +371,7 @@ func TestBrowserInstallable(t *testing.T) {
 	})()`))
 	must(t, err)
 	poll(t, ctx, "the Install button", `document.querySelector('#install') !== null`)
-	must(t, chromedp.Do(ctx, chromedp.Click(`#install`)))
+	must(t, chromedp.Do(ctx, chromedp.Click(chromedp.CSS(`#install`))))
 	poll(t, ctx, "the browser's install prompt", `window.installPrompted === true`)
 	// An offer serves once: the button goes until the browser offers again.
 	poll(t, ctx, "the Install button to go", `document.querySelector('#install') === null`)

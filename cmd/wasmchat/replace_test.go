@@ -49,7 +49,7 @@ func TestBrowserEditAndRegenerate(t *testing.T) {
 	must(t, err)
 	before := storedTexts(t, a, conv)
 
-	must(t, chromedp.Do(ctx, chromedp.Click(`.regenerate`)))
+	must(t, chromedp.Do(ctx, chromedp.Click(chromedp.CSS(`.regenerate`))))
 	// The server has a new answer in the last one's place (the demo's
 	// answer to the same question is the same text: the id tells).
 	var after []string
@@ -73,7 +73,7 @@ func TestBrowserEditAndRegenerate(t *testing.T) {
 		document.querySelectorAll('.regenerate').length == 1`)
 
 	// Edit the first question: the branch shown starts anew.
-	must(t, chromedp.Do(ctx, chromedp.Click(`.message.user .edit`)))
+	must(t, chromedp.Do(ctx, chromedp.Click(chromedp.CSS(`.message.user .edit`))))
 	poll(t, ctx, "the edit sent", `(() => {
 		const box = document.querySelector('.edit-box');
 		if (!box) { document.querySelector('.message.user .edit')?.click(); return false; }
@@ -102,7 +102,7 @@ func TestBrowserEditAndRegenerate(t *testing.T) {
 		t.Errorf("after the edit the server has %q", got)
 	}
 	// And it stays so over a reload.
-	must(t, chromedp.Do(ctx, chromedp.Reload(), chromedp.WaitVisible(selOpen)))
+	must(t, chromedp.Do(ctx, chromedp.Reload(), chromedp.WaitVisible(chromedp.CSS(selOpen))))
 	poll(t, ctx, "the edited conversation after a reload", fmt.Sprintf(`document.querySelectorAll('.message').length == 2 &&
 		document.querySelector('.message.user').textContent.startsWith(%q)`, "first question, better put"))
 }

@@ -18,7 +18,10 @@ import (
 	"github.com/wasmchat/wasmchat/upstream/demo"
 )
 
-// Selectors of the page's test hooks.
+// Selectors of the page's test hooks. Tests query the page with
+// chromedp.CSS, never a plain string: chromedp's default query (Search)
+// also matches the page's text, and the page's inline style names its
+// selectors (a click on ".regenerate" waited on the style's text).
 const (
 	selOpen       = `#connection[data-state="open"]`
 	selAssistants = `.message[data-role="assistant"]`
@@ -29,14 +32,14 @@ func signIn(tb testing.TB, ctx context.Context, base, token string) {
 	tb.Helper()
 	must(tb, chromedp.Do(ctx,
 		chromedp.Navigate(base+"/#token="+token),
-		chromedp.WaitVisible(selOpen),
+		chromedp.WaitVisible(chromedp.CSS(selOpen)),
 	))
 }
 
 // askInPage types a question into the composer and presses Enter.
 func askInPage(tb testing.TB, ctx context.Context, question string) {
 	tb.Helper()
-	must(tb, chromedp.Do(ctx, chromedp.SendKeys(`#composer`, question), pressEnter(false)))
+	must(tb, chromedp.Do(ctx, chromedp.SendKeys(chromedp.CSS(`#composer`), question), pressEnter(false)))
 }
 
 // shown is what an assistant message shows: its rendered HTML, and how many
@@ -144,7 +147,7 @@ func TestBrowserReloadMidAnswer(t *testing.T) {
 	const q = "reload me"
 	askInPage(t, ctx, q)
 	waitShown(t, ctx, 200)
-	must(t, chromedp.Do(ctx, chromedp.Reload(), chromedp.WaitVisible(selOpen)))
+	must(t, chromedp.Do(ctx, chromedp.Reload(), chromedp.WaitVisible(chromedp.CSS(selOpen))))
 	got := waitAnswers(t, ctx, 1, "done")
 	if len(got) != 1 {
 		t.Fatalf("after the reload: %d answers", len(got))
@@ -185,7 +188,7 @@ func TestBrowserOfflineQuestion(t *testing.T) {
 	signIn(t, ctx, a.URL, a.Token)
 	must(t, chromedp.Do(ctx,
 		setOffline(true),
-		chromedp.WaitVisible(`#connection[data-state="offline"]`),
+		chromedp.WaitVisible(chromedp.CSS(`#connection[data-state="offline"]`)),
 	))
 	const q = "asked while offline"
 	askInPage(t, ctx, q)
@@ -219,7 +222,7 @@ func TestBrowserRestartMidAnswer(t *testing.T) {
 	got := waitAnswers(t, ctx, 1, "interrupted")
 	checkShown(t, ctx, got[0], demo.Answer(q), false)
 	must(t, chromedp.Do(ctx,
-		chromedp.WaitVisible(selAssistants+` .continue`),
-		chromedp.WaitVisible(selOpen),
+		chromedp.WaitVisible(chromedp.CSS(selAssistants+` .continue`)),
+		chromedp.WaitVisible(chromedp.CSS(selOpen)),
 	))
 }

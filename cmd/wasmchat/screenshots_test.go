@@ -55,7 +55,7 @@ func shootThemes(t *testing.T, dir string) {
 				must(t, chromedp.Do(ctx,
 					chromedp.Evaluate[chromedp.Void](`localStorage.setItem("wasmchat.theme", "`+theme+`")`),
 					chromedp.Reload(),
-					chromedp.WaitVisible(selOpen),
+					chromedp.WaitVisible(chromedp.CSS(selOpen)),
 				))
 				askInPage(t, ctx, "Show me the "+theme+" theme")
 				waitAnswers(t, ctx, 1, "done")

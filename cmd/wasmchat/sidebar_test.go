@@ -71,7 +71,7 @@ func TestBrowserSidebar(t *testing.T) {
 	askInPage(t, ctx, "First question about owls")
 	waitAnswers(t, ctx, 1, "done")
 	poll(t, ctx, "the first chat listed", `document.querySelectorAll('#conversations li').length == 1`)
-	must(t, chromedp.Do(ctx, chromedp.Click(`#new-chat`)))
+	must(t, chromedp.Do(ctx, chromedp.Click(chromedp.CSS(`#new-chat`))))
 	poll(t, ctx, "an empty chat", `document.querySelectorAll('.message').length == 0`)
 	askInPage(t, ctx, "Second question about zebras")
 	waitAnswers(t, ctx, 1, "done")
@@ -83,15 +83,15 @@ func TestBrowserSidebar(t *testing.T) {
 	// Switch to the first: its question and answer show, no reload.
 	must(t, chromedp.Do(ctx,
 		chromedp.Evaluate[chromedp.Void](`window.sameDocument = true`),
-		chromedp.Click(`#conversations li:nth-child(2) .open`),
+		chromedp.Click(chromedp.CSS(`#conversations li:nth-child(2) .open`)),
 	))
 	poll(t, ctx, "the first chat shown", `document.querySelector('.message[data-role="user"] .content')?.textContent == "First question about owls" &&
 		document.querySelector('.message[data-role="assistant"][data-status="done"]') != null && window.sameDocument`)
 	// And back to the second, in the row that listed the first before the
 	// second came: it opens what it shows now.
-	must(t, chromedp.Do(ctx, chromedp.Click(`#conversations li:nth-child(1) .open`)))
+	must(t, chromedp.Do(ctx, chromedp.Click(chromedp.CSS(`#conversations li:nth-child(1) .open`))))
 	poll(t, ctx, "the second chat shown again", `document.querySelector('.message[data-role="user"] .content')?.textContent == "Second question about zebras"`)
-	must(t, chromedp.Do(ctx, chromedp.Click(`#conversations li:nth-child(2) .open`)))
+	must(t, chromedp.Do(ctx, chromedp.Click(chromedp.CSS(`#conversations li:nth-child(2) .open`))))
 	poll(t, ctx, "the first chat shown again", `document.querySelector('.message[data-role="user"] .content')?.textContent == "First question about owls"`)
 
 	// Ctrl+K starts a new chat.
@@ -99,11 +99,11 @@ func TestBrowserSidebar(t *testing.T) {
 	poll(t, ctx, "a new chat after Ctrl+K", `document.querySelectorAll('.message').length == 0`)
 
 	// Rename the owls chat in the sidebar.
-	must(t, chromedp.Do(ctx, chromedp.Click(`#conversations li:nth-child(2) .rename-btn`)))
+	must(t, chromedp.Do(ctx, chromedp.Click(chromedp.CSS(`#conversations li:nth-child(2) .rename-btn`))))
 	poll(t, ctx, "the rename box", `document.querySelector('#conversations input.rename') != null`)
 	must(t, chromedp.Do(ctx,
 		chromedp.Evaluate[chromedp.Void](`document.querySelector('#conversations input.rename').select()`),
-		chromedp.SendKeys(`#conversations input.rename`, "Owls"), pressEnter(false)))
+		chromedp.SendKeys(chromedp.CSS(`#conversations input.rename`), "Owls"), pressEnter(false)))
 	poll(t, ctx, "the new title", `[...document.querySelectorAll('#conversations .title')].some(e => e.textContent == "Owls")`)
 	var list struct{ Conversations []store.Conversation }
 	deadline := time.Now().Add(10 * time.Second)
@@ -115,28 +115,28 @@ func TestBrowserSidebar(t *testing.T) {
 	}
 
 	// Search finds the zebras, in a message.
-	must(t, chromedp.Do(ctx, chromedp.SendKeys(`#search`, "zebra")))
+	must(t, chromedp.Do(ctx, chromedp.SendKeys(chromedp.CSS(`#search`), "zebra")))
 	poll(t, ctx, "a search hit", `document.querySelectorAll('#hits .hit').length > 0`)
-	must(t, chromedp.Do(ctx, chromedp.Click(`#hits .hit .open`)))
+	must(t, chromedp.Do(ctx, chromedp.Click(chromedp.CSS(`#hits .hit .open`))))
 	poll(t, ctx, "the zebras chat", `document.querySelector('.message[data-role="user"] .content')?.textContent == "Second question about zebras"`)
 	must(t, chromedp.Do(ctx, chromedp.Evaluate[chromedp.Void](`document.querySelector('#search').value = ""; document.querySelector('#search').dispatchEvent(new Event('input'))`)))
 	poll(t, ctx, "the list back", `document.querySelectorAll('#conversations li').length == 2`)
 
 	// After a reload (nothing in the page's memory) and with the server
 	// gone, the owls chat reads from the copy kept in browser storage.
-	must(t, chromedp.Do(ctx, chromedp.Reload(), chromedp.WaitVisible(selOpen)))
+	must(t, chromedp.Do(ctx, chromedp.Reload(), chromedp.WaitVisible(chromedp.CSS(selOpen))))
 	poll(t, ctx, "the zebras chat after the reload", `document.querySelector('.message[data-role="user"] .content')?.textContent == "Second question about zebras"`)
 	a.Stop()
-	must(t, chromedp.Do(ctx, chromedp.Click(`#conversations li:nth-child(2) .open`)))
+	must(t, chromedp.Do(ctx, chromedp.Click(chromedp.CSS(`#conversations li:nth-child(2) .open`))))
 	poll(t, ctx, "the owls chat, server down", `document.querySelector('.message[data-role="user"] .content')?.textContent == "First question about owls" &&
 		document.querySelector('.message[data-role="assistant"][data-status="done"]') != null`)
 	a = startAppWith(t, appOptions{addr: a.Addr, data: a.Data, token: a.Token})
 	poll(t, ctx, "the connection back", `document.querySelector('`+selOpen+`') != null`)
 
 	// Delete the owls chat, after confirming.
-	must(t, chromedp.Do(ctx, chromedp.Click(`#conversations li:nth-child(2) .delete-btn`)))
+	must(t, chromedp.Do(ctx, chromedp.Click(chromedp.CSS(`#conversations li:nth-child(2) .delete-btn`))))
 	poll(t, ctx, "the confirmation", `document.querySelector('#conversations .confirm .danger') != null`)
-	must(t, chromedp.Do(ctx, chromedp.Click(`#conversations .confirm .danger`)))
+	must(t, chromedp.Do(ctx, chromedp.Click(chromedp.CSS(`#conversations .confirm .danger`))))
 	poll(t, ctx, "one chat left", `document.querySelectorAll('#conversations li').length == 1`)
 	apiCall(t, a, "GET", "/api/conversations", nil, &list)
 	if len(list.Conversations) != 1 || list.Conversations[0].Title != "Second question about zebras" {
@@ -144,7 +144,7 @@ func TestBrowserSidebar(t *testing.T) {
 	}
 
 	// A reload lists what the server has.
-	must(t, chromedp.Do(ctx, chromedp.Reload(), chromedp.WaitVisible(selOpen)))
+	must(t, chromedp.Do(ctx, chromedp.Reload(), chromedp.WaitVisible(chromedp.CSS(selOpen))))
 	poll(t, ctx, "the list after a reload", `document.querySelectorAll('#conversations li').length == 1`)
 	if dir := os.Getenv("WASMCHAT_SCREENSHOTS"); dir != "" {
 		shot, err := chromedp.Run(ctx, chromedp.CaptureScreenshot())
@@ -248,7 +248,7 @@ func TestBrowserBigHistory(t *testing.T) {
 	}
 
 	for want := 100; want <= 1000; want += 50 {
-		must(t, chromedp.Do(ctx, chromedp.Click(`#earlier`)))
+		must(t, chromedp.Do(ctx, chromedp.Click(chromedp.CSS(`#earlier`))))
 		c, cancel := context.WithTimeout(ctx, 20*time.Second)
 		_, err := chromedp.Run(c, chromedp.Poll[bool](fmt.Sprintf(`document.querySelectorAll('.message').length == %d`, want)))
 		cancel()
@@ -289,7 +289,7 @@ func BenchmarkBrowserSwitch(b *testing.B) {
 	small = list.Conversations[1].ID
 	var total time.Duration
 	for b.Loop() {
-		must(b, chromedp.Do(ctx, chromedp.Click(`#conversations li[data-id="`+small+`"] .open`)))
+		must(b, chromedp.Do(ctx, chromedp.Click(chromedp.CSS(`#conversations li[data-id="`+small+`"] .open`))))
 		poll(b, ctx, "the small chat", `document.querySelectorAll('.message').length == 2`)
 		total += switchInto(b, ctx, long)
 	}
