@@ -147,7 +147,13 @@
     }
     const box = document.getElementById("composer");
     if (!first) {
+      // The prerendered box, as soon as the parser has put it in: it takes
+      // the focus now, as its autofocus would at the first frame, so
+      // typing works from the first paint on.
       first = box;
+      if (box && (!document.activeElement || document.activeElement === document.body)) {
+        box.focus();
+      }
       return;
     }
     if (!box || box === first) {
