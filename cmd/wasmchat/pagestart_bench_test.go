@@ -211,10 +211,10 @@ func floorSite(tb testing.TB) string {
 // page of go-app v9 and coder/websocket, built here) in Chromium, each in a
 // fresh profile (cold) and then again in a new tab of that profile, with
 // its service worker and caches (warm), unthrottled and over an emulated
-// 10 Mbit/s link with 40 ms of latency. It prints the median of five loads
+// 10 Mbit/s link with 40 ms of latency. It prints the median of nine loads
 // per phase and the ratios issue 13 asks for.
 func BenchmarkBrowserPageStart(b *testing.B) {
-	const samples = 5
+	const samples = 9
 	site, token := serveBinary(b)
 	floor := floorSite(b)
 	links := []struct {
