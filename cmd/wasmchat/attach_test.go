@@ -199,3 +199,26 @@ func uploads(what int) chromedp.Action[chromedp.Void] {
 		return err
 	})
 }
+
+// TestBrowserAttachmentOverQuota: a file over the user's quota is refused
+// with the server's reason on its chip, and holds its question back in
+// the box: nothing is asked without it.
+func TestBrowserAttachmentOverQuota(t *testing.T) {
+	t.Parallel()
+	a := startApp(t, map[string]string{"WASMCHAT_FILE_QUOTA": "1"})
+	ctx := newBrowser(t)
+	signIn(t, ctx, a.URL, a.Token)
+	paste := func(name string) chromedp.Action[chromedp.Void] {
+		return chromedp.Evaluate[chromedp.Void](`(() => {
+			const dt = new DataTransfer();
+			dt.items.add(new File(["x".repeat(700 * 1024)], "` + name + `", {type: "text/plain"}));
+			document.querySelector("#composer").dispatchEvent(new ClipboardEvent("paste", {clipboardData: dt, bubbles: true, cancelable: true}));
+		})()`)
+	}
+	must(t, chromedp.Do(ctx, paste("first.txt")))
+	poll(t, ctx, "the first file up", `document.querySelectorAll('.composer .chip').length == 1 && !document.querySelector('.composer .chip.uploading')`)
+	must(t, chromedp.Do(ctx, paste("second.txt")))
+	poll(t, ctx, "the second refused", `document.querySelector('.composer .chip.refused .chip-error')?.textContent.startsWith("Your files would take more than 1 MB")`)
+	askInPage(t, ctx, "read both")
+	poll(t, ctx, "the question held back", `document.querySelector('#composer').value == "read both" && document.querySelectorAll('.message').length == 0`)
+}
