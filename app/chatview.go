@@ -78,7 +78,7 @@ func (c *Chat) renderChat() app.UI {
 			app.Button().ID("jump").Class("jump").Type("button").Text(t.JumpToLatest).OnClick(c.jumpToLatest),
 		),
 		slot(conv.Notice != "", app.P().Class("notice").Role("alert").Text(conv.Notice)),
-		&composer{Streaming: streaming, Lang: c.lang, Files: c.chips(), Waiting: c.waiting != ""},
+		&composer{Streaming: streaming, Lang: c.lang, Files: c.chips(), Waiting: c.waiting},
 	)
 }
 

@@ -18,9 +18,10 @@ type composer struct {
 	Streaming bool
 	Lang      string
 	// Files are the files attached to the next question (attach.go);
-	// Waiting, that a question sent waits for them to upload.
+	// Waiting, a question sent that waits for them to upload: it shows
+	// with them, not in the box (Enter emptied it).
 	Files   []chip
-	Waiting bool
+	Waiting string
 }
 
 // chip is a file in the composer as it shows.
@@ -109,7 +110,7 @@ func (c *composer) Render() app.UI {
 			app.Button().Type("button").ID("stop").Class("stop").Title(t.StopTitle).Text(t.Stop).
 				OnClick(func(ctx app.Context, e app.Event) { ctx.NewAction(actionStop) }),
 		),
-		app.Button().Type("submit").Class("send").Text(map[bool]string{true: t.Uploading, false: t.Send}[c.Waiting]),
+		app.Button().Type("submit").Class("send").Text(map[bool]string{true: t.Uploading, false: t.Send}[c.Waiting != ""]),
 	)
 }
 
@@ -128,5 +129,11 @@ func (c *composer) chips(t *texts) app.UI {
 					OnClick(func(ctx app.Context, e app.Event) { ctx.NewActionWithValue(actionUnattach, unattach{Index: i}) }, i),
 			)
 		}),
+		// In the row, not before the box: a sibling that comes and goes
+		// before the textarea would make go-app draw it anew.
+		app.If(c.Waiting != "", app.Span().Class("waiting-question").Body(
+			app.Span().Class("waiting-label").Text(t.WaitingQuestion),
+			app.Span().Class("waiting-text").Text(c.Waiting),
+		)),
 	)
 }

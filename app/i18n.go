@@ -21,6 +21,7 @@ type texts struct {
 	Edit, EditLabel, Regenerate                                       string
 	PrevBranch, NextBranch, BranchLabel, BranchFailed                 string // BranchLabel: %d of %d; BranchFailed: %s the error
 	Attach, Remove, Uploading, UploadRetrying, FileLost               string
+	WaitingQuestion                                                   string
 	Tokens                                                            string // %d total, %d prompt, %d completion
 	App, PlainChat, Theme, SystemTheme, Light, Dark, Language         string
 	Model                                                             string
@@ -59,8 +60,9 @@ var english = texts{
 	PrevBranch: "Previous version", NextBranch: "Next version", BranchLabel: "Version %d of %d", BranchFailed: "Could not switch versions: %s",
 	Attach: "Attach images or text files (or paste, or drop them here)", Remove: "Remove", Uploading: "Uploading…",
 	UploadRetrying: "cannot reach the server: trying again", FileLost: "not kept over the reload: attach it again",
-	Tokens:    "%d tokens (%d + %d)",
-	ReadAloud: "Read aloud", StopReading: "Stop reading",
+	WaitingQuestion: "Asked once its files are up:",
+	Tokens:          "%d tokens (%d + %d)",
+	ReadAloud:       "Read aloud", StopReading: "Stop reading",
 	Share: "Share", ShareTitle: "Share “%s” by link", Sharing: "Making a link…", ShareLink: "Open link", Unshare: "Stop sharing", Done: "Done",
 	ShareFailed:  "Could not share: %s",
 	Instructions: "Instructions", SaveShort: "Save", InstructionsLabel: "How the model should answer in this chat", TemperatureLabel: "Temperature (0 to 2; empty: the default)",
@@ -99,8 +101,9 @@ var chinese = texts{
 	PrevBranch: "上一个版本", NextBranch: "下一个版本", BranchLabel: "第 %d 个版本，共 %d 个", BranchFailed: "无法切换版本：%s",
 	Attach: "附加图片或文本文件（也可粘贴或拖放到这里）", Remove: "移除", Uploading: "上传中…",
 	UploadRetrying: "无法连接服务器：正在重试", FileLost: "重新加载时未能保留：请重新附加",
-	Tokens:    "%d 个 token（%d + %d）",
-	ReadAloud: "朗读", StopReading: "停止朗读",
+	WaitingQuestion: "文件上传完成后发送：",
+	Tokens:          "%d 个 token（%d + %d）",
+	ReadAloud:       "朗读", StopReading: "停止朗读",
 	Share: "分享", ShareTitle: "通过链接分享“%s”", Sharing: "正在生成链接…", ShareLink: "打开链接", Unshare: "停止分享", Done: "完成",
 	ShareFailed:  "无法分享：%s",
 	Instructions: "指令", SaveShort: "保存", InstructionsLabel: "模型在此对话中应如何回答", TemperatureLabel: "温度（0 到 2；留空为默认）",

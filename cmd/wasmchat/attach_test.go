@@ -112,10 +112,11 @@ func TestBrowserAttachments(t *testing.T) {
 			document.querySelector('.composer .send').textContent == "Uploading…" && document.querySelectorAll('.message').length == %d`, messages)
 	}
 	retrying := ` && document.querySelector('.composer .chip.retrying .chip-note')?.textContent == "cannot reach the server: trying again"`
-	poll(t, ctx, "the question waiting for its upload, tried again", waiting(4)+retrying)
+	shown := ` && document.querySelector('.composer .waiting-question .waiting-text')?.textContent == "read the file"`
+	poll(t, ctx, "the question waiting for its upload, tried again", waiting(4)+retrying+shown)
 	poll(t, ctx, "the file kept in IndexedDB", keptFiles+` == 1`)
 	must(t, chromedp.Do(ctx, chromedp.Reload(), chromedp.WaitVisible(chromedp.CSS(selOpen))))
-	poll(t, ctx, "the file and its question after the reload", waiting(4)+retrying+
+	poll(t, ctx, "the file and its question after the reload", waiting(4)+retrying+shown+
 		` && document.querySelector('.composer .chip-name').textContent == "kept.txt"`)
 	must(t, chromedp.Do(ctx, uploads(passUploads)))
 	waitAnswers(t, ctx, 3, "done")
@@ -144,7 +145,7 @@ func TestBrowserAttachments(t *testing.T) {
 	must(t, chromedp.Do(ctx, chromedp.Reload(), chromedp.WaitVisible(chromedp.CSS(selOpen)), uploads(passUploads)))
 	poll(t, ctx, "the file offered again", `document.querySelector('.composer .chip.refused .chip-error')?.textContent.includes("attach it again") &&
 		document.querySelector('#composer').value == "and this file?" && document.querySelectorAll('.message').length == 6 &&
-		document.querySelector('.composer .send').textContent != "Uploading…"`)
+		document.querySelector('.composer .send').textContent != "Uploading…" && !document.querySelector('.composer .waiting-question')`)
 }
 
 // keptFiles is a JavaScript expression: how many Blobs the page keeps in
