@@ -166,16 +166,27 @@ const keptFiles = `(() => {
 	return window.keptCount ?? -1;
 })()`
 
-// pasteAndSend pastes a text file into the box and sends a question.
-func pasteAndSend(name, content, question string) chromedp.Action[chromedp.Void] {
-	return chromedp.Evaluate[chromedp.Void](fmt.Sprintf(`(() => {
+// pasteJS is JavaScript that pastes a text file into the box.
+func pasteJS(name, content string) string {
+	return fmt.Sprintf(`{
 		const dt = new DataTransfer();
 		dt.items.add(new File([%q], %q, {type: "text/plain"}));
+		document.querySelector("#composer").dispatchEvent(new ClipboardEvent("paste", {clipboardData: dt, bubbles: true, cancelable: true}));
+	}`, content, name)
+}
+
+// pasteFile pastes a text file into the box.
+func pasteFile(name, content string) chromedp.Action[chromedp.Void] {
+	return chromedp.Evaluate[chromedp.Void](pasteJS(name, content))
+}
+
+// pasteAndSend pastes a text file into the box and sends a question.
+func pasteAndSend(name, content, question string) chromedp.Action[chromedp.Void] {
+	return chromedp.Evaluate[chromedp.Void](pasteJS(name, content) + fmt.Sprintf(`{
 		const box = document.querySelector("#composer");
-		box.dispatchEvent(new ClipboardEvent("paste", {clipboardData: dt, bubbles: true, cancelable: true}));
 		box.value = %q;
 		box.dispatchEvent(new KeyboardEvent("keydown", {key: "Enter", bubbles: true, cancelable: true}));
-	})()`, content, name, question))
+	}`, question))
 }
 
 // What the browser's network does to uploads (POST /api/files): let them
@@ -209,16 +220,10 @@ func TestBrowserAttachmentOverQuota(t *testing.T) {
 	a := startApp(t, map[string]string{"WASMCHAT_FILE_QUOTA": "1"})
 	ctx := newBrowser(t)
 	signIn(t, ctx, a.URL, a.Token)
-	paste := func(name string) chromedp.Action[chromedp.Void] {
-		return chromedp.Evaluate[chromedp.Void](`(() => {
-			const dt = new DataTransfer();
-			dt.items.add(new File(["x".repeat(700 * 1024)], "` + name + `", {type: "text/plain"}));
-			document.querySelector("#composer").dispatchEvent(new ClipboardEvent("paste", {clipboardData: dt, bubbles: true, cancelable: true}));
-		})()`)
-	}
-	must(t, chromedp.Do(ctx, paste("first.txt")))
+	big := strings.Repeat("x", 700<<10)
+	must(t, chromedp.Do(ctx, pasteFile("first.txt", big)))
 	poll(t, ctx, "the first file up", `document.querySelectorAll('.composer .chip').length == 1 && !document.querySelector('.composer .chip.uploading')`)
-	must(t, chromedp.Do(ctx, paste("second.txt")))
+	must(t, chromedp.Do(ctx, pasteFile("second.txt", big)))
 	poll(t, ctx, "the second refused", `document.querySelector('.composer .chip.refused .chip-error')?.textContent.startsWith("Your files would take more than 1 MB")`)
 	askInPage(t, ctx, "read both")
 	poll(t, ctx, "the question held back", `document.querySelector('#composer').value == "read both" && document.querySelectorAll('.message').length == 0`)
