@@ -21,17 +21,28 @@
   const site = (name) => (prefix ? prefix + "/" : "") + name;
   const key = site("wasmchat.early");
 
-  // The page's WebSocket, opened now: its handshake runs while the wasm
-  // downloads and starts, instead of after. The socket is the one the Go
-  // page would open (app/start.go): to data-socket (resolved against the
-  // page's origin), offering data-protocols and the token, which is what
-  // the page signs in with (the stored one, else a login link's #token=:
-  // a link for another account than the stored one's waits for the
-  // reader's yes, app/switch.go).
+  // f runs right after the page's first frame. (In a message, not a
+  // timer: while a page loads, Chromium runs timers after its loading
+  // tasks, which put a socket opened so after the Go program's start.)
+  const afterFirstFrame = (f) => requestAnimationFrame(() => {
+    const channel = new MessageChannel();
+    channel.port1.onmessage = f;
+    channel.port2.postMessage(null);
+  });
+
+  // The page's WebSocket, opened before the Go page runs: its handshake
+  // runs while the wasm downloads and starts, instead of after. The socket is
+  // the one the Go page would open (app/start.go): to data-socket
+  // (resolved against the page's origin), offering data-protocols and the
+  // token, which is what the page signs in with (the stored one, else a
+  // login link's #token=: a link for another account than the stored one's
+  // waits for the reader's yes, app/switch.go).
   // Not when the settings chose another server, nor offline, nor signed
   // out. What arrives is kept, in order, until the Go page takes the socket
   // (window.wasmchatSocket.take, app/wsclient); if it finds the socket is
-  // not the one it wants, it closes it and dials its own.
+  // not the one it wants, it closes it and dials its own. Taken before it
+  // was opened (no frame yet), it is never opened: ws stays null, and the
+  // Go page dials.
   try {
     const hash = /^#token=(.+)$/.exec(location.hash);
     const token = localStorage.getItem(site("Authorization")) || (hash ? hash[1] : null);
@@ -39,26 +50,53 @@
       const url = new URL(data.socket, location.origin);
       url.protocol = url.protocol.replace(/^http/, "ws");
       const protocols = data.protocols.split(" ").concat(data.tokenPrefix + token);
-      const ws = new WebSocket(url.href, protocols);
-      ws.binaryType = "arraybuffer";
       const events = [];
       const keep = (e) => events.push(e);
-      ws.addEventListener("open", () => performance.mark("ws-open"));
-      for (const type of ["open", "message", "close"]) {
-        ws.addEventListener(type, keep);
-      }
-      window.wasmchatSocket = {
-        url: url.href, protocols, ws,
-        take() {
+      let taken = false;
+      const early = (window.wasmchatSocket = {
+        url: url.href, protocols, ws: null,
+        open() {
+          if (taken || early.ws) {
+            return;
+          }
+          try {
+            early.ws = new WebSocket(url.href, protocols);
+          } catch {
+            return; // the Go page dials, and says why it cannot
+          }
+          early.ws.binaryType = "arraybuffer";
+          early.ws.addEventListener("open", () => performance.mark("ws-open"));
           for (const type of ["open", "message", "close"]) {
-            ws.removeEventListener(type, keep);
+            early.ws.addEventListener(type, keep);
+          }
+        },
+        take() {
+          taken = true;
+          for (const type of ["open", "message", "close"]) {
+            early.ws?.removeEventListener(type, keep);
           }
           delete window.wasmchatSocket;
           return events;
         },
-      };
+      });
     }
   } catch {}
+  // On a first visit (no service worker controls the page yet) the
+  // page's WebSocket opens right after the first frame: its handshake, and
+  // the server's answer, would otherwise run beside that frame, and on a
+  // near server and a small machine they delayed it by about 10 ms (of
+  // 110, measured on 2 cores); the wasm's download then takes hundreds of
+  // milliseconds more, so the socket still opens long before the Go
+  // program wants it. Once the worker has the page, the wasm comes from its
+  // cache and the program starts about 200 ms in: the socket opens at once,
+  // as its open event would otherwise wait behind the program's first
+  // long turn. A tab opened in the background draws no frame: there the
+  // Go page dials its own socket.
+  if (navigator.serviceWorker?.controller) {
+    window.wasmchatSocket?.open();
+  } else {
+    afterFirstFrame(() => window.wasmchatSocket?.open());
+  }
 
   // The theme chosen in the page, from the first paint (app/session.go).
   try {

@@ -28,7 +28,9 @@ func Dial(ctx context.Context, url string, subprotocols []string) (Conn, error) 
 // When the page's early script opened a socket to the same url offering
 // the same subprotocols (window.wasmchatSocket, server/early.js), Start
 // takes that one, with what arrived on it so far, instead; an early socket
-// to anything else is closed. Either way it is gone after the first Start.
+// to anything else is closed. Either way it is gone after the first Start
+// (the early script opens its socket after the page's first frame: taken
+// before, it never opens one, and Start dials).
 func Start(url string, subprotocols []string) func(context.Context) (Conn, error) {
 	c := &browserConn{notify: make(chan struct{}, 1), opened: make(chan struct{})}
 	if early, events := takeEarly(url, subprotocols); early.Truthy() {
@@ -70,6 +72,9 @@ func takeEarly(url string, subprotocols []string) (js.Value, js.Value) {
 	}
 	events := early.Call("take")
 	ws := early.Get("ws")
+	if !ws.Truthy() {
+		return js.Undefined(), js.Undefined() // taken before it opened one
+	}
 	same := early.Get("url").String() == url && early.Get("protocols").Length() == len(subprotocols)
 	for i := 0; same && i < len(subprotocols); i++ {
 		same = early.Get("protocols").Index(i).String() == subprotocols[i]
@@ -86,7 +91,9 @@ func takeEarly(url string, subprotocols []string) (js.Value, js.Value) {
 func DropEarly() {
 	if early := js.Global().Get("wasmchatSocket"); early.Truthy() {
 		early.Call("take")
-		early.Get("ws").Call("close")
+		if ws := early.Get("ws"); ws.Truthy() {
+			ws.Call("close")
+		}
 	}
 }
 

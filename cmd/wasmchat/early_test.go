@@ -4,6 +4,8 @@ package main
 
 import (
 	"context"
+	"math"
+	"slices"
 	"strings"
 	"sync/atomic"
 	"testing"
@@ -235,4 +237,34 @@ func TestBrowserFirstPaintLooksRight(t *testing.T) {
 	if got["theme"] != "dark" || got["loaderHeight"].(float64) > 4 || got["menuOpacity"] == "1" {
 		t.Errorf("before Go runs: %v; want the dark theme, a loader bar of at most 4 px, inactive controls", got)
 	}
+	// Nothing moves when the Go page replaces the prerendered one (whose
+	// pickers have only their chosen option).
+	before, err := chromedp.Run(ctx, chromedp.Evaluate[map[string][]float64](placed))
+	must(t, err)
+	waitEval(t, ctx, "the page running", goRunning+` && document.documentElement.classList.contains("live")`)
+	after, err := chromedp.Run(ctx, chromedp.Evaluate[map[string][]float64](placed))
+	must(t, err)
+	for what, was := range before {
+		if now := after[what]; !slices.EqualFunc(was, now, func(a, b float64) bool { return math.Abs(a-b) < 0.5 }) {
+			t.Errorf("%s was at %v before the Go program ran, at %v after", what, was, now)
+		}
+	}
+	options, err := chromedp.Run(ctx, chromedp.Evaluate[int](`document.querySelectorAll("#language option").length`))
+	if err != nil || options < 2 {
+		t.Errorf("the live language picker has %d options (%v), want them all", options, err)
+	}
 }
+
+// placed is where the page's controls are: the question box's and the new
+// chat button's boxes (left, top, width, height), and the sizes of the
+// pickers (which move along the top bar as the connection's words change).
+const placed = `(() => {
+	const box = (sel) => {
+		const r = document.querySelector(sel)?.getBoundingClientRect();
+		return r ? [r.left, r.top, r.width, r.height] : [];
+	};
+	return {
+		"#composer": box("#composer"), "button.send": box("button.send"), "#new-chat": box("#new-chat"),
+		"#theme's size": box("#theme").slice(2), "#language's size": box("#language").slice(2),
+	};
+})()`
