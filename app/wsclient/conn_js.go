@@ -29,7 +29,7 @@ func Dial(ctx context.Context, url string, subprotocols []string) (Conn, error) 
 // the same subprotocols (window.wasmchatSocket, server/early.js), Start
 // takes that one, with what arrived on it so far, instead; an early socket
 // to anything else is closed. Either way it is gone after the first Start
-// (the early script opens its socket after the page's first frame: taken
+// (on a first visit the early script opens it after the page's first frame: taken
 // before, it never opens one, and Start dials).
 func Start(url string, subprotocols []string) func(context.Context) (Conn, error) {
 	c := &browserConn{notify: make(chan struct{}, 1), opened: make(chan struct{})}
