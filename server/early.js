@@ -52,11 +52,10 @@
       const protocols = data.protocols.split(" ").concat(data.tokenPrefix + token);
       const events = [];
       const keep = (e) => events.push(e);
-      let taken = false;
       const early = (window.wasmchatSocket = {
         url: url.href, protocols, ws: null,
         open() {
-          if (taken || early.ws) {
+          if (early.ws) {
             return;
           }
           try {
@@ -71,7 +70,6 @@
           }
         },
         take() {
-          taken = true;
           for (const type of ["open", "message", "close"]) {
             early.ws?.removeEventListener(type, keep);
           }
